@@ -1,0 +1,78 @@
+/**
+ * Backend selection: `wasm` (the default), `cpu`, or `webgpu` on request.
+ *
+ * The backend is chosen, in order, from the explicit argument, the
+ * `FLOW_MODELS_BACKEND` environment variable, then the default `wasm`.
+ *
+ * @module
+ */
+import { tf } from "./tf.ts";
+
+/** Backends this toolkit knows how to start. */
+export const BACKENDS = ["wasm", "cpu", "webgpu"] as const;
+/** One of {@link BACKENDS}. */
+export type BackendName = typeof BACKENDS[number];
+/** The backend used when none is requested. */
+export const DEFAULT_BACKEND: BackendName = "wasm";
+/** Environment variable read by {@link initBackend} when no name is given. */
+export const BACKEND_ENV_VAR = "FLOW_MODELS_BACKEND";
+
+function envBackend(): string | undefined {
+  try {
+    return Deno.env.get(BACKEND_ENV_VAR) || undefined;
+  } catch {
+    return undefined; // no --allow-env: fall back to the default
+  }
+}
+
+/**
+ * Starts a TensorFlow.js backend and makes it the active one.
+ *
+ * @param name Backend to start; when omitted, `FLOW_MODELS_BACKEND` or `wasm`.
+ * @returns The name of the backend now active.
+ * @throws Error naming the backend and the reason when it cannot start.
+ * @example
+ * ```ts
+ * import { initBackend } from "./backend.ts";
+ * const name = await initBackend("cpu");
+ * console.log(name); // "cpu"
+ * ```
+ */
+export async function initBackend(name?: string): Promise<BackendName> {
+  const requested = name ?? envBackend() ?? DEFAULT_BACKEND;
+  if (!(BACKENDS as readonly string[]).includes(requested)) {
+    throw new Error(
+      `Unknown backend "${requested}": expected one of ${BACKENDS.join(", ")}`,
+    );
+  }
+  const backend = requested as BackendName;
+  if (tf.getBackend() === backend) return backend;
+  if (backend === "webgpu" && tf.findBackendFactory("webgpu") === null) {
+    try {
+      await import("npm:@tensorflow/tfjs-backend-webgpu@4.22.0");
+    } catch (err) {
+      throw new Error(`Backend "webgpu" could not be loaded: ${(err as Error).message}`);
+    }
+  }
+  let ok = false;
+  let reason = "";
+  try {
+    ok = await tf.setBackend(backend);
+    await tf.ready();
+  } catch (err) {
+    reason = (err as Error).message;
+  }
+  if (!ok || tf.getBackend() !== backend) {
+    const why = reason ||
+      (backend === "webgpu" ? "no WebGPU adapter is available on this machine" : "setup failed");
+    throw new Error(`Backend "${backend}" could not start: ${why}`);
+  }
+  return backend;
+}
+
+/** The name of the active backend, starting the default one if none is active yet. */
+export async function currentBackend(): Promise<BackendName> {
+  const active = tf.getBackend();
+  if ((BACKENDS as readonly string[]).includes(active)) return active as BackendName;
+  return await initBackend();
+}

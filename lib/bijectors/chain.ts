@@ -1,0 +1,84 @@
+/**
+ * Composition of bijectors. `forward` applies them in order (data → latent),
+ * `inverse` in reverse order; log-dets add.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import {
+  Bijector,
+  type BijectorCallOptions,
+  type BijectorConfig,
+  bijectorFromConfig,
+  type BijectorResult,
+  type NamedVariable,
+  registerBijector,
+} from "./bijector.ts";
+
+/** A sequence of bijectors applied one after another. */
+export class Chain extends Bijector {
+  readonly type = "chain";
+  /** The members, in forward order. */
+  readonly bijectors: readonly Bijector[];
+
+  /**
+   * @param bijectors Members in forward (data → latent) order.
+   * @example
+   * ```ts
+   * import { Chain, Permute, tf } from "../../mod.ts";
+   * const flow = new Chain([Permute.reverse(3), Permute.reverse(3)]);
+   * flow.forward(tf.tensor2d([[1, 2, 3]])).print(); // [[1, 2, 3]]
+   * ```
+   */
+  constructor(bijectors: readonly Bijector[]) {
+    super();
+    this.bijectors = bijectors;
+  }
+
+  forwardAndLogDet(x: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
+    return tf.tidy(() => {
+      let value = x;
+      let logDet = tf.zeros([x.shape[0]]) as tf.Tensor1D;
+      for (const b of this.bijectors) {
+        const r = b.forwardAndLogDet(value, options);
+        value = r.value;
+        logDet = tf.add(logDet, r.logDet);
+      }
+      return { value, logDet };
+    });
+  }
+
+  inverseAndLogDet(y: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
+    return tf.tidy(() => {
+      let value = y;
+      let logDet = tf.zeros([y.shape[0]]) as tf.Tensor1D;
+      for (let i = this.bijectors.length - 1; i >= 0; i--) {
+        const r = this.bijectors[i].inverseAndLogDet(value, options);
+        value = r.value;
+        logDet = tf.add(logDet, r.logDet);
+      }
+      return { value, logDet };
+    });
+  }
+
+  override variables(): NamedVariable[] {
+    return this.bijectors.flatMap((b, i) =>
+      b.variables().map((v) => ({ ...v, name: `${i}.${b.type}/${v.name}` }))
+    );
+  }
+
+  override regularization(): tf.Scalar | null {
+    const terms = this.bijectors.map((b) => b.regularization()).filter((t) => t !== null);
+    if (terms.length === 0) return null;
+    return tf.tidy(() => tf.addN(terms) as tf.Scalar);
+  }
+
+  config(): BijectorConfig {
+    return { type: this.type, bijectors: this.bijectors.map((b) => b.config()) };
+  }
+}
+
+registerBijector(
+  "chain",
+  (c) => new Chain((c.bijectors as BijectorConfig[]).map((b) => bijectorFromConfig(b))),
+);

@@ -1,0 +1,71 @@
+/**
+ * Differentiable kernels with gradients written to avoid the slow or missing
+ * paths of the wasm backend:
+ * - `matMul` with `transposeA`/`transposeB` runs 10–25× slower there than an
+ *   explicit transpose followed by a plain matMul; tfjs's own matMul gradient
+ *   uses those flags, so {@link denseAffine} brings its own gradient.
+ * - The gradient of `gather` needs `UnsortedSegmentSum`, which wasm lacks; a
+ *   permutation's gradient is the inverse permutation ({@link permuteLastAxis}).
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+
+const denseGrad = tf.customGrad(
+  // deno-lint-ignore no-explicit-any
+  ((x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, save: any) => {
+    save([x, kernel]);
+    return {
+      value: tf.add(tf.matMul(x, kernel), bias),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [
+          tf.matMul(dy, tf.transpose(ks)),
+          tf.matMul(tf.transpose(xs), dy),
+          tf.sum(dy, 0),
+        ];
+      },
+    };
+    // deno-lint-ignore no-explicit-any
+  }) as any,
+) as (x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D;
+
+/**
+ * `x · kernel + bias` with a gradient that transposes explicitly.
+ * @param x Batch `[n, in]`.
+ * @param kernel Weights `[in, out]`.
+ * @param bias Bias `[out]`.
+ * @returns `[n, out]`.
+ * @example
+ * ```ts
+ * import { tf } from "../tf.ts";
+ * import { denseAffine } from "./ops.ts";
+ * const y = denseAffine(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4]));
+ * console.log(y.shape); // [2, 4]
+ * ```
+ */
+export function denseAffine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return denseGrad(x, kernel, bias);
+}
+
+/**
+ * Reorders the last axis of a batch by a fixed permutation; its gradient is the
+ * inverse permutation, so it trains on backends without `UnsortedSegmentSum`.
+ * @param x Tensor whose last axis has length `perm.length`.
+ * @param perm Output column `i` is input column `perm[i]`.
+ * @returns The permuted tensor.
+ */
+export function permuteLastAxis(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const inversePerm = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inversePerm[p] = i));
+  const axis = x.rank - 1;
+  const op = tf.customGrad(
+    // deno-lint-ignore no-explicit-any
+    ((input: tf.Tensor) => ({
+      value: tf.gather(input, tf.tensor1d(perm as number[], "int32"), axis),
+      gradFunc: (dy: tf.Tensor) => tf.gather(dy, tf.tensor1d(inversePerm, "int32"), axis),
+      // deno-lint-ignore no-explicit-any
+    })) as any,
+  ) as (input: tf.Tensor) => tf.Tensor;
+  return op(x);
+}
