@@ -21,3 +21,16 @@ export type Tensor2D = tf.Tensor2D;
 // Start the highest-priority backend (wasm) now, so that importing the
 // toolkit is enough to compute; initBackend() can switch later.
 await tf.setBackend("wasm");
+
+/**
+ * Creates a variable from an initial tensor and frees that tensor (plain
+ * `tf.variable` keeps the initializer alive, one leaked tensor per variable).
+ * @param initial Initial value; disposed by this call.
+ * @param trainable Whether optimizers update it.
+ * @returns The variable.
+ */
+export function makeVariable(initial: tf.Tensor, trainable: boolean): tf.Variable {
+  const v = tf.variable(initial, trainable);
+  initial.dispose();
+  return v;
+}

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { makeVariable, tf } from "../tf.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -40,9 +40,9 @@ export class ActNorm extends Bijector {
   constructor(config: ActNormConfig) {
     super();
     this.#dims = config.dims;
-    this.logScale = tf.variable(tf.zeros([config.dims]), true);
-    this.bias = tf.variable(tf.zeros([config.dims]), true);
-    this.initialized = tf.variable(tf.scalar(0), false);
+    this.logScale = makeVariable(tf.zeros([config.dims]), true);
+    this.bias = makeVariable(tf.zeros([config.dims]), true);
+    this.initialized = makeVariable(tf.scalar(0), false);
   }
 
   /** Whether the data-dependent initialisation has happened. */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { makeVariable, tf } from "../tf.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -50,10 +50,10 @@ export class BatchNormalization extends Bijector {
     super();
     this.#config = { momentum: 0.99, epsilon: 1e-3, ...config };
     const d = config.dims;
-    this.gamma = tf.variable(tf.ones([d]), true);
-    this.beta = tf.variable(tf.zeros([d]), true);
-    this.movingMean = tf.variable(tf.zeros([d]), false);
-    this.movingVariance = tf.variable(tf.ones([d]), false);
+    this.gamma = makeVariable(tf.ones([d]), true);
+    this.beta = makeVariable(tf.zeros([d]), true);
+    this.movingMean = makeVariable(tf.zeros([d]), false);
+    this.movingVariance = makeVariable(tf.ones([d]), false);
   }
 
   #logDet(x: tf.Tensor, variance: tf.Tensor): tf.Tensor1D {

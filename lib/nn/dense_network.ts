@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { makeVariable, tf } from "../tf.ts";
 import type { NamedVariable } from "../bijectors/bijector.ts";
 import { Rng } from "../random.ts";
 import { denseAffine } from "./ops.ts";
@@ -77,9 +77,8 @@ export class DenseNetwork {
       const init = isOutput && config.zeroInitOutput
         ? tf.zeros([fanIn, fanOut])
         : tf.randomUniform([fanIn, fanOut], -limit, limit, "float32", rng.seed());
-      this.#kernels.push(tf.variable(init, true));
-      this.#biases.push(tf.variable(tf.zeros([fanOut]), true));
-      init.dispose();
+      this.#kernels.push(makeVariable(init, true));
+      this.#biases.push(makeVariable(tf.zeros([fanOut]), true));
     }
   }
 

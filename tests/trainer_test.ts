@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { tf } from "../lib/tf.ts";
+import { initBackend } from "../lib/backend.ts";
+import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
+import { ArrayDataSource } from "../lib/training/data_source.ts";
+import { silentProgress } from "../lib/training/progress.ts";
+import { evaluateNll, NonFiniteError, trainFlow } from "../lib/training/trainer.ts";
+import { learningRateAt, validateLearningRate } from "../lib/training/schedule.ts";
+import { Rng } from "../lib/random.ts";
+
+await initBackend("wasm");
+
+/** n points of a correlated 2-D Gaussian (entropy known in closed form). */
+function gaussianData(n: number, seed: number, shift = 0): Float32Array {
+  const rng = new Rng(seed);
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const a = rng.normal(), b = rng.normal();
+    out[2 * i] = 2 * a + shift;
+    out[2 * i + 1] = 0.5 * (0.8 * a + 0.6 * b) * 2 + shift;
+  }
+  return out;
+}
+// Covariance [[4, 1.6], [1.6, 1]]: det = 4 - 2.56 = 1.44, entropy = 1 + ln 2π + ½ ln det.
+const TRUE_ENTROPY = 1 + Math.log(2 * Math.PI) + 0.5 * Math.log(1.44);
+
+const smallFlow = (seed = 1) =>
+  buildRealNvpFlow({ dims: 2, flowSteps: 3, hiddenLayers: [32, 32], seed });
+const base = { batchSize: 128, learningRate: 3e-3, seed: 5, progress: silentProgress } as const;
+
+Deno.test("staircase learning rate", () => {
+  assert.equal(learningRateAt(0.01, 999), 0.01);
+  assert.equal(learningRateAt([1e-3, 100, 0.5], 99), 1e-3);
+  assert.equal(learningRateAt([1e-3, 100, 0.5], 250), 2.5e-4);
+  assert.throws(() => validateLearningRate([1e-3, 0, 0.5]), /decay_steps/);
+  assert.throws(() => validateLearningRate(-1), /positive/);
+});
+
+Deno.test("training lowers held-out NLL towards the true entropy", async () => {
+  const flow = smallFlow();
+  const train = new ArrayDataSource(gaussianData(4000, 1), [2]);
+  const val = new ArrayDataSource(gaussianData(4000, 2), [2]);
+  const before = await evaluateNll(flow, val);
+  const result = await trainFlow(flow, train, { ...base, epochs: 8, validation: val });
+  const after = await evaluateNll(flow, val);
+  assert.ok(after < before - 0.5, `held-out NLL ${before} → ${after}`);
+  assert.ok(
+    Math.abs(after - TRUE_ENTROPY) < 0.1,
+    `held-out NLL ${after} vs entropy ${TRUE_ENTROPY}`,
+  );
+  assert.equal(result.history.length, 8);
+  assert.ok(Math.abs(result.bestValNll! - after) < 1e-4, "model holds the best epoch's weights");
+  flow.dispose();
+});
+
+Deno.test("non-finite loss stops training with the epoch and step named", async () => {
+  const flow = smallFlow();
+  const data = gaussianData(512, 3);
+  data[2 * 300] = NaN; // lands in some batch of epoch 1
+  await assert.rejects(
+    () => trainFlow(flow, new ArrayDataSource(data, [2]), { ...base, epochs: 1 }),
+    (err: Error) => err instanceof NonFiniteError && /epoch 1, step \d+/.test(err.message),
+  );
+  flow.dispose();
+});
+
+Deno.test("early stopping restores the best weights", async () => {
+  const flow = smallFlow();
+  const train = new ArrayDataSource(gaussianData(2000, 4), [2]);
+  // Held-out data far from the training data: fitting the training data makes it worse.
+  const val = new ArrayDataSource(gaussianData(500, 5, 6), [2]);
+  const result = await trainFlow(flow, train, {
+    ...base,
+    epochs: 30,
+    validation: val,
+    earlyStoppingPatience: 2,
+  });
+  assert.ok(result.stoppedEarly, "stopped early");
+  assert.ok(result.epochsRun < 30);
+  assert.equal(result.epochsRun - result.bestEpoch, 2);
+  const now = await evaluateNll(flow, val);
+  const bestRecord = result.history[result.bestEpoch - 1];
+  assert.ok(
+    Math.abs(now - bestRecord.valNll!) < 1e-4,
+    `restored ${now} vs best ${bestRecord.valNll}`,
+  );
+  flow.dispose();
+});
+
+Deno.test("resume from a checkpoint reproduces an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = new ArrayDataSource(gaussianData(1024, 6), [2]);
+  const val = new ArrayDataSource(gaussianData(256, 7), [2]);
+  const opts = { ...base, validation: val, checkpointEveryNEpochs: 2 };
+  const straight = smallFlow(9);
+  await trainFlow(straight, data, { ...opts, epochs: 4 });
+  const interrupted = smallFlow(9);
+  await trainFlow(interrupted, data, { ...opts, epochs: 2, checkpointDir: dir });
+  interrupted.dispose();
+  const resumed = smallFlow(9);
+  const historyPath = `${dir}/history.jsonl`;
+  const r = await trainFlow(resumed, data, {
+    ...opts,
+    epochs: 4,
+    checkpointDir: dir,
+    resume: true,
+    historyPath,
+  });
+  assert.equal(r.resumedFromEpoch, 2);
+  assert.equal(r.history.length, 4);
+  const lines = (await Deno.readTextFile(historyPath)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.epoch), [1, 2, 3, 4]);
+  const x = tf.randomNormal([64, 2], 0, 1, "float32", 3);
+  const diff = tf.max(tf.abs(tf.sub(straight.logProb(x), resumed.logProb(x)))).dataSync()[0];
+  assert.ok(diff < 1e-4, `resumed run differs by ${diff}`);
+  tf.dispose(x);
+  straight.dispose();
+  resumed.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("training leaks no tensors", async () => {
+  const flow = smallFlow();
+  const data = new ArrayDataSource(gaussianData(1280, 8), [2]);
+  const val = new ArrayDataSource(gaussianData(256, 9), [2]);
+  await trainFlow(flow, data, { ...base, epochs: 1, validation: val });
+  const after1 = tf.memory().numTensors;
+  await trainFlow(flow, data, { ...base, epochs: 10, validation: val, earlyStoppingPatience: 3 });
+  assert.equal(tf.memory().numTensors, after1, "tensor count after 100 steps equals that after 10");
+  flow.dispose();
+});
