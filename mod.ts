@@ -46,3 +46,4 @@ export * from "./lib/training/trainer.ts";
 export * from "./lib/io/atomic.ts";
 export * from "./lib/io/model_io.ts";
 export * from "./lib/data/toy.ts";
+export * from "./lib/training/recalibrate.ts";

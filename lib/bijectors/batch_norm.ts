@@ -78,7 +78,7 @@ export class BatchNormalization extends Bijector {
         const moments = tf.moments(x, channelReductionAxes(x));
         mean = moments.mean;
         variance = moments.variance;
-        const m = this.#config.momentum;
+        const m = options.statisticsMomentum ?? this.#config.momentum;
         this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
         this.movingVariance.assign(
           tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)),

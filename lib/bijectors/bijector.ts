@@ -21,6 +21,12 @@ export interface BijectorCallOptions {
   training?: boolean;
   /** Conditioning input `[batch, contextDim]` for conditional bijectors. */
   context?: tf.Tensor2D;
+  /**
+   * In training mode, overrides the momentum of batch-normalization moving
+   * averages for this call; 0 replaces them with this batch's statistics
+   * (used to recompute exact statistics after training steps).
+   */
+  statisticsMomentum?: number;
 }
 
 /** An output tensor and the log-determinant of the Jacobian of the map that made it. */

@@ -60,7 +60,6 @@ export function permuteLastAxis(x: tf.Tensor, perm: readonly number[]): tf.Tenso
   perm.forEach((p, i) => (inversePerm[p] = i));
   const axis = x.rank - 1;
   const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
     ((input: tf.Tensor) => ({
       value: tf.gather(input, tf.tensor1d(perm as number[], "int32"), axis),
       gradFunc: (dy: tf.Tensor) => tf.gather(dy, tf.tensor1d(inversePerm, "int32"), axis),

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { tf } from "../tf.ts";
-import { type BijectorConfig, type NamedVariable } from "../bijectors/bijector.ts";
+import type { BijectorConfig, NamedVariable } from "../bijectors/bijector.ts";
 import { exists, writeDirAtomic } from "../io/atomic.ts";
 import { assignNamed, encodeTensors } from "../io/model_io.ts";
 import type { Adam } from "./adam.ts";

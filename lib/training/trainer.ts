@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../io/atomic.ts";
 import { Rng } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { recalibrateStatistics } from "./recalibrate.ts";
 import type { DataSource } from "./data_source.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "./schedule.ts";
@@ -43,6 +44,12 @@ export interface TrainOptions {
   historyPath?: string;
   /** Progress sink. Default: {@link ConsoleProgress}. */
   progress?: ProgressSink;
+  /**
+   * Training examples used after every epoch to recompute exact
+   * batch-normalization statistics ({@link recalibrateStatistics}). Default
+   * 4096; 0 keeps the moving averages.
+   */
+  statisticsExamples?: number;
 }
 
 /** One line of training history. */
@@ -273,6 +280,8 @@ export async function trainFlow(
         gradNorm: normSum / count,
         seconds: (performance.now() - t0) / 1000,
       };
+      const statisticsExamples = options.statisticsExamples ?? 4096;
+      if (statisticsExamples > 0) await recalibrateStatistics(flow, train, statisticsExamples);
       let monitored = record.trainNll;
       if (options.validation) {
         const valNll = await evaluateNll(flow, options.validation);

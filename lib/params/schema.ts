@@ -1,0 +1,260 @@
+/**
+ * The params schema shared by all seven applications: one table of fields in
+ * three groups (`run`, `training`, `model_arch`, the original's groups and
+ * snake_case names). Validation, `--help`, the README table and the
+ * {@link Params} type are all generated from it.
+ *
+ * @module
+ */
+import {
+  bool,
+  type FieldSpec,
+  int,
+  intArray,
+  intTriple,
+  learningRate,
+  num,
+  oneOf,
+  optionalInt,
+  str,
+} from "./field.ts";
+
+/** The schema table: group → field name → spec. */
+export const PARAMS_SCHEMA = {
+  run: {
+    output_dir: str("output", {
+      description: "Folder for figures, history, samples and the model.",
+    }),
+    model_dir: str("", {
+      description: "Folder for model weights and checkpoints.",
+      defaultNote: "<output_dir>/model",
+    }),
+    dataset: str("gmm", {
+      description: "Dataset name; allowed names depend on the app (app 1: a toy dataset).",
+    }),
+    num_gen_sims: int(1000, { min: 0, description: "Number of points or images to generate." }),
+    do_train: bool(true, { description: "Train the model (false: load it from model_dir)." }),
+    num_outliers_to_highlight: int(10, {
+      min: 0,
+      description: "Number of lowest-density points to highlight in the plots.",
+    }),
+    img2lat_chunk_size: int(256, {
+      min: 1,
+      description: "Batch size for mapping images to latent points.",
+    }),
+    images_path: str("", {
+      description: "Image folder or s3://bucket/prefix with train/ and val/.",
+      defaultNote: "the app's built-in data set",
+    }),
+    do_imgs_and_points: bool(true, {
+      description: "Map images to latent points, generate images and plot them.",
+    }),
+    do_interp: bool(true, { description: "Interpolate (linear and slerp) between two images." }),
+    sampling_mode: oneOf(["pca", "direct"] as const, "pca", {
+      description: "Sample latent points from a PCA-reduced Gaussian or directly from N(0, I).",
+    }),
+    cov_scale: num(1, {
+      min: 0,
+      exclusiveMin: true,
+      description: "Scale of the sampling covariance (temperature²).",
+    }),
+    pca_n_components: int(20, {
+      min: 1,
+      description: "Number of PCA components of latent points.",
+    }),
+    pca_solver: oneOf(["full", "randomized"] as const, "full", {
+      description: "PCA algorithm: full eigendecomposition or randomized.",
+    }),
+    regen_source: oneOf(["pca_stats", "flow_base", "train_pts"] as const, "pca_stats", {
+      description: "Source of latent points to regenerate data from.",
+    }),
+    seed: int(1, { min: 0, ours: true, description: "Seed of all randomness." }),
+    backend: oneOf(["wasm", "cpu", "webgpu"] as const, "wasm", {
+      ours: true,
+      description: "TensorFlow.js backend.",
+    }),
+    resume: bool(false, {
+      ours: true,
+      description: "Resume training from the last checkpoint in model_dir.",
+    }),
+  },
+  training: {
+    num_epochs: int(40, { min: 1, description: "Number of training epochs." }),
+    batch_size: int(128, { min: 1, description: "Mini-batch size." }),
+    reg_level: num(0, { min: 0, description: "L2 regularisation of the coupling networks." }),
+    learning_rate: learningRate(1e-3, {
+      description: "Adam learning rate, or [initial, decay_steps, decay_rate] staircase decay.",
+    }),
+    early_stopping_patience: int(10, {
+      min: 0,
+      description: "Epochs without validation improvement before stopping (0: never stop).",
+    }),
+    num_data_input: int(10000, { min: 1, description: "Number of training data points." }),
+    augmentation_factor: int(1, {
+      min: 1,
+      description: "Augmented copies per training image (1: no augmentation).",
+    }),
+    grad_norm_thresh: num(25, {
+      min: 0,
+      description: "Global gradient-norm clipping threshold (0: no clipping).",
+    }),
+    log_scale_clip: num(5, {
+      min: 0,
+      exclusiveMin: true,
+      description: "Bound on the coupling log-scale.",
+    }),
+    save_model_weights: bool(true, { description: "Save the trained weights to model_dir." }),
+    checkpoint_every_n_epochs: int(5, {
+      min: 0,
+      description: "Write a checkpoint every N epochs (0: never).",
+    }),
+    tracking_tool: oneOf(["jsonl", "none"] as const, "jsonl", {
+      description: "Training history: JSON lines in output_dir, or none.",
+      unavailable: Object.fromEntries(
+        ["mlflow", "tensorboard"].map((tool) => [
+          tool,
+          `${tool} is not available in this Deno toolkit; training history is written as ` +
+          `JSON lines in output_dir: use "jsonl" or "none"`,
+        ]),
+      ),
+    }),
+    validation_fraction: num(0.2, {
+      min: 0,
+      max: 0.5,
+      ours: true,
+      description: "Fraction of the data held out for validation.",
+    }),
+    num_val: optionalInt({
+      min: 1,
+      ours: true,
+      description: "Number of held-out points (overrides validation_fraction).",
+      defaultNote: "from validation_fraction",
+    }),
+  },
+  model_arch: {
+    image_shape: intTriple([28, 28, 1], { min: 1, description: "Image shape [h, w, c]." }),
+    bijector: oneOf(["realnvp-based", "glow"] as const, "realnvp-based", {
+      description: "Flow architecture.",
+    }),
+    coupling: oneOf(["affine", "spline"] as const, "affine", {
+      ours: true,
+      description: "Coupling transform: affine (RealNVP) or rational-quadratic spline.",
+    }),
+    realnvp_flow_steps: int(12, { min: 1, description: "Number of flow steps." }),
+    realnvp_hidden_layers: intArray([512, 512], {
+      min: 1,
+      description: "Hidden layer sizes of each coupling network.",
+    }),
+    realnvp_permutation: oneOf(["random", "reverse", "alternating"] as const, "random", {
+      description: "Permutation between steps: random, reverse, or alternating reverse/identity.",
+    }),
+    activation: oneOf(["relu", "tanh", "elu", "leaky_relu"] as const, "relu", {
+      description: "Activation of the coupling networks.",
+    }),
+    spline_num_bins: int(8, { min: 2, ours: true, description: "Number of spline bins." }),
+    spline_tail_bound: num(3, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description: "Spline interval [−B, B]; identity outside.",
+    }),
+    glow_num_blocks: int(3, { min: 1, description: "Number of Glow multi-scale blocks." }),
+    glow_steps_per_block: int(12, { min: 1, description: "Glow flow steps per block." }),
+    glow_num_hidden: int(256, { min: 1, description: "Filters of the Glow coupling CNNs." }),
+  },
+} as const;
+
+/** The type of the schema table. */
+export type Schema = typeof PARAMS_SCHEMA;
+
+/** A params group name. */
+export type GroupName = keyof Schema;
+
+/** The group names, in schema order. */
+export const GROUP_NAMES = Object.keys(PARAMS_SCHEMA) as GroupName[];
+
+/** The values of one group, typed from the schema. */
+export type GroupValues<G extends GroupName> = {
+  -readonly [K in keyof Schema[G]]: Schema[G][K] extends FieldSpec<infer T> ? T : never;
+};
+
+/** Values of the `run` group. */
+export type RunParams = GroupValues<"run">;
+/** Values of the `training` group. */
+export type TrainingParams = GroupValues<"training">;
+/** Values of the `model_arch` group. */
+export type ModelArchParams = GroupValues<"model_arch">;
+
+/** The full, validated parameters of an app run. */
+export interface Params {
+  /** What to run and where to write. */
+  run: RunParams;
+  /** Optimisation settings. */
+  training: TrainingParams;
+  /** Flow architecture. */
+  model_arch: ModelArchParams;
+}
+
+/** One row of the schema table. */
+export interface SchemaRow {
+  /** Group name. */
+  group: GroupName;
+  /** Field name. */
+  name: string;
+  /** The field spec. */
+  spec: FieldSpec;
+}
+
+/**
+ * The schema as a flat list of rows, in order.
+ * @returns One row per field.
+ * @example
+ * ```ts
+ * import { schemaRows } from "./schema.ts";
+ * schemaRows().map((r) => `${r.group}.${r.name}`); // ["run.output_dir", …]
+ * ```
+ */
+export function schemaRows(): SchemaRow[] {
+  return GROUP_NAMES.flatMap((group) =>
+    Object.entries(PARAMS_SCHEMA[group]).map(([name, spec]) => ({
+      group,
+      name,
+      spec: spec as FieldSpec,
+    }))
+  );
+}
+
+/**
+ * The field spec of `group.name`, if there is one.
+ * @param group Group name (any string).
+ * @param name Field name (any string).
+ * @returns The spec, or undefined.
+ * @example
+ * ```ts
+ * import { fieldSpec } from "./schema.ts";
+ * fieldSpec("training", "num_epochs")?.kind; // "int"
+ * ```
+ */
+export function fieldSpec(group: string, name: string): FieldSpec | undefined {
+  if (!Object.hasOwn(PARAMS_SCHEMA, group)) return undefined;
+  const fields = PARAMS_SCHEMA[group as GroupName] as Record<string, FieldSpec>;
+  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}
+
+/**
+ * A fresh copy of the schema defaults (arrays copied; `model_dir` still empty).
+ * @returns Default values for every field.
+ * @example
+ * ```ts
+ * import { schemaDefaults } from "./schema.ts";
+ * schemaDefaults().training.batch_size; // 128
+ * ```
+ */
+export function schemaDefaults(): Params {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const { group, name, spec } of schemaRows()) {
+    out[group] ??= {};
+    out[group][name] = structuredClone(spec.default);
+  }
+  return out as unknown as Params;
+}
