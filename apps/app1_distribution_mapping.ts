@@ -1,7 +1,8 @@
 /**
  * Application 1: distribution mapping of 2-D/3-D points.
  *
- * Trains a realnvp-based flow on a toy dataset (default `gmm`), maps the
+ * Trains a realnvp-based flow on a toy dataset (default `gmm`) or on the
+ * points of a CSV file (`--dataset points.csv`), maps the
  * points to N(0, I), samples new points, draws the learned log-density and
  * highlights the lowest-density points; writes PNG figures and
  * `metrics.json` under `run.output_dir` (default `output/app1`).
@@ -11,11 +12,13 @@
  * @module
  */
 import { initBackend } from "../lib/backend.ts";
-import { TOY_DATASETS } from "../lib/data/toy.ts";
-import { runDistributionMapping } from "../lib/mapping/distribution_mapping.ts";
+import {
+  checkMappingDataset,
+  runDistributionMapping,
+} from "../lib/mapping/distribution_mapping.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 
-const params = loadParamsOrExit("app1", Deno.args, { datasets: TOY_DATASETS });
+const params = loadParamsOrExit("app1", Deno.args, { datasets: checkMappingDataset });
 try {
   const backend = await initBackend(params.run.backend);
   const { metrics, files } = await runDistributionMapping(params, { backend });

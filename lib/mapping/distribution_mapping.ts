@@ -8,7 +8,9 @@
  */
 import { join } from "node:path";
 import type { Params } from "../params/mod.ts";
-import { generateToyData, TOY_DATASET_INFO, type ToyDatasetName } from "../data/toy.ts";
+import { generateToyData, isToyDataset, TOY_DATASET_INFO, TOY_DATASETS } from "../data/toy.ts";
+import { readPointsCsv } from "../data/points_csv.ts";
+import { Rng } from "../random.ts";
 import { hasToyDensity, toyEntropy, toyLogDensity } from "../data/toy_density.ts";
 import { validatePoints } from "../data/validate_points.ts";
 import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
@@ -31,15 +33,17 @@ import {
 
 /** Points split for app 1. */
 export interface MappingData {
-  /** Dataset name. */
-  dataset: ToyDatasetName;
+  /** Dataset name (a toy dataset) or CSV path. */
+  dataset: string;
+  /** Whether `dataset` is a toy dataset (with known density when analytic). */
+  isToy: boolean;
   /** Dimension. */
   dims: number;
   /** Training points. */
   train: Float32Array;
   /** Validation points (early stopping). */
   validation: Float32Array;
-  /** Fresh held-out test points for the final metrics. */
+  /** Held-out points for the final metrics: fresh draws for toy data, the validation split for CSV files. */
   test: Float32Array;
 }
 
@@ -47,14 +51,56 @@ export interface MappingData {
 export const DEFAULT_TEST_POINTS = 20000;
 
 /**
- * Draws the train/validation/test points of app 1 from the params.
+ * Checks `run.dataset` for app 1: a toy dataset name or a `.csv` file of points.
+ * @param name The value.
+ * @returns Null when allowed, else what was expected (for the params loader).
+ */
+export function checkMappingDataset(name: string): string | null {
+  if (isToyDataset(name) || name.toLowerCase().endsWith(".csv")) return null;
+  return `one of ${TOY_DATASETS.join(", ")} or a path to a .csv file of points`;
+}
+
+function shuffledRows(points: Float32Array, dims: number, seed: number): Float32Array {
+  const n = points.length / dims;
+  const order = new Rng(seed).permutation(n);
+  const out = new Float32Array(points.length);
+  order.forEach((row, i) => out.set(points.subarray(row * dims, (row + 1) * dims), i * dims));
+  return out;
+}
+
+/**
+ * Draws (toy) or reads (CSV) the train/validation/test points of app 1.
  * @param params App params (`run.dataset`, `run.seed`, `training.num_data_input`, `validation_fraction`, `num_val`).
  * @returns The splits, validated (no NaN/Inf).
+ * @throws Error naming the file, line and column of bad CSV data.
  */
-export function prepareMappingData(params: Params): MappingData {
-  const name = params.run.dataset as ToyDatasetName;
+export async function prepareMappingData(params: Params): Promise<MappingData> {
+  const name = params.run.dataset;
+  const fraction = params.training.validation_fraction;
+  if (!isToyDataset(name)) {
+    const csv = await readPointsCsv(name);
+    const dims = csv.dims;
+    const total = csv.points.length / dims;
+    const n = Math.min(params.training.num_data_input, Math.round(total * (1 - fraction)));
+    const numValidation = total - n;
+    if (n < 2 || numValidation < 1) {
+      throw new Error(
+        `${name} has ${total} points: too few to split into training and held-out points`,
+      );
+    }
+    const all = shuffledRows(csv.points, dims, params.run.seed);
+    const validation = all.slice(n * dims);
+    return {
+      dataset: name,
+      isToy: false,
+      dims,
+      train: all.slice(0, n * dims),
+      validation,
+      test: validation,
+    };
+  }
   const n = params.training.num_data_input;
-  const numValidation = Math.max(1, Math.round(n * params.training.validation_fraction));
+  const numValidation = Math.max(1, Math.round(n * fraction));
   const all = generateToyData(name, n + numValidation, { seed: params.run.seed });
   const dims = all.dims;
   validatePoints(all.points, dims, `dataset "${name}"`);
@@ -63,6 +109,7 @@ export function prepareMappingData(params: Params): MappingData {
   });
   return {
     dataset: name,
+    isToy: true,
     dims,
     train: all.points.slice(0, n * dims),
     validation: all.points.slice(n * dims),
@@ -172,13 +219,13 @@ export async function runDistributionMapping(
   const progress = options.progress ?? new ConsoleProgress();
   const t0 = performance.now();
   const out = params.run.output_dir;
-  const data = prepareMappingData(params);
+  const data = await prepareMappingData(params);
   const { dims } = data;
-  const info = TOY_DATASET_INFO[data.dataset];
+  const about = isToyDataset(data.dataset)
+    ? TOY_DATASET_INFO[data.dataset].description
+    : "points from a CSV file";
   progress.line(
-    `app1: ${data.dataset} (${info.description}), ${
-      data.train.length / dims
-    } training points, ${dims}-D`,
+    `app1: ${data.dataset} (${about}), ${data.train.length / dims} training points, ${dims}-D`,
   );
 
   let flow: TransformedDistribution;
@@ -219,7 +266,7 @@ export async function runDistributionMapping(
     const logQTrain = await logProbOf(flow, data.train, dims);
     const heldoutNll = meanNeg(logQTest);
     const trainNll = meanNeg(logQTrain);
-    const entropy = hasToyDensity(data.dataset) ? toyEntropy(data.dataset) : null;
+    const entropy = data.isToy && hasToyDensity(data.dataset) ? toyEntropy(data.dataset) : null;
     const kl = entropy !== null ? pairedKl(toyLogDensity(data.dataset, data.test), logQTest) : null;
 
     const plotCount = Math.min(data.train.length / dims, 4000);

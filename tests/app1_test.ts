@@ -1,0 +1,105 @@
+/**
+ * Application 1 end to end through `deno task app1`, with the task's own
+ * narrow permissions: a --quick run, --no-train, --resume, and bad input.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { exists } from "../lib/io/atomic.ts";
+
+const decoder = new TextDecoder();
+const tag = `${Deno.pid}-${Date.now().toString(36)}`;
+
+async function app1(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "app1", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+async function readMetrics(dir: string) {
+  return JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
+}
+
+Deno.test("app1 --quick writes every figure, the model and metrics; --no-train and --resume reuse them", async () => {
+  const dir = `output/test-app1-${tag}`;
+  try {
+    const run = await app1("--quick", "--out", dir);
+    assert.equal(run.code, 0, run.stderr);
+    for (
+      const f of [
+        "data_space.png",
+        "latent_space.png",
+        "generated.png",
+        "density.png",
+        "history.png",
+        "generated_points.csv",
+        "history.jsonl",
+        "model/model.json",
+        "model/weights.bin",
+        "checkpoints/latest/checkpoint.json",
+      ]
+    ) {
+      const info = await Deno.stat(join(dir, f));
+      assert.ok(info.size > 0, `${f} is empty`);
+    }
+    const m = await readMetrics(dir);
+    assert.equal(m.dataset, "gmm");
+    assert.equal(m.backend, "wasm");
+    assert.equal(m.epochs_run, 3);
+    assert.ok(Number.isFinite(m.heldout_nll) && Number.isFinite(m.kl_paired));
+    assert.ok(Math.abs(m.kl_estimate - (m.heldout_nll - m.true_entropy)) < 1e-9);
+    assert.ok(Math.abs(m.density_mass_on_plot_grid - 1) < 0.05, `mass ${m.density_mass_on_plot_grid}`);
+    assert.equal(m.outliers.length, 10);
+    const lines = (await Deno.readTextFile(join(dir, "generated_points.csv"))).trim().split("\n");
+    assert.equal(lines.length, 1 + m.params.run.num_gen_sims);
+
+    const again = await app1("--quick", "--out", dir, "--no-train");
+    assert.equal(again.code, 0, again.stderr);
+    const m2 = await readMetrics(dir);
+    assert.equal(m2.trained, false);
+    assert.equal(m2.heldout_nll, m.heldout_nll, "the loaded model gives the same held-out NLL");
+
+    const resumed = await app1("--quick", "--out", dir, "--resume", "--epochs", "4");
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /resumed from checkpoint at epoch 3/);
+    const m3 = await readMetrics(dir);
+    assert.equal(m3.resumed_from_epoch, 3);
+    assert.equal(m3.epochs_run, 4);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("app1 rejects bad input with one clear message, a non-zero exit and nothing written", async (t) => {
+  const dir = `output/test-app1-bad-${tag}`;
+  const tmp = await Deno.makeTempDir({ dir: "output" }).catch(async () => {
+    await Deno.mkdir("output", { recursive: true });
+    return await Deno.makeTempDir({ dir: "output" });
+  });
+  const cases: [string, string[], RegExp, number][] = [
+    ["unknown dataset", ["--dataset", "spiral"], /run\.dataset must be one of .*moons.*got "spiral"/, 2],
+    ["zero epochs", ["--epochs", "0"], /training\.num_epochs must be .*got 0/, 2],
+    ["wrong type", ["--set", 'training.batch_size="big"'], /training\.batch_size must be .*got "big"/, 2],
+    ["unknown flag", ["--epoch", "3"], /epoch/, 2],
+  ];
+  await Deno.writeTextFile(join(tmp, "broken.json"), '{ "run": { "dataset": "gmm", } ');
+  cases.push(["malformed params JSON", ["--params", join(tmp, "broken.json")], /broken\.json/, 2]);
+  await Deno.writeTextFile(join(tmp, "nan.csv"), "x,y\n0,1\n1,2\n2,NaN\n3,4\n");
+  cases.push(["data with NaN", ["--dataset", join(tmp, "nan.csv")], /nan\.csv, line 4, column 2/, 1]);
+  try {
+    for (const [name, args, message, code] of cases) {
+      await t.step(name, async () => {
+        const r = await app1("--quick", "--out", dir, ...args);
+        assert.equal(r.code, code, `exit code for ${name}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+        assert.ok(!(await exists(dir)), `${dir} was created`);
+      });
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
