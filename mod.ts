@@ -47,3 +47,4 @@ export * from "./lib/io/atomic.ts";
 export * from "./lib/io/model_io.ts";
 export * from "./lib/data/toy.ts";
 export * from "./lib/training/recalibrate.ts";
+export * from "./lib/nn/blas.ts";

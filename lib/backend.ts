@@ -2,11 +2,15 @@
  * Backend selection: `wasm` (the default), `cpu`, or `webgpu` on request.
  *
  * The backend is chosen, in order, from the explicit argument, the
- * `FLOW_MODELS_BACKEND` environment variable, then the default `wasm`.
+ * `FLOW_MODELS_BACKEND` environment variable, then the default `wasm`. On
+ * wasm, dense layers multiply with a native BLAS through FFI when the
+ * library is present and `--allow-ffi` is granted (see `nn/blas.ts`);
+ * `FLOW_MODELS_BLAS=0` turns that off.
  *
  * @module
  */
 import { tf } from "./tf.ts";
+import { enableNativeBlas } from "./nn/blas.ts";
 
 /** Backends this toolkit knows how to start. */
 export const BACKENDS = ["wasm", "cpu", "webgpu"] as const;
@@ -16,10 +20,12 @@ export type BackendName = typeof BACKENDS[number];
 export const DEFAULT_BACKEND: BackendName = "wasm";
 /** Environment variable read by {@link initBackend} when no name is given. */
 export const BACKEND_ENV_VAR = "FLOW_MODELS_BACKEND";
+/** Set to `0` to keep the wasm backend off the native BLAS path. */
+export const BLAS_ENV_VAR = "FLOW_MODELS_BLAS";
 
-function envBackend(): string | undefined {
+function env(name: string): string | undefined {
   try {
-    return Deno.env.get(BACKEND_ENV_VAR) || undefined;
+    return Deno.env.get(name) || undefined;
   } catch {
     return undefined; // no --allow-env: fall back to the default
   }
@@ -39,13 +45,14 @@ function envBackend(): string | undefined {
  * ```
  */
 export async function initBackend(name?: string): Promise<BackendName> {
-  const requested = name ?? envBackend() ?? DEFAULT_BACKEND;
+  const requested = name ?? env(BACKEND_ENV_VAR) ?? DEFAULT_BACKEND;
   if (!(BACKENDS as readonly string[]).includes(requested)) {
     throw new Error(
       `Unknown backend "${requested}": expected one of ${BACKENDS.join(", ")}`,
     );
   }
   const backend = requested as BackendName;
+  if (backend === "wasm" && env(BLAS_ENV_VAR) !== "0") enableNativeBlas();
   if (tf.getBackend() === backend) return backend;
   if (backend === "webgpu" && tf.findBackendFactory("webgpu") === null) {
     try {

@@ -3,27 +3,25 @@
  * paths of the wasm backend:
  * - `matMul` with `transposeA`/`transposeB` runs 10–25× slower there than an
  *   explicit transpose followed by a plain matMul; tfjs's own matMul gradient
- *   uses those flags, so {@link denseAffine} brings its own gradient.
+ *   uses those flags, so {@link denseAffine} brings its own gradient, built on
+ *   {@link gemm} (native BLAS when enabled, explicit transposes otherwise).
  * - The gradient of `gather` needs `UnsortedSegmentSum`, which wasm lacks; a
  *   permutation's gradient is the inverse permutation ({@link permuteLastAxis}).
  *
  * @module
  */
 import { tf } from "../tf.ts";
+import { gemm } from "./blas.ts";
 
 const denseGrad = tf.customGrad(
   // deno-lint-ignore no-explicit-any
   ((x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, save: any) => {
     save([x, kernel]);
     return {
-      value: tf.add(tf.matMul(x, kernel), bias),
+      value: tf.add(gemm(x, kernel), bias),
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [xs, ks] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [
-          tf.matMul(dy, tf.transpose(ks)),
-          tf.matMul(tf.transpose(xs), dy),
-          tf.sum(dy, 0),
-        ];
+        return [gemm(dy, ks, false, true), gemm(xs, dy, true, false), tf.sum(dy, 0)];
       },
     };
     // deno-lint-ignore no-explicit-any
@@ -39,6 +37,7 @@ const denseGrad = tf.customGrad(
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
+import { gemm } from "./blas.ts";
  * import { denseAffine } from "./ops.ts";
  * const y = denseAffine(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4]));
  * console.log(y.shape); // [2, 4]

@@ -1,0 +1,163 @@
+/**
+ * Optional native matrix multiply: `cblas_sgemm` of an optimised BLAS
+ * (OpenBLAS from Debian's `libopenblas0-pthread`) called through Deno FFI,
+ * directly on the wasm backend's heap (no copies). It is registered as a
+ * kernel of its own (`FlowModelsGemm`) that only this toolkit's dense layers
+ * call, so TensorFlow.js itself is left untouched.
+ *
+ * Enabled by {@link enableNativeBlas} (which `initBackend` calls for the wasm
+ * backend when FFI is permitted and `FLOW_MODELS_BLAS` is not `0`); when the
+ * library or the permission is missing, {@link gemm} falls back to
+ * TensorFlow.js's matMul with explicit transposes.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+
+/** Kernel name of the native gemm. */
+export const GEMM_KERNEL = "FlowModelsGemm";
+/** Library names tried in order by {@link enableNativeBlas}. */
+export const BLAS_LIBRARIES = [
+  "libopenblas.so.0",
+  "libopenblas.so",
+  "libopenblas.dylib",
+  "libblas.so.3",
+];
+
+const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
+} as const;
+
+interface BlasState {
+  library: string;
+  // deno-lint-ignore no-explicit-any
+  sgemm: (...args: any[]) => void;
+}
+
+let state: BlasState | null = null;
+
+/** Heap access of the wasm backend that the kernel needs. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+function gemmKernel(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const transposeA = Boolean(args.attrs?.transposeA), transposeB = Boolean(args.attrs?.transposeB);
+  const backend = args.backend as WasmHeapBackend;
+  const [ar, ac] = a.shape, [br, bc] = b.shape;
+  const m = transposeA ? ac : ar, k = transposeA ? ar : ac, n = transposeB ? br : bc;
+  const out = backend.makeOutput([m, n], "float32");
+  state!.sgemm(
+    ROW_MAJOR,
+    transposeA ? TRANS : NO_TRANS,
+    transposeB ? TRANS : NO_TRANS,
+    m,
+    n,
+    k,
+    1,
+    backend.typedArrayFromHeap(a),
+    ac,
+    backend.typedArrayFromHeap(b),
+    bc,
+    0,
+    backend.typedArrayFromHeap(out),
+    n,
+  );
+  return out;
+}
+
+/**
+ * Loads a BLAS library and registers the native gemm for the wasm backend.
+ * @param options `library`: a path or name to try first; `threads`: OpenBLAS threads (default 1).
+ * @returns The library used, or null (with the reason) when unavailable.
+ * @example
+ * ```ts ignore
+ * import { enableNativeBlas } from "./blas.ts";
+ * const r = enableNativeBlas(); // needs --allow-ffi
+ * console.log(r.library ?? r.reason);
+ * ```
+ */
+export function enableNativeBlas(
+  options: { library?: string; threads?: number } = {},
+): { library: string | null; reason?: string } {
+  if (state) return { library: state.library };
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return { library: null, reason: "FFI is not permitted (--allow-ffi)" };
+  }
+  const errors: string[] = [];
+  for (const name of options.library ? [options.library, ...BLAS_LIBRARIES] : BLAS_LIBRARIES) {
+    try {
+      const lib = Deno.dlopen(name, SYMBOLS);
+      // One thread by default: our matrices are small and a second thread
+      // competing with the JS thread on 2 cores measured slower.
+      lib.symbols.openblas_set_num_threads?.(options.threads ?? 1);
+      state = { library: name, sgemm: lib.symbols.cblas_sgemm };
+      tf.registerKernel({
+        kernelName: GEMM_KERNEL,
+        backendName: "wasm",
+        kernelFunc: gemmKernel as tf.KernelFunc,
+      });
+      return { library: name };
+    } catch (err) {
+      errors.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  return { library: null, reason: `no BLAS library could be loaded (${errors.join("; ")})` };
+}
+
+/** Whether {@link gemm} runs natively on the active backend. */
+export function nativeGemmActive(): boolean {
+  return state !== null && tf.getBackend() === "wasm";
+}
+
+/** The loaded BLAS library, or null. */
+export function nativeBlasLibrary(): string | null {
+  return state?.library ?? null;
+}
+
+/**
+ * `op(a) · op(b)` for rank-2 float32 tensors, where `op` transposes when asked.
+ * Native BLAS when active; otherwise tfjs matMul with explicit transposes
+ * (the transposed-operand path of tfjs-wasm is 10–25× slower).
+ * @param a Left matrix.
+ * @param b Right matrix.
+ * @param transposeA Use `aᵀ`.
+ * @param transposeB Use `bᵀ`.
+ * @returns The product.
+ */
+export function gemm(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor2D {
+  if (nativeGemmActive()) {
+    return tf.engine().runKernel(GEMM_KERNEL, { a, b }, { transposeA, transposeB }) as tf.Tensor2D;
+  }
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+}
