@@ -56,6 +56,7 @@ interface BlasState {
 }
 
 let state: BlasState | null = null;
+let enabled = true;
 
 /** Heap access of the wasm backend that the kernel needs. */
 interface WasmHeapBackend {
@@ -132,7 +133,16 @@ export function enableNativeBlas(
 
 /** Whether {@link gemm} runs natively on the active backend. */
 export function nativeGemmActive(): boolean {
-  return state !== null && tf.getBackend() === "wasm";
+  return state !== null && enabled && tf.getBackend() === "wasm";
+}
+
+/**
+ * Switches the native path off (or back on) without unloading it, e.g. to
+ * compare both paths in one process.
+ * @param on Whether {@link gemm} may use the native kernel.
+ */
+export function setNativeGemmEnabled(on: boolean): void {
+  enabled = on;
 }
 
 /** The loaded BLAS library, or null. */
