@@ -18,6 +18,10 @@ export type Tensor1D = tf.Tensor1D;
 /** A rank-2 tensor shaped `[batch, dims]`. */
 export type Tensor2D = tf.Tensor2D;
 
+// Production mode: no debug checks, and no advice to install tfjs-node
+// (which cannot be used from Deno) on first use of the cpu backend.
+tf.env().set("PROD", true);
+
 // Start the highest-priority backend (wasm) now, so that importing the
 // toolkit is enough to compute; initBackend() can switch later.
 await tf.setBackend("wasm");
