@@ -16,8 +16,8 @@ import {
   showPlot,
   subsample,
   svgToPng,
-  writeFileAtomic,
 } from "../lib/plot/mod.ts";
+import { writeFileAtomic } from "../lib/io/atomic.ts";
 
 /** Deterministic N(0, 1) samples (Box–Muller on a Lehmer generator). */
 function gaussian(seed: number): () => number {
