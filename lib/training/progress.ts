@@ -58,18 +58,19 @@ export class ConsoleProgress implements ProgressSink {
   readonly #intervalMs: number;
   #last = 0;
   #open = false;
-  readonly #encoder = new TextEncoder();
+  readonly #write: (text: string) => void;
 
   /**
-   * @param options `tty` overrides detection; `intervalMs` throttles non-TTY lines (default 5000).
+   * @param options `tty` overrides detection; `intervalMs` throttles non-TTY
+   * lines (default 5000); `write` replaces the stderr writer.
    */
-  constructor(options: { tty?: boolean; intervalMs?: number } = {}) {
+  constructor(
+    options: { tty?: boolean; intervalMs?: number; write?: (text: string) => void } = {},
+  ) {
     this.#tty = options.tty ?? Deno.stderr.isTerminal();
     this.#intervalMs = options.intervalMs ?? 5000;
-  }
-
-  #write(text: string): void {
-    Deno.stderr.writeSync(this.#encoder.encode(text));
+    const encoder = new TextEncoder();
+    this.#write = options.write ?? ((text) => void Deno.stderr.writeSync(encoder.encode(text)));
   }
 
   step(state: ProgressState): void {
