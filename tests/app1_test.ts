@@ -51,7 +51,10 @@ Deno.test("app1 --quick writes every figure, the model and metrics; --no-train a
     assert.equal(m.epochs_run, 3);
     assert.ok(Number.isFinite(m.heldout_nll) && Number.isFinite(m.kl_paired));
     assert.ok(Math.abs(m.kl_estimate - (m.heldout_nll - m.true_entropy)) < 1e-9);
-    assert.ok(Math.abs(m.density_mass_on_plot_grid - 1) < 0.05, `mass ${m.density_mass_on_plot_grid}`);
+    assert.ok(
+      Math.abs(m.density_mass_on_plot_grid - 1) < 0.05,
+      `mass ${m.density_mass_on_plot_grid}`,
+    );
     assert.equal(m.outliers.length, 10);
     const lines = (await Deno.readTextFile(join(dir, "generated_points.csv"))).trim().split("\n");
     assert.equal(lines.length, 1 + m.params.run.num_gen_sims);
@@ -80,15 +83,30 @@ Deno.test("app1 rejects bad input with one clear message, a non-zero exit and no
     return await Deno.makeTempDir({ dir: "output" });
   });
   const cases: [string, string[], RegExp, number][] = [
-    ["unknown dataset", ["--dataset", "spiral"], /run\.dataset must be one of .*moons.*got "spiral"/, 2],
+    [
+      "unknown dataset",
+      ["--dataset", "spiral"],
+      /run\.dataset must be one of .*moons.*got "spiral"/,
+      2,
+    ],
     ["zero epochs", ["--epochs", "0"], /training\.num_epochs must be .*got 0/, 2],
-    ["wrong type", ["--set", 'training.batch_size="big"'], /training\.batch_size must be .*got "big"/, 2],
+    [
+      "wrong type",
+      ["--set", 'training.batch_size="big"'],
+      /training\.batch_size must be .*got "big"/,
+      2,
+    ],
     ["unknown flag", ["--epoch", "3"], /epoch/, 2],
   ];
   await Deno.writeTextFile(join(tmp, "broken.json"), '{ "run": { "dataset": "gmm", } ');
   cases.push(["malformed params JSON", ["--params", join(tmp, "broken.json")], /broken\.json/, 2]);
   await Deno.writeTextFile(join(tmp, "nan.csv"), "x,y\n0,1\n1,2\n2,NaN\n3,4\n");
-  cases.push(["data with NaN", ["--dataset", join(tmp, "nan.csv")], /nan\.csv, line 4, column 2/, 1]);
+  cases.push([
+    "data with NaN",
+    ["--dataset", join(tmp, "nan.csv")],
+    /nan\.csv, line 4, column 2/,
+    1,
+  ]);
   try {
     for (const [name, args, message, code] of cases) {
       await t.step(name, async () => {

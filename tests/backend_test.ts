@@ -4,7 +4,10 @@ import { BACKEND_ENV_VAR, initBackend } from "../lib/backend.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 
 Deno.test("unknown backend names the allowed ones", async () => {
-  await assert.rejects(() => initBackend("tpu"), /Unknown backend "tpu": expected one of wasm, cpu, webgpu/);
+  await assert.rejects(
+    () => initBackend("tpu"),
+    /Unknown backend "tpu": expected one of wasm, cpu, webgpu/,
+  );
 });
 
 Deno.test("cpu and wasm give the same log-density", async () => {
@@ -38,7 +41,9 @@ Deno.test("webgpu either starts and agrees with wasm or fails with a clear messa
   try {
     await initBackend("webgpu");
     const onGpu = (await flow.logProb(tf.tensor2d(x)).array()) as number[];
-    onGpu.forEach((v, i) => assert.ok(Math.abs(v - reference[i]) < 1e-3, `${v} vs ${reference[i]}`));
+    onGpu.forEach((v, i) =>
+      assert.ok(Math.abs(v - reference[i]) < 1e-3, `${v} vs ${reference[i]}`)
+    );
   } catch (err) {
     assert.match((err as Error).message, /Backend "webgpu" could not (start|be loaded)/);
   } finally {

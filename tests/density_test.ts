@@ -12,9 +12,17 @@ await initBackend("wasm");
 
 for (const coupling of ["affine", "spline"] as const) {
   Deno.test(`${coupling} flow density integrates to 1 on a fine grid, untrained and trained`, async () => {
-    const flow = buildRealNvpFlow({ dims: 2, flowSteps: 4, hiddenLayers: [32, 32], coupling, seed: 3 });
+    const flow = buildRealNvpFlow({
+      dims: 2,
+      flowSteps: 4,
+      hiddenLayers: [32, 32],
+      coupling,
+      seed: 3,
+    });
     randomizeVariables(flow.bijector, 5);
-    const untrained = gridMass(await densityGrid(flow, { xRange: [-12, 12], yRange: [-12, 12], resolution: 400 }));
+    const untrained = gridMass(
+      await densityGrid(flow, { xRange: [-12, 12], yRange: [-12, 12], resolution: 400 }),
+    );
     assert.ok(Math.abs(untrained - 1) <= 0.02, `untrained mass ${untrained}`);
 
     const { points } = generateToyData("moons", 3000, { seed: 1 });
@@ -25,7 +33,9 @@ for (const coupling of ["affine", "spline"] as const) {
       seed: 1,
       progress: silentProgress,
     });
-    const trained = gridMass(await densityGrid(flow, { xRange: [-4, 5], yRange: [-4, 4], resolution: 400 }));
+    const trained = gridMass(
+      await densityGrid(flow, { xRange: [-4, 5], yRange: [-4, 4], resolution: 400 }),
+    );
     assert.ok(Math.abs(trained - 1) <= 0.02, `trained mass ${trained}`);
     flow.dispose();
   });

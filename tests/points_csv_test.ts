@@ -11,8 +11,14 @@ Deno.test("CSV points parse with or without a header", () => {
 });
 
 Deno.test("bad CSV points name the file, line and column", async () => {
-  assert.throws(() => parsePointsCsv("x,y\n0,1\n2,NaN\n", "p.csv"), /p\.csv, line 3, column 2: value "NaN"/);
-  assert.throws(() => parsePointsCsv("0,1\n2\n", "p.csv"), /p\.csv, line 2: expected 2 values, got 1/);
+  assert.throws(
+    () => parsePointsCsv("x,y\n0,1\n2,NaN\n", "p.csv"),
+    /p\.csv, line 3, column 2: value "NaN"/,
+  );
+  assert.throws(
+    () => parsePointsCsv("0,1\n2\n", "p.csv"),
+    /p\.csv, line 2: expected 2 values, got 1/,
+  );
   assert.throws(() => parsePointsCsv("0,1\n2,abc\n", "p.csv"), /line 2, column 2: value "abc"/);
   assert.throws(() => parsePointsCsv("x\n1\n", "p.csv"), /at least 2 columns/);
   await assert.rejects(() => readPointsCsv("/nonexistent/points.csv"), /does not exist/);
