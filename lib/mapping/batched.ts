@@ -79,6 +79,21 @@ export function toLatentOf(
 }
 
 /**
+ * Maps points latent → data.
+ * @param flow The flow.
+ * @param points Row-major latent points.
+ * @param dims Width of a row.
+ * @returns Row-major data points.
+ */
+export function toDataOf(
+  flow: TransformedDistribution,
+  points: Float32Array,
+  dims: number,
+): Promise<Float32Array> {
+  return mapInBatches((b) => flow.toData(b), points, dims);
+}
+
+/**
  * Draws samples from the flow in batches.
  * @param flow The flow.
  * @param n Number of samples.
@@ -93,7 +108,7 @@ export async function sampleOf(
   const z = flow.base.sample(n, seed);
   try {
     const zs = (await z.data()) as Float32Array;
-    return await mapInBatches((b) => flow.toData(b), zs, flow.dims);
+    return await toDataOf(flow, zs, flow.dims);
   } finally {
     z.dispose();
   }

@@ -180,7 +180,14 @@ function meanNeg(values: Float32Array): number {
   return s / values.length;
 }
 
-function bounds(points: Float32Array, dims: number, axis: number): [number, number] {
+/**
+ * The range of one coordinate of row-major points, padded by 15 % on each side (for plot grids).
+ * @param points Row-major points.
+ * @param dims Width of a row.
+ * @param axis Which coordinate.
+ * @returns `[low, high]`.
+ */
+export function dataBounds(points: Float32Array, dims: number, axis: number): [number, number] {
   let lo = Infinity, hi = -Infinity;
   for (let i = axis; i < points.length; i += dims) {
     lo = Math.min(lo, points[i]);
@@ -279,7 +286,7 @@ export async function runDistributionMapping(
     const generated = params.run.num_gen_sims > 0
       ? await sampleOf(flow, params.run.num_gen_sims, params.run.seed + 2)
       : new Float32Array();
-    const xRange = bounds(data.train, dims, 0), yRange = bounds(data.train, dims, 1);
+    const xRange = dataBounds(data.train, dims, 0), yRange = dataBounds(data.train, dims, 1);
     const sliceAt = Array.from({ length: dims - 2 }, (_, k) => {
       let s = 0;
       for (let i = 2 + k; i < data.train.length; i += dims) s += data.train[i];

@@ -142,3 +142,27 @@ export function showPlot(spec: VegaLiteSpec, options: ShowPlotOptions = {}): Plo
  * ```
  */
 export const display: (spec: VegaLiteSpec, options?: ShowPlotOptions) => PlotDisplay = showPlot;
+
+/**
+ * Displays a plot from anywhere in a notebook cell and waits until the
+ * kernel has had time to send it. The Deno kernel (2.9) can report a cell as
+ * finished before its display messages are out, and headless runners
+ * (nbconvert) then drop them; a short pause after the display avoids that.
+ *
+ * @param spec A Vega-Lite spec.
+ * @param options See {@link ShowPlotOptions}; `settleMs` is the pause (default 200).
+ * @returns When the plot has been displayed.
+ * @example
+ * ```ts ignore
+ * import { linePlot, show } from "../lib/plot/mod.ts";
+ * await show(linePlot({ series: [{ name: "loss", x: [1, 2], y: [3, 2] }] }));
+ * ```
+ */
+export async function show(
+  spec: VegaLiteSpec,
+  options: ShowPlotOptions & { settleMs?: number } = {},
+): Promise<void> {
+  const { settleMs = 200, ...rest } = options;
+  await Deno.jupyter.display(showPlot(spec, rest));
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+}

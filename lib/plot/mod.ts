@@ -43,6 +43,7 @@ export {
   type MimeBundle,
   PlotDisplay,
   plotMimeBundle,
+  show,
   showPlot,
   type ShowPlotOptions,
 } from "./jupyter.ts";
