@@ -103,15 +103,18 @@ export function heatmap(options: HeatmapOptions): VegaLiteSpec {
     for (let ix = 0; ix < x.length; ix++) {
       const v = Number(row[ix]);
       if (!Number.isFinite(v)) continue;
-      rows.push({ x0: ex[ix], x1: ex[ix + 1], y0: ey[iy], y1: ey[iy + 1], v: Math.max(v, lo) });
+      const x1 = ex[ix + 1] + 0.25 * (ex[ix + 1] - ex[ix]);
+      const y1 = ey[iy + 1] + 0.25 * (ey[iy + 1] - ey[iy]);
+      rows.push({ x0: ex[ix], x1, y0: ey[iy], y1, v: Math.max(v, lo) });
     }
   }
   const xDomain = [ex[0], ex[x.length]];
   const yDomain = [ey[0], ey[y.length]];
   const layers: VegaLiteSpec[] = [{
     data: { values: rows },
-    // A hairline stroke in the fill colour hides anti-aliasing seams between cells.
-    mark: { type: "rect", aria: false, strokeWidth: 0.5 },
+    // Cells overlap their right/top neighbours slightly (see the rows above) so that
+    // anti-aliasing leaves no seams; the overlap past the plot edge is clipped.
+    mark: { type: "rect", aria: false, clip: true },
     encoding: {
       x: {
         field: "x0",
@@ -132,12 +135,6 @@ export function heatmap(options: HeatmapOptions): VegaLiteSpec {
         type: "quantitative",
         title: options.valueLabel ?? "value",
         scale: { scheme: options.scheme ?? "viridis" },
-      },
-      stroke: {
-        field: "v",
-        type: "quantitative",
-        scale: { scheme: options.scheme ?? "viridis" },
-        legend: null,
       },
     },
   }];
