@@ -12,6 +12,7 @@ import {
   bijectorFromConfig,
 } from "../lib/bijectors/bijector.ts";
 import { initBackend } from "../lib/backend.ts";
+import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
 
 /** What the harness needs to exercise one bijector. */
 export interface HarnessCase {
@@ -161,23 +162,34 @@ export function checkGradientsReachVariables(c: HarnessCase, b: Bijector): void 
   });
 }
 
-/** Gradients on the wasm backend agree with the cpu backend's (rel 1e-3 of the largest entry). */
+/**
+ * Gradients on the wasm backend, with and without the native BLAS gemm, agree
+ * with the cpu backend's (to 2e-3 of the largest entry).
+ */
 export async function checkGradientsMatchCpu(c: HarnessCase, b: Bijector): Promise<void> {
   const previous = tf.getBackend();
-  await initBackend("wasm");
-  const onWasm = lossGradients(c, b);
   await initBackend("cpu");
   const onCpu = lossGradients(c, b);
-  await initBackend(previous as "wasm");
-  onWasm.forEach((g, i) => {
-    const h = onCpu[i];
-    const scale = Math.max(1e-6, ...Array.from(h, Math.abs));
-    const err = Math.max(...Array.from(g, (v, j) => Math.abs(v - h[j])));
-    assert.ok(
-      err <= 2e-3 * scale,
-      `${b.type}: wasm vs cpu gradient ${i} differs by ${err} (scale ${scale})`,
-    );
-  });
+  await initBackend("wasm");
+  const variants: [string, boolean][] = [["wasm", false]];
+  if (nativeBlasLibrary()) variants.push(["wasm + native BLAS", true]);
+  try {
+    for (const [label, native] of variants) {
+      setNativeGemmEnabled(native);
+      lossGradients(c, b).forEach((g, i) => {
+        const h = onCpu[i];
+        const scale = Math.max(1e-6, ...Array.from(h, Math.abs));
+        const err = Math.max(...Array.from(g, (v, j) => Math.abs(v - h[j])));
+        assert.ok(
+          err <= 2e-3 * scale,
+          `${b.type}: ${label} vs cpu gradient ${i} differs by ${err} (scale ${scale})`,
+        );
+      });
+    }
+  } finally {
+    setNativeGemmEnabled(true);
+    await initBackend(previous as "wasm");
+  }
 }
 
 /** Rebuilding from config and copying variables by name gives the same outputs. */
