@@ -20,7 +20,7 @@ import { loadParamsOrExit } from "../lib/params/mod.ts";
 
 const params = loadParamsOrExit("app1", Deno.args, { datasets: checkMappingDataset });
 try {
-  const backend = await initBackend(params.run.backend);
+  const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
   const { metrics, files } = await runDistributionMapping(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));

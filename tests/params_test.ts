@@ -65,13 +65,13 @@ Deno.test("params: params/app1.json loads with the app 1 defaults", () => {
   assert.equal(p.run.model_dir, join("output/app1", "model"));
   assert.equal(p.run.num_gen_sims, 2000);
   assert.equal(p.run.seed, 1);
-  assert.equal(p.run.backend, "wasm");
+  assert.equal(p.run.backend, "auto");
   assert.equal(p.model_arch.realnvp_flow_steps, 12);
-  assert.deepEqual(p.model_arch.realnvp_hidden_layers, [512, 512]);
-  assert.equal(p.model_arch.coupling, "affine");
+  assert.deepEqual(p.model_arch.realnvp_hidden_layers, [256, 256]);
+  assert.equal(p.model_arch.coupling, "spline");
   assert.equal(p.model_arch.realnvp_permutation, "random");
   assert.equal(p.training.batch_size, 128);
-  assert.deepEqual(p.training.learning_rate, [1e-3, 1000, 0.5]);
+  assert.deepEqual(p.training.learning_rate, [1e-3, 1500, 0.5]);
   assert.equal(p.training.grad_norm_thresh, 25);
   assert.equal(p.training.log_scale_clip, 5);
   assert.equal(p.training.num_data_input, 20000);
@@ -247,7 +247,7 @@ Deno.test("params: wrong values name the field, the expected type and the given 
     ],
     [{ model_arch: { spline_num_bins: 1 } }, /spline_num_bins must be an integer ≥ 2, got 1/],
     [{ model_arch: { activation: "gelu" } }, /"relu", "tanh", "elu", "leaky_relu", got "gelu"/],
-    [{ run: { backend: "gpu" } }, /run\.backend must be one of "wasm", "cpu", "webgpu"/],
+    [{ run: { backend: "gpu" } }, /run\.backend must be one of "auto", "wasm", "cpu", "webgpu"/],
   ];
   for (const [content, re] of cases) assert.match(paramsError(() => load([], content)).message, re);
 });
@@ -319,7 +319,7 @@ Deno.test("params: --help lists every flag and field", () => {
   for (const { group, name } of schemaRows()) assert.ok(text.includes(`${group}.${name}`), name);
   for (const f of CLI_FLAGS) assert.ok(text.includes(`--${f.name}`), f.name);
   assert.ok(text.includes("swiss_roll3d"));
-  assert.match(text, /params\/app1\.json: \[0\.001,1000,0\.5\]/);
+  assert.match(text, /params\/app1\.json: \[0\.001,1500,0\.5\]/);
   assert.ok(paramsHelp("app9").includes("Usage: deno task app9"));
 });
 

@@ -30,7 +30,8 @@ export const PARAMS_SCHEMA = {
       defaultNote: "<output_dir>/model",
     }),
     dataset: str("gmm", {
-      description: "Dataset name; allowed names depend on the app (app 1: a toy dataset).",
+      description:
+        "Dataset; allowed values depend on the app (app 1: a toy dataset or a .csv file of points).",
     }),
     num_gen_sims: int(1000, { min: 0, description: "Number of points or images to generate." }),
     do_train: bool(true, { description: "Train the model (false: load it from model_dir)." }),
@@ -69,13 +70,13 @@ export const PARAMS_SCHEMA = {
       description: "Source of latent points to regenerate data from.",
     }),
     seed: int(1, { min: 0, ours: true, description: "Seed of all randomness." }),
-    backend: oneOf(["wasm", "cpu", "webgpu"] as const, "wasm", {
+    backend: oneOf(["auto", "wasm", "cpu", "webgpu"] as const, "auto", {
       ours: true,
-      description: "TensorFlow.js backend.",
+      description: "TensorFlow.js backend; auto: $FLOW_MODELS_BACKEND, else wasm.",
     }),
     resume: bool(false, {
       ours: true,
-      description: "Resume training from the last checkpoint in model_dir.",
+      description: "Resume training from the last checkpoint in <output_dir>/checkpoints.",
     }),
   },
   training: {

@@ -56,7 +56,7 @@ export function formatProgress(state: ProgressState): string {
 export class ConsoleProgress implements ProgressSink {
   readonly #tty: boolean;
   readonly #intervalMs: number;
-  #last = 0;
+  #last = -Infinity;
   #open = false;
   readonly #write: (text: string) => void;
 
