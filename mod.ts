@@ -54,3 +54,4 @@ export * from "./lib/mapping/density_grid.ts";
 export * from "./lib/mapping/figures.ts";
 export * from "./lib/mapping/distribution_mapping.ts";
 export * from "./lib/plot/mod.ts";
+export * from "./lib/training/train_step.ts";

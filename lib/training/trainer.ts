@@ -14,6 +14,7 @@ import { Rng } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { recalibrateStatistics } from "./recalibrate.ts";
+import { createTrainStep } from "./train_step.ts";
 import type { DataSource } from "./data_source.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "./schedule.ts";
@@ -222,28 +223,17 @@ export async function trainFlow(
     let stoppedEarly = false;
     const totalSteps = (options.epochs - resumedFromEpoch) * stepsPerEpoch;
 
-    const lossFn = (batch: tf.Tensor) => () =>
-      tf.tidy(() => {
-        const nll = tf.neg(tf.mean(flow.logProb(batch, { training: true })));
-        const penalty = flow.bijector.regularization();
-        return (penalty ? tf.add(nll, penalty) : nll) as tf.Scalar;
-      });
+    const trainStep = createTrainStep(flow, optimizer, clip);
 
     for (let epoch = startEpoch; epoch <= options.epochs; epoch++) {
       let nllSum = 0, normSum = 0, count = 0, step = 0;
       for await (const batch of train.batches(options.batchSize, rng)) {
         step++;
         const ts = performance.now();
-        const { value, grads } = tf.variableGrads(lossFn(batch), trainable);
-        const gradList = trainable.map((v) => grads[v.name]);
-        const stats = tf.tidy(() =>
-          tf.stack([value, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))])
-        );
-        const [loss, norm] = await stats.data();
-        stats.dispose();
         const lr = learningRateAt(options.learningRate, optimizer.step);
-        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-          tf.dispose([value, batch, ...gradList]);
+        const { loss, gradNorm: norm, applied } = await trainStep(batch, lr);
+        batch.dispose();
+        if (!applied) {
           throw new NonFiniteError(
             `Training diverged at epoch ${epoch}, step ${step} (global step ${
               optimizer.step + 1
@@ -251,11 +241,9 @@ export async function trainFlow(
               `loss=${loss}, gradient norm=${norm}. Lower the learning rate (now ${lr}) or set grad_norm_thresh.`,
           );
         }
-        optimizer.apply(gradList, lr, clip > 0 && norm > clip ? clip / norm : 1);
-        tf.dispose([value, batch, ...gradList]);
         stepMs += performance.now() - ts;
         stepsThisRun++;
-        nllSum += loss * 1;
+        nllSum += loss;
         normSum += norm;
         count++;
         const elapsed = (performance.now() - t0) / 1000;
