@@ -21,3 +21,4 @@ export {
   type HistogramOptions,
 } from "./histogram.ts";
 export { type ConcatOptions, concatPlots } from "./concat.ts";
+export { type Bar, barChart, type BarChartOptions } from "./bar.ts";

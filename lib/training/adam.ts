@@ -1,10 +1,12 @@
 /**
  * Adam (Kingma & Ba 2015) with bias correction, the learning rate given per
- * step (so schedules live outside), and state exposed for checkpoints.
+ * step (so schedules live outside), and state exposed for checkpoints. On
+ * wasm each variable is updated by one fused kernel ({@link ./adam_kernel.ts}).
  *
  * @module
  */
 import { makeVariable, tf } from "../tf.ts";
+import { fusedAdamAvailable, fusedAdamUpdate } from "./adam_kernel.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -51,6 +53,17 @@ export class Adam {
     const t = this.step;
     const b1 = this.#beta1, b2 = this.#beta2;
     const alpha = learningRate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
+    if (fusedAdamAvailable()) {
+      const attrs = { alpha, beta1: b1, beta2: b2, epsilon: this.#epsilon, gradScale };
+      this.#vars.forEach((variable, i) => {
+        const [w, m, v] = fusedAdamUpdate(variable, grads[i], this.#m[i], this.#v[i], attrs);
+        variable.assign(w);
+        this.#m[i].assign(m);
+        this.#v[i].assign(v);
+        tf.dispose([w, m, v]);
+      });
+      return;
+    }
     tf.tidy(() => {
       this.#vars.forEach((variable, i) => {
         const g = gradScale === 1 ? grads[i] : tf.mul(grads[i], gradScale);

@@ -1,0 +1,260 @@
+"""TensorFlow Probability peer of application 1's reference flow (workload a: affine
+RealNVP coupling; b: rational-quadratic spline coupling), written the way a TFP
+user writes it: tfb.BatchNormalization, tfb.Permute, tfb.RealNVP in a tfb.Chain
+under a TransformedDistribution, trained with a tf.function-compiled
+GradientTape step and Adam.
+
+Direction. TFP bijectors run latent -> data, so `log_prob` runs the chain's
+inverse: BatchNormalization.inverse normalizes with the batch statistics
+(training=True) and RealNVP.inverse applies the coupling's inverse. The chain
+is built so that its inverse visits, per step, BatchNorm -> Permute (not in
+step 0) -> coupling, as flow_models' data -> latent order does. With
+`--direction tfp` (default) the training path uses RealNVP.inverse (the affine
+x2 = (y2 - t)*exp(-s), or the spline's inverse); `--direction ours` wraps each
+coupling in tfb.Invert so the training path runs the coupling's forward map
+(x2*exp(s) + t, or the spline's forward), as flow_models does. For the affine
+coupling both are the same computation.
+
+Usage: bench/peers/.venv/bin/python bench/peers/tfp_flow.py [--steps N] [--warmup W]
+       [--workloads a,b] [--direction tfp|ours] [--no-eager] [--no-xla]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _common as C  # noqa: E402
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tensorflow_probability as tfp  # noqa: E402
+import tf_keras  # noqa: E402
+
+tfb = tfp.bijectors
+tfd = tfp.distributions
+
+
+class DenseNet(tf.Module):
+    """[in -> 512 -> 512 -> out], relu, Glorot-uniform kernels, zero biases."""
+
+    calls = 0  # Python-level calls (counted while tracing: network evaluations per graph)
+
+    def __init__(self, in_dim: int, out_dim: int, rng: np.random.Generator, name: str):
+        super().__init__(name=name)
+        widths = [in_dim, *C.HIDDEN, out_dim]
+        self.kernels, self.biases = [], []
+        for i, (fi, fo) in enumerate(zip(widths[:-1], widths[1:])):
+            limit = np.sqrt(6.0 / (fi + fo))
+            self.kernels.append(
+                tf.Variable(rng.uniform(-limit, limit, (fi, fo)).astype(np.float32), name=f"k{i}")
+            )
+            self.biases.append(tf.Variable(np.zeros(fo, np.float32), name=f"b{i}"))
+
+    def __call__(self, x):
+        DenseNet.calls += 1
+        h = x
+        last = len(self.kernels) - 1
+        for i, (k, b) in enumerate(zip(self.kernels, self.biases)):
+            h = tf.matmul(h, k) + b
+            if i < last:
+                h = tf.nn.relu(h)
+        return h
+
+
+def affine_fn(net: DenseNet):
+    def shift_and_log_scale(x0, output_units):
+        shift, raw = tf.split(net(x0), 2, axis=-1)
+        return shift, C.LOG_SCALE_CLIP * tf.tanh(raw / C.LOG_SCALE_CLIP)
+
+    return shift_and_log_scale
+
+
+def spline_fn(net: DenseNet):
+    k, b = C.NUM_BINS, C.TAIL_BOUND
+
+    def bijector_fn(x0, output_units, **_):
+        raw = tf.reshape(net(x0), tf.concat([tf.shape(x0)[:-1], [output_units, 3 * k - 1]], 0))
+        tw, th, td = tf.split(raw, [k, k, k - 1], axis=-1)
+        widths = 2 * b * (C.MIN_BIN_WIDTH + (1 - k * C.MIN_BIN_WIDTH) * tf.nn.softmax(tw))
+        heights = 2 * b * (C.MIN_BIN_HEIGHT + (1 - k * C.MIN_BIN_HEIGHT) * tf.nn.softmax(th))
+        slopes = C.MIN_DERIVATIVE + tf.nn.softplus(td)
+        return tfb.RationalQuadraticSpline(widths, heights, slopes, range_min=-b)
+
+    return bijector_fn
+
+
+def build(coupling: str, direction: str, seed: int = 1):
+    """Returns (train_flow, eval_flow, trainable variables, nets); the two flows share all variables."""
+    rng = np.random.default_rng(seed)
+    bn_layers, perms, couplings, nets = [], [], [], []
+    for step in range(C.FLOW_STEPS):
+        layer = tf_keras.layers.BatchNormalization(
+            momentum=C.BN_MOMENTUM,
+            epsilon=C.BN_EPSILON,
+            # TFP's default gamma constraint, kept as a TFP user gets it.
+            gamma_constraint=lambda x: tf.nn.relu(x) + 1e-6,
+        )
+        layer.build((None, C.DIMS))
+        bn_layers.append(layer)
+        perms.append(rng.permutation(C.DIMS).astype(np.int32) if step > 0 else None)
+        out = 2 if coupling == "affine" else 3 * C.NUM_BINS - 1
+        net = DenseNet(1, out * (C.DIMS - 1), rng, name=f"net{step}")
+        nets.append(net)
+        nvp = (
+            tfb.RealNVP(num_masked=1, shift_and_log_scale_fn=affine_fn(net))
+            if coupling == "affine"
+            else tfb.RealNVP(num_masked=1, bijector_fn=spline_fn(net))
+        )
+        # The chain's inverse is the data -> latent direction; `ours` makes that
+        # direction run the coupling's forward map.
+        couplings.append(tfb.Invert(nvp) if direction == "ours" else nvp)
+
+    def chain(training: bool):
+        parts = []
+        for step in range(C.FLOW_STEPS):
+            parts.append(tfb.BatchNormalization(batchnorm_layer=bn_layers[step], training=training))
+            if perms[step] is not None:
+                parts.append(tfb.Permute(permutation=perms[step]))
+            parts.append(couplings[step])
+        # Chain([b1, ..., bn]).inverse applies b1.inverse first: data -> latent order.
+        return tfb.Chain(parts)
+
+    base = tfd.MultivariateNormalDiag(loc=tf.zeros(C.DIMS))
+    train_flow = tfd.TransformedDistribution(base, chain(True))
+    eval_flow = tfd.TransformedDistribution(base, chain(False))
+    variables = [v for l in bn_layers for v in l.trainable_variables]
+    variables += [v for n in nets for v in n.trainable_variables]
+    return train_flow, eval_flow, variables, nets
+
+
+def run_workload(coupling: str, args) -> dict:
+    tf.random.set_seed(1)
+    train_flow, eval_flow, variables, _ = build(coupling, args.direction)
+    n_params = int(sum(np.prod(v.shape) for v in variables))
+    C.log(f"[tfp] workload {coupling}: {len(variables)} trainable variables, {n_params} parameters")
+    batch = tf.random.normal([C.BATCH, C.DIMS], seed=1)
+    eval_x = tf.random.normal([C.EVAL_BATCH, C.DIMS], seed=2)
+    opt = tf_keras.optimizers.Adam(learning_rate=C.LEARNING_RATE)
+
+    def loss_fn():
+        return -tf.reduce_mean(train_flow.log_prob(batch))
+
+    def train_step_py():
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        grads = tape.gradient(loss, variables)
+        opt.apply_gradients(zip(grads, variables))
+        return loss
+
+    def grad_step_py():
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        grads = tape.gradient(loss, variables)
+        return loss, grads
+
+    train_step = tf.function(train_step_py)
+    grad_step = tf.function(grad_step_py)
+    log_prob = tf.function(lambda: eval_flow.log_prob(eval_x))
+    sample = tf.function(lambda: eval_flow.sample(C.EVAL_BATCH))
+
+    # Count network evaluations per coupling while tracing (TFP's RealNVP calls
+    # its bijector_fn once for the value and once more for the log-det).
+    DenseNet.calls = 0
+    train_step.get_concrete_function()
+    net_calls_train = DenseNet.calls / C.FLOW_STEPS
+    DenseNet.calls = 0
+    log_prob.get_concrete_function()
+    net_calls_logprob = DenseNet.calls / C.FLOW_STEPS
+
+    stats: dict[str, list[float]] = {}
+    first_loss = float(train_step())
+    stats["train_step"] = C.time_calls(lambda: train_step().numpy(), args.warmup, args.steps)
+    stats["grad_step"] = C.time_calls(lambda: grad_step()[0].numpy(), args.warmup, args.steps)
+    stats["log_prob_1000"] = C.time_calls(lambda: log_prob().numpy(), args.warmup, args.steps)
+    stats["sample_1000"] = C.time_calls(lambda: sample().numpy(), args.warmup, args.steps)
+    extra = {}
+    if not args.no_eager:
+        stats["eager_train_step"] = C.time_calls(
+            lambda: train_step_py().numpy(), max(2, args.warmup // 2), args.eager_steps
+        )
+        stats["eager_log_prob_1000"] = C.time_calls(
+            lambda: eval_flow.log_prob(eval_x).numpy(), 2, args.eager_steps
+        )
+    if not args.no_xla:
+        try:
+            xla_step = tf.function(train_step_py, jit_compile=True)
+            stats["xla_train_step"] = C.time_calls(lambda: xla_step().numpy(), args.warmup, args.steps)
+        except Exception as e:  # noqa: BLE001 - report, don't fail the run
+            extra["xla_error"] = f"{type(e).__name__}: {str(e)[:300]}"
+            C.log("[tfp] XLA step failed:", extra["xla_error"])
+    last_loss = float(loss_fn())
+    samples = sample().numpy()
+    extra.update(
+        {
+            "parameters": n_params,
+            "net_calls_per_coupling_train": net_calls_train,
+            "net_calls_per_coupling_log_prob": net_calls_logprob,
+            "loss_first": round(first_loss, 4),
+            "loss_last": round(last_loss, 4),
+            "samples_finite": bool(np.isfinite(samples).all()),
+            "architecture": C.architecture(coupling),
+        }
+    )
+    rep = C.workload_report(stats, extra)
+    C.log(
+        f"[tfp] {coupling}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
+        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
+    )
+    return rep
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--steps", type=int, default=30, help="timed repeats per quantity (>= 30 for the report)")
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--eager-steps", type=int, default=10, help="timed repeats of the eager quantities")
+    p.add_argument("--workloads", default="a,b")
+    p.add_argument("--direction", choices=["tfp", "ours"], default="tfp")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-eager", action="store_true")
+    p.add_argument("--no-xla", action="store_true")
+    args = p.parse_args()
+
+    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    workloads = {}
+    names = {"a": "affine", "b": "spline"}
+    for w in args.workloads.split(","):
+        workloads[w] = run_workload(names[w], args)
+    C.emit(
+        {
+            "peer": "tfp",
+            "versions": {
+                "tensorflow": tf.__version__,
+                "tensorflow_probability": tfp.__version__,
+                "tf_keras": tf_keras.__version__,
+                "numpy": np.__version__,
+            },
+            "threads": args.threads,
+            "machine": C.machine(),
+            "config": {
+                "steps": args.steps,
+                "warmup": args.warmup,
+                "eager_steps": args.eager_steps,
+                "direction": args.direction,
+                "intra_op_threads": args.threads,
+                "inter_op_threads": args.threads,
+                "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+            },
+            "workloads": workloads,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

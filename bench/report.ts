@@ -1,0 +1,76 @@
+/**
+ * The Markdown table of a benchmark run: per workload, every configuration
+ * with its step time, its ratio to ours and to the BLAS-bound step time,
+ * throughput and memory.
+ *
+ * @module
+ */
+import type { Workload } from "./workloads.ts";
+
+/** The parts of a run the report reads. */
+export interface ReportInput {
+  date: string;
+  machine: { cpus: number; os: string; deno: string };
+  blas: { library: string | null };
+  workloads: (Workload & { flopsPerStep: number })[];
+  rows: {
+    workload: string;
+    config: string;
+    msPerStep: number;
+    samplesPerSecond: number;
+    msPer1000LogProb: number | null;
+    msPer1000Samples: number | null;
+    peakRssMiB: number | null;
+    gflops: number;
+  }[];
+  notes: string[];
+}
+
+const fmt = (
+  v: number | null | undefined,
+  digits = 1,
+) => (v === null || v === undefined ? "–" : v.toFixed(digits));
+
+/**
+ * @param r Benchmark results.
+ * @param boundGflops Best GEMM GFLOP/s of the machine (null if unmeasured).
+ * @returns Markdown.
+ */
+export function markdownReport(r: ReportInput, boundGflops: number | null): string {
+  const lines = [
+    `Benchmarks of ${
+      r.date.slice(0, 10)
+    } on ${r.machine.cpus} CPUs (${r.machine.os}, Deno ${r.machine.deno}); ` +
+    `BLAS bound ${fmt(boundGflops)} GFLOP/s (float32 GEMM at 128×512×512).`,
+    "",
+  ];
+  for (const w of r.workloads) {
+    const rows = r.rows.filter((x) => x.workload === w.key);
+    if (!rows.length) continue;
+    const ours = Math.min(
+      ...rows.filter((x) => x.config.startsWith("ours")).map((x) => x.msPerStep),
+    );
+    const boundMs = boundGflops ? w.flopsPerStep / (boundGflops * 1e6) : null;
+    lines.push(
+      `**Workload ${w.key}**: ${w.title}; ${
+        (w.flopsPerStep / 1e9).toFixed(2)
+      } GFLOP of matrix products per step` +
+        (boundMs ? `, BLAS-bound step ${boundMs.toFixed(1)} ms` : ""),
+      "",
+      "| configuration | ms/step | vs ours | vs BLAS bound | samples/s | ms/1000 log-prob | ms/1000 samples | peak RSS MiB | GFLOP/s |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const x of [...rows].sort((a, b) => a.msPerStep - b.msPerStep)) {
+      lines.push(
+        `| ${x.config} | ${fmt(x.msPerStep)} | ${fmt(x.msPerStep / ours, 2)}× | ${
+          boundMs ? fmt(x.msPerStep / boundMs, 2) + "×" : "–"
+        } | ${fmt(x.samplesPerSecond, 0)} | ${fmt(x.msPer1000LogProb)} | ${
+          fmt(x.msPer1000Samples)
+        } | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.gflops)} |`,
+      );
+    }
+    lines.push("");
+  }
+  for (const n of r.notes) lines.push(`- ${n}`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,87 @@
+/**
+ * Grouped bar charts, e.g. benchmark timings of several configurations per
+ * workload.
+ *
+ * @module
+ */
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH, VEGA_LITE_SCHEMA } from "./style.ts";
+import { PlotError, type VegaLiteSpec } from "./types.ts";
+
+/** One bar: its group on the x axis, its name within the group (colour), its value. */
+export interface Bar {
+  /** Group on the x axis. */
+  group: string;
+  /** Series within the group (legend entry). */
+  name: string;
+  /** Height. */
+  value: number;
+}
+
+/** Options of {@link barChart}. */
+export interface BarChartOptions {
+  /** The bars; non-finite values are left out. */
+  bars: Bar[];
+  /** Plot title. */
+  title?: string;
+  /** Smaller second title line. */
+  subtitle?: string;
+  /** x-axis title. */
+  xLabel?: string;
+  /** y-axis title. */
+  yLabel?: string;
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** Plot width in pixels. Default 480. */
+  width?: number;
+  /** Plot height in pixels. Default 420. */
+  height?: number;
+}
+
+/**
+ * @param options Bars and labels.
+ * @returns A Vega-Lite spec of bars grouped by `group`, coloured by `name`.
+ * @example
+ * ```ts
+ * import { barChart } from "./bar.ts";
+ * const spec = barChart({
+ *   bars: [{ group: "a", name: "ours", value: 70 }, { group: "a", name: "TFP", value: 90 }],
+ *   yLabel: "ms per step",
+ * });
+ * ```
+ */
+export function barChart(options: BarChartOptions): VegaLiteSpec {
+  const rows = options.bars.filter((b) =>
+    Number.isFinite(b.value) && (!options.logY || b.value > 0)
+  );
+  if (rows.length === 0) throw new PlotError("barChart needs at least one finite bar");
+  const names = [...new Set(rows.map((b) => b.name))];
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    ...(options.title
+      ? {
+        title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
+      }
+      : {}),
+    width: options.width ?? DEFAULT_WIDTH,
+    height: options.height ?? DEFAULT_HEIGHT,
+    data: { values: rows },
+    mark: { type: "bar" },
+    encoding: {
+      x: {
+        field: "group",
+        type: "nominal",
+        title: options.xLabel ?? null,
+        axis: { labelAngle: 0 },
+      },
+      xOffset: { field: "name", type: "nominal", sort: names },
+      y: {
+        field: "value",
+        type: "quantitative",
+        title: options.yLabel ?? "value",
+        ...(options.logY ? { scale: { type: "log" } } : {}),
+      },
+      color: { field: "name", type: "nominal", title: null, sort: names },
+      tooltip: [{ field: "group" }, { field: "name" }, { field: "value", format: ".1f" }],
+    },
+  };
+}
