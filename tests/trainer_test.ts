@@ -7,6 +7,7 @@ import { silentProgress } from "../lib/training/progress.ts";
 import { evaluateNll, NonFiniteError, trainFlow } from "../lib/training/trainer.ts";
 import { learningRateAt, validateLearningRate } from "../lib/training/schedule.ts";
 import { Rng } from "../lib/random.ts";
+import { setNativeGemmEnabled } from "../lib/nn/blas.ts";
 
 await initBackend("wasm");
 
@@ -119,13 +120,53 @@ Deno.test("resume from a checkpoint reproduces an uninterrupted run", async () =
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("training leaks no tensors", async () => {
-  const flow = smallFlow();
-  const data = new ArrayDataSource(gaussianData(1280, 8), [2]);
-  const val = new ArrayDataSource(gaussianData(256, 9), [2]);
-  await trainFlow(flow, data, { ...base, epochs: 1, validation: val });
-  const after1 = tf.memory().numTensors;
-  await trainFlow(flow, data, { ...base, epochs: 10, validation: val, earlyStoppingPatience: 3 });
-  assert.equal(tf.memory().numTensors, after1, "tensor count after 100 steps equals that after 10");
-  flow.dispose();
-});
+const LEAK_PATHS: {
+  name: string;
+  backend: "wasm" | "cpu";
+  native: boolean;
+  coupling: "affine" | "spline";
+}[] = [
+  { name: "wasm + native BLAS, affine", backend: "wasm", native: true, coupling: "affine" },
+  { name: "wasm, spline", backend: "wasm", native: false, coupling: "spline" },
+  { name: "cpu, affine", backend: "cpu", native: false, coupling: "affine" },
+];
+
+for (const path of LEAK_PATHS) {
+  Deno.test(`training leaks no tensors: 100 steps leave as many as 10 (${path.name})`, async () => {
+    await initBackend(path.backend);
+    setNativeGemmEnabled(path.native);
+    const dir = await Deno.makeTempDir();
+    try {
+      const flow = buildRealNvpFlow({
+        dims: 2,
+        flowSteps: 2,
+        hiddenLayers: [16],
+        coupling: path.coupling,
+        seed: 1,
+      });
+      const data = new ArrayDataSource(gaussianData(1280, 8), [2]); // 10 steps per epoch
+      const val = new ArrayDataSource(gaussianData(256, 9), [2]);
+      const opts = { ...base, validation: val, checkpointDir: dir, checkpointEveryNEpochs: 1 };
+      await trainFlow(flow, data, { ...opts, epochs: 1 });
+      const after10 = tf.memory().numTensors;
+      await trainFlow(flow, data, { ...opts, epochs: 11, resume: true, earlyStoppingPatience: 20 });
+      assert.equal(
+        tf.memory().numTensors,
+        after10,
+        "tensor count after 100 more steps (with resume)",
+      );
+      await trainFlow(flow, data, {
+        ...opts,
+        epochs: 10,
+        gradNormThresh: 0.01,
+        statisticsExamples: 0,
+      });
+      assert.equal(tf.memory().numTensors, after10, "tensor count after 100 clipped steps");
+      flow.dispose();
+    } finally {
+      setNativeGemmEnabled(true);
+      await initBackend("wasm");
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
