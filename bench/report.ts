@@ -7,22 +7,37 @@
  */
 import type { Workload } from "./workloads.ts";
 
+/** One row of results: a configuration (ours or a peer) of one workload. */
+export interface ResultRow {
+  /** Workload key. */
+  workload: string;
+  /** Configuration label. */
+  config: string;
+  /** Median ms per training step. */
+  msPerStep: number;
+  /** Training examples per second. */
+  samplesPerSecond: number;
+  /** ms per 1 000 log-prob evaluations. */
+  msPer1000LogProb: number | null;
+  /** ms per 1 000 samples. */
+  msPer1000Samples: number | null;
+  /** Peak RSS in MiB. */
+  peakRssMiB: number | null;
+  /** Achieved GFLOP/s of matrix products. */
+  gflops: number;
+  /** Live tfjs tensors after the measurement (ours only). */
+  tensors?: number;
+  /** Their bytes (ours only). */
+  tensorBytes?: number;
+}
+
 /** The parts of a run the report reads. */
 export interface ReportInput {
   date: string;
   machine: { cpus: number; os: string; deno: string };
   blas: { library: string | null };
   workloads: (Workload & { flopsPerStep: number })[];
-  rows: {
-    workload: string;
-    config: string;
-    msPerStep: number;
-    samplesPerSecond: number;
-    msPer1000LogProb: number | null;
-    msPer1000Samples: number | null;
-    peakRssMiB: number | null;
-    gflops: number;
-  }[];
+  rows: ResultRow[];
   notes: string[];
 }
 

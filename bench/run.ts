@@ -21,7 +21,7 @@ import { type Measurement, measureWorkload } from "./measure.ts";
 import { measureGemm } from "./blas_bound.ts";
 import { trainStepFlops, WORKLOADS } from "./workloads.ts";
 import { runPeers } from "./peers.ts";
-import { markdownReport } from "./report.ts";
+import { markdownReport, type ResultRow } from "./report.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,20 +37,6 @@ if (!(steps >= 1) || !(warmup >= 0)) throw new Error(`--steps must be ≥ 1 and 
 await initBackend("wasm");
 const blas = enableNativeBlas();
 const log = (s: string) => console.error(s);
-
-/** One row of results: a configuration of one workload. */
-export interface ResultRow {
-  workload: string;
-  config: string;
-  msPerStep: number;
-  samplesPerSecond: number;
-  msPer1000LogProb: number | null;
-  msPer1000Samples: number | null;
-  peakRssMiB: number | null;
-  gflops: number;
-  tensors?: number;
-  tensorBytes?: number;
-}
 
 const rows: ResultRow[] = [];
 const add = (workload: string, config: string, m: Measurement, flops: number) => {
