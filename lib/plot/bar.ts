@@ -55,6 +55,10 @@ export function barChart(options: BarChartOptions): VegaLiteSpec {
   );
   if (rows.length === 0) throw new PlotError("barChart needs at least one finite bar");
   const names = [...new Set(rows.map((b) => b.name))];
+  // On a log axis bars cannot start at zero: they start at the decade below the smallest bar.
+  const floor = options.logY
+    ? 10 ** (Math.ceil(Math.log10(Math.min(...rows.map((b) => b.value)))) - 1)
+    : 0;
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(options.title
@@ -78,8 +82,9 @@ export function barChart(options: BarChartOptions): VegaLiteSpec {
         field: "value",
         type: "quantitative",
         title: options.yLabel ?? "value",
-        ...(options.logY ? { scale: { type: "log" } } : {}),
+        ...(options.logY ? { scale: { type: "log", domainMin: floor } } : {}),
       },
+      ...(options.logY ? { y2: { datum: floor } } : {}),
       color: { field: "name", type: "nominal", title: null, sort: names },
       tooltip: [{ field: "group" }, { field: "name" }, { field: "value", format: ".1f" }],
     },
