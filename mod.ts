@@ -55,3 +55,4 @@ export * from "./lib/mapping/figures.ts";
 export * from "./lib/mapping/distribution_mapping.ts";
 export * from "./lib/plot/mod.ts";
 export * from "./lib/training/train_step.ts";
+export * from "./lib/inference/mod.ts";
