@@ -56,3 +56,5 @@ export * from "./lib/mapping/distribution_mapping.ts";
 export * from "./lib/plot/mod.ts";
 export * from "./lib/training/train_step.ts";
 export * from "./lib/inference/mod.ts";
+export * from "./lib/training/loss_step.ts";
+export * from "./lib/inn/mod.ts";

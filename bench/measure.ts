@@ -8,7 +8,7 @@ import { tf } from "../lib/tf.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 import { Adam } from "../lib/training/adam.ts";
 import { createTrainStep } from "../lib/training/train_step.ts";
-import { type Workload } from "./workloads.ts";
+import type { Workload } from "./workloads.ts";
 
 /** Results of {@link measureWorkload}. */
 export interface Measurement {

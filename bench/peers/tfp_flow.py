@@ -16,7 +16,13 @@ coupling in tfb.Invert so the training path runs the coupling's forward map
 coupling both are the same computation.
 
 Usage: bench/peers/.venv/bin/python bench/peers/tfp_flow.py [--steps N] [--warmup W]
-       [--workloads a,b] [--direction tfp|ours] [--no-eager] [--no-xla]
+       [--workloads a,b] [--direction tfp|ours] [--log-prob ildj|td] [--no-eager] [--xla]
+
+Log-prob. See flow_log_prob: by default the script computes
+base.log_prob(chain.inverse(y)) + chain.inverse_log_det_jacobian(y), because
+TFP 0.25's TransformedDistribution.log_prob takes the BatchNormalization
+log-det from the moving variance even in training mode; `--log-prob td` times
+TransformedDistribution.log_prob itself.
 """
 
 from __future__ import annotations
@@ -88,8 +94,9 @@ def spline_fn(net: DenseNet):
     return bijector_fn
 
 
-def build(coupling: str, direction: str, seed: int = 1):
-    """Returns (train_flow, eval_flow, trainable variables, nets); the two flows share all variables."""
+def build(coupling: str, direction: str, seed: int = 1, perms_override=None):
+    """Returns (train_flow, eval_flow, trainable variables, nets); the two flows share all variables.
+    `perms_override[step]` replaces step's permutation (used by check_equivalence.py)."""
     rng = np.random.default_rng(seed)
     bn_layers, perms, couplings, nets = [], [], [], []
     for step in range(C.FLOW_STEPS):
@@ -101,7 +108,10 @@ def build(coupling: str, direction: str, seed: int = 1):
         )
         layer.build((None, C.DIMS))
         bn_layers.append(layer)
-        perms.append(rng.permutation(C.DIMS).astype(np.int32) if step > 0 else None)
+        perm = rng.permutation(C.DIMS).astype(np.int32) if step > 0 else None
+        if perms_override is not None and step > 0:
+            perm = np.asarray(perms_override[step], np.int32)
+        perms.append(perm)
         out = 2 if coupling == "affine" else 3 * C.NUM_BINS - 1
         net = DenseNet(1, out * (C.DIMS - 1), rng, name=f"net{step}")
         nets.append(net)
@@ -129,12 +139,31 @@ def build(coupling: str, direction: str, seed: int = 1):
     eval_flow = tfd.TransformedDistribution(base, chain(False))
     variables = [v for l in bn_layers for v in l.trainable_variables]
     variables += [v for n in nets for v in n.trainable_variables]
-    return train_flow, eval_flow, variables, nets
+    return train_flow, eval_flow, variables, nets, bn_layers
+
+
+def flow_log_prob(flow, y, mode: str = "ildj"):
+    """log p(y). `td`: TransformedDistribution.log_prob. `ildj` (default): the base
+    log-prob of chain.inverse(y) plus chain.inverse_log_det_jacobian(y).
+
+    They differ in training mode. TFP 0.25's TransformedDistribution.log_prob
+    (through experimental_local_measure) uses -forward_log_det_jacobian(x) at
+    x = inverse(y), and BatchNormalization's forward log-det always uses the
+    *moving* variance, so the log-det of a training-mode BatchNormalization is
+    then that of the moving statistics while the value uses the batch ones.
+    `ildj` gives the documented semantics (batch variance in both), which is
+    what flow_models and the torch peer compute.
+    """
+    if mode == "td":
+        return flow.log_prob(y)
+    return flow.distribution.log_prob(flow.bijector.inverse(y)) + flow.bijector.inverse_log_det_jacobian(
+        y, event_ndims=1
+    )
 
 
 def run_workload(coupling: str, args) -> dict:
     tf.random.set_seed(1)
-    train_flow, eval_flow, variables, _ = build(coupling, args.direction)
+    train_flow, eval_flow, variables, _, _ = build(coupling, args.direction)
     n_params = int(sum(np.prod(v.shape) for v in variables))
     C.log(f"[tfp] workload {coupling}: {len(variables)} trainable variables, {n_params} parameters")
     batch = tf.random.normal([C.BATCH, C.DIMS], seed=1)
@@ -142,7 +171,7 @@ def run_workload(coupling: str, args) -> dict:
     opt = tf_keras.optimizers.Adam(learning_rate=C.LEARNING_RATE)
 
     def loss_fn():
-        return -tf.reduce_mean(train_flow.log_prob(batch))
+        return -tf.reduce_mean(flow_log_prob(train_flow, batch, args.log_prob))
 
     def train_step_py():
         with tf.GradientTape() as tape:
@@ -159,36 +188,46 @@ def run_workload(coupling: str, args) -> dict:
 
     train_step = tf.function(train_step_py)
     grad_step = tf.function(grad_step_py)
-    log_prob = tf.function(lambda: eval_flow.log_prob(eval_x))
+    log_prob = tf.function(lambda: flow_log_prob(eval_flow, eval_x, args.log_prob))
     sample = tf.function(lambda: eval_flow.sample(C.EVAL_BATCH))
 
-    # Count network evaluations per coupling while tracing (TFP's RealNVP calls
-    # its bijector_fn once for the value and once more for the log-det).
+    clock = C.Phases("tfp " + coupling)
+    stats: dict[str, list[float]] = {}
+    extra: dict = {}
+    first_loss = float(train_step())  # traces (twice: Adam creates its slots) and compiles
+    clock.done("trace + first train_step")
+    stats["train_step"] = C.time_calls(lambda: train_step().numpy(), args.warmup, args.steps)
+    extra["peak_rss_mb_train_only"] = C.peak_rss_mb()
+    clock.done("train_step")
+    # Network evaluations per coupling, counted while tracing: TFP's RealNVP calls
+    # its shift_and_log_scale_fn / bijector_fn once for the value and once more
+    # for the log-det (grad_step creates no variables, so it is traced once).
     DenseNet.calls = 0
-    train_step.get_concrete_function()
-    net_calls_train = DenseNet.calls / C.FLOW_STEPS
+    grad_step.get_concrete_function()
+    extra["net_calls_per_coupling_train"] = DenseNet.calls / C.FLOW_STEPS
+    stats["grad_step"] = C.time_calls(lambda: grad_step()[0].numpy(), args.warmup, args.steps)
+    clock.done("grad_step")
     DenseNet.calls = 0
     log_prob.get_concrete_function()
-    net_calls_logprob = DenseNet.calls / C.FLOW_STEPS
-
-    stats: dict[str, list[float]] = {}
-    first_loss = float(train_step())
-    stats["train_step"] = C.time_calls(lambda: train_step().numpy(), args.warmup, args.steps)
-    stats["grad_step"] = C.time_calls(lambda: grad_step()[0].numpy(), args.warmup, args.steps)
+    extra["net_calls_per_coupling_log_prob"] = DenseNet.calls / C.FLOW_STEPS
     stats["log_prob_1000"] = C.time_calls(lambda: log_prob().numpy(), args.warmup, args.steps)
+    clock.done("log_prob")
     stats["sample_1000"] = C.time_calls(lambda: sample().numpy(), args.warmup, args.steps)
-    extra = {}
+    clock.done("sample")
+    extra["peak_rss_mb_compiled"] = C.peak_rss_mb()
     if not args.no_eager:
         stats["eager_train_step"] = C.time_calls(
-            lambda: train_step_py().numpy(), max(2, args.warmup // 2), args.eager_steps
+            lambda: train_step_py().numpy(), 1, args.eager_steps
         )
         stats["eager_log_prob_1000"] = C.time_calls(
-            lambda: eval_flow.log_prob(eval_x).numpy(), 2, args.eager_steps
+            lambda: flow_log_prob(eval_flow, eval_x, args.log_prob).numpy(), 1, args.eager_steps
         )
-    if not args.no_xla:
+        clock.done("eager")
+    if args.xla:
         try:
             xla_step = tf.function(train_step_py, jit_compile=True)
             stats["xla_train_step"] = C.time_calls(lambda: xla_step().numpy(), args.warmup, args.steps)
+            clock.done("xla")
         except Exception as e:  # noqa: BLE001 - report, don't fail the run
             extra["xla_error"] = f"{type(e).__name__}: {str(e)[:300]}"
             C.log("[tfp] XLA step failed:", extra["xla_error"])
@@ -197,8 +236,6 @@ def run_workload(coupling: str, args) -> dict:
     extra.update(
         {
             "parameters": n_params,
-            "net_calls_per_coupling_train": net_calls_train,
-            "net_calls_per_coupling_log_prob": net_calls_logprob,
             "loss_first": round(first_loss, 4),
             "loss_last": round(last_loss, 4),
             "samples_finite": bool(np.isfinite(samples).all()),
@@ -217,19 +254,42 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=30, help="timed repeats per quantity (>= 30 for the report)")
     p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--eager-steps", type=int, default=10, help="timed repeats of the eager quantities")
+    p.add_argument("--eager-steps", type=int, default=5, help="timed repeats of the eager quantities (slow)")
     p.add_argument("--workloads", default="a,b")
     p.add_argument("--direction", choices=["tfp", "ours"], default="tfp")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--log-prob",
+        choices=["ildj", "td"],
+        default="ildj",
+        help="ildj: base.log_prob(inverse(y)) + inverse_log_det_jacobian(y) (batch variance in the BN "
+        "log-det, as flow_models); td: TransformedDistribution.log_prob (TFP 0.25 then uses the moving "
+        "variance in the BN log-det)",
+    )
     p.add_argument("--no-eager", action="store_true")
-    p.add_argument("--no-xla", action="store_true")
-    args = p.parse_args()
+    p.add_argument("--xla", action="store_true", help="also time the train step under jit_compile=True (slow to compile)")
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args, _ = p.parse_known_args()
+    wanted = args.workloads.split(",")
+    if not args.child and len(wanted) > 1:
+        # One process per workload, so that each one's peak RSS is its own.
+        argv = [a for a in sys.argv[1:]]
+        if "--workloads" in argv:
+            i = argv.index("--workloads")
+            del argv[i : i + 2]
+        argv = [a for a in argv if not a.startswith("--workloads=")]
+        children = C.run_in_children(os.path.abspath(__file__), argv, wanted)
+        report = children[wanted[0]]
+        report["workloads"] = {w: children[w]["workloads"][w] for w in wanted}
+        report["config"]["process_per_workload"] = True
+        C.emit(report)
+        return
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     workloads = {}
     names = {"a": "affine", "b": "spline"}
-    for w in args.workloads.split(","):
+    for w in wanted:
         workloads[w] = run_workload(names[w], args)
     C.emit(
         {
@@ -247,6 +307,7 @@ def main() -> None:
                 "warmup": args.warmup,
                 "eager_steps": args.eager_steps,
                 "direction": args.direction,
+                "log_prob": args.log_prob,
                 "intra_op_threads": args.threads,
                 "inter_op_threads": args.threads,
                 "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),

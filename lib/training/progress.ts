@@ -18,8 +18,8 @@ export interface ProgressState {
   stepsPerEpoch: number;
   /** Latest training loss (NLL + penalty, nats). */
   loss: number;
-  /** Latest bits per dimension. */
-  bitsPerDim: number;
+  /** Latest bits per dimension, when the loss is an NLL. */
+  bitsPerDim?: number;
   /** Optimizer steps per second over this run. */
   stepsPerSecond: number;
   /** Estimated seconds left. */
@@ -48,7 +48,10 @@ function formatSeconds(s: number): string {
  */
 export function formatProgress(state: ProgressState): string {
   return `epoch ${state.epoch}/${state.epochs} step ${state.step}/${state.stepsPerEpoch} ` +
-    `loss ${state.loss.toFixed(4)} bpd ${state.bitsPerDim.toFixed(4)} ` +
+    `loss ${state.loss.toFixed(4)} ` +
+    (state.bitsPerDim !== undefined && Number.isFinite(state.bitsPerDim)
+      ? `bpd ${state.bitsPerDim.toFixed(4)} `
+      : "") +
     `${state.stepsPerSecond.toFixed(1)} steps/s ETA ${formatSeconds(state.etaSeconds)}`;
 }
 

@@ -9,6 +9,7 @@
 import { tf } from "../tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import type { Adam } from "./adam.ts";
+import { createLossStep } from "./loss_step.ts";
 
 /** What one step measured. */
 export interface StepResult {
@@ -40,29 +41,13 @@ export function createTrainStep(
   optimizer: Adam,
   gradNormThresh = 0,
 ): (batch: tf.Tensor, learningRate: number) => Promise<StepResult> {
-  const trainable = flow.bijector.trainableVariables();
+  const step = createLossStep(flow.bijector.trainableVariables(), optimizer, gradNormThresh);
   return async (batch, learningRate) => {
-    const { value, grads } = tf.variableGrads(() =>
-      tf.tidy(() => {
-        const nll = tf.neg(tf.mean(flow.logProb(batch, { training: true })));
-        const penalty = flow.bijector.regularization();
-        return (penalty ? tf.add(nll, penalty) : nll) as tf.Scalar;
-      }), trainable);
-    const gradList = trainable.map((v) => grads[v.name]);
-    try {
-      const stats = tf.tidy(() =>
-        tf.stack([value, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))])
-      );
-      const [loss, gradNorm] = await stats.data();
-      stats.dispose();
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        return { loss, gradNorm, applied: false };
-      }
-      const scale = gradNormThresh > 0 && gradNorm > gradNormThresh ? gradNormThresh / gradNorm : 1;
-      optimizer.apply(gradList, learningRate, scale);
-      return { loss, gradNorm, applied: true };
-    } finally {
-      tf.dispose([value, ...gradList]);
-    }
+    const { loss, gradNorm, applied } = await step(() => {
+      const nll = tf.neg(tf.mean(flow.logProb(batch, { training: true }))) as tf.Scalar;
+      const penalty = flow.bijector.regularization();
+      return { total: penalty ? tf.add(nll, penalty) : nll, terms: {} };
+    }, learningRate);
+    return { loss, gradNorm, applied };
   };
 }
