@@ -7,13 +7,18 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
-/** Per-workload numbers a peer script prints. */
+/** Per-workload numbers a peer script prints (see bench/peers/README.md). */
 export interface PeerWorkload {
-  ms_per_step: number;
+  /** Loss + gradients + Adam, batch 128, ms (median). */
+  train_step_ms: number;
+  /** 128 / train step. */
   samples_per_s?: number;
-  ms_per_1000_log_prob?: number;
-  ms_per_1000_samples?: number;
-  peak_rss_mib?: number;
+  /** Log-prob of a batch of 1 000, ms. */
+  log_prob_1000_ms?: number;
+  /** 1 000 samples, ms. */
+  sample_1000_ms?: number;
+  /** Peak RSS, MB. */
+  peak_rss_mb?: number;
 }
 
 /** One peer's results. */
@@ -27,7 +32,7 @@ export interface PeerResult {
 /** What {@link runPeers} found. */
 export interface PeersOutcome {
   results: PeerResult[];
-  numpy?: { best_gflops: number; [key: string]: unknown };
+  numpy?: { best_sustained_gflops: number; [key: string]: unknown };
   notes: string[];
 }
 
@@ -72,7 +77,7 @@ export async function runPeers(log: (s: string) => void): Promise<PeersOutcome> 
   const outcome: PeersOutcome = { results: [], notes: [] };
   // deno-lint-ignore no-explicit-any
   const numpy = (await runScript(python, "blas_bound.py", log)) as any;
-  if (numpy?.best_gflops) outcome.numpy = numpy;
+  if (numpy?.best_sustained_gflops) outcome.numpy = numpy;
   for (const script of ["tfp_flow.py", "torch_flow.py"]) {
     // deno-lint-ignore no-explicit-any
     const r = (await runScript(python, script, log)) as any;

@@ -83,12 +83,12 @@ for (const p of peers.results) {
     rows.push({
       workload: w.key,
       config: p.label,
-      msPerStep: r.ms_per_step,
-      samplesPerSecond: r.samples_per_s ?? (w.batchSize * 1000) / r.ms_per_step,
-      msPer1000LogProb: r.ms_per_1000_log_prob ?? null,
-      msPer1000Samples: r.ms_per_1000_samples ?? null,
-      peakRssMiB: r.peak_rss_mib ?? null,
-      gflops: trainStepFlops(w) / (r.ms_per_step * 1e6),
+      msPerStep: r.train_step_ms,
+      samplesPerSecond: r.samples_per_s ?? (w.batchSize * 1000) / r.train_step_ms,
+      msPer1000LogProb: r.log_prob_1000_ms ?? null,
+      msPer1000Samples: r.sample_1000_ms ?? null,
+      peakRssMiB: r.peak_rss_mb ?? null,
+      gflops: trainStepFlops(w) / (r.train_step_ms * 1e6),
     });
   }
 }
@@ -103,7 +103,7 @@ const report = {
   rows,
   notes: peers.notes,
 };
-const bound = peers.numpy?.best_gflops ?? blasGflops;
+const bound = peers.numpy?.best_sustained_gflops ?? blasGflops;
 const md = markdownReport(report, bound);
 await writeFileAtomic(join(args.out, "bench.json"), JSON.stringify(report, null, 2) + "\n");
 await writeFileAtomic(join(args.out, "bench.md"), md);
