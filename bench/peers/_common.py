@@ -102,11 +102,13 @@ def _busy_seconds() -> float | None:
 _quiet_budget_s = float(os.environ.get("PEERS_QUIET_WAIT_S", "120"))
 
 
-def wait_quiet(threshold_cores: float = 0.3, max_wait_s: float = 30.0) -> float:
+def wait_quiet(threshold_cores: float = 0.3, max_wait_s: float | None = None) -> float:
     """Waits (at most `max_wait_s`, and at most PEERS_QUIET_WAIT_S over the whole
     process) until other processes keep fewer than `threshold_cores` cores busy over
     a 0.5 s window. Returns the last load seen."""
     global _quiet_budget_s
+    if max_wait_s is None:
+        max_wait_s = float(os.environ.get("PEERS_QUIET_WAIT_BLOCK_S", "30"))
     t_start = time.perf_counter()
     while True:
         b0, o0, w0 = _busy_seconds(), sum(os.times()[:2]), time.perf_counter()

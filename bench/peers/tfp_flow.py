@@ -269,7 +269,7 @@ def main() -> None:
     p.add_argument("--no-eager", action="store_true")
     p.add_argument("--xla", action="store_true", help="also time the train step under jit_compile=True (slow to compile)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args, _ = p.parse_known_args()
+    args = p.parse_args()
     wanted = args.workloads.split(",")
     if not args.child and len(wanted) > 1:
         # One process per workload, so that each one's peak RSS is its own.

@@ -310,7 +310,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--compile", action="store_true", help="torch.compile the training log-prob (inductor)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args, _ = p.parse_known_args()
+    args = p.parse_args()
     wanted = args.workloads.split(",")
     if not args.child and len(wanted) > 1:
         argv = list(sys.argv[1:])

@@ -8,6 +8,8 @@
  */
 import {
   bool,
+  type Bounds,
+  type FieldExtras,
   type FieldSpec,
   int,
   intArray,
@@ -18,6 +20,11 @@ import {
   optionalInt,
   str,
 } from "./field.ts";
+
+/** An optional real-number field (null means "not set"; the app then uses its own value). */
+function optionalNum(extras: FieldExtras & Bounds): FieldSpec<number | null> {
+  return { kind: "number", default: null, nullable: true, ...extras };
+}
 
 /** The schema table: group → field name → spec. */
 export const PARAMS_SCHEMA = {
@@ -78,6 +85,49 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "Resume training from the last checkpoint in <output_dir>/checkpoints.",
     }),
+    problem: oneOf(["linear", "exponentials"] as const, "linear", {
+      ours: true,
+      description:
+        "Inverse problem of the INN apps (app 4: linear, an ill-conditioned linear-Gaussian problem; exponentials, two decays with close rates).",
+    }),
+    noise_sigma: optionalNum({
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description: "Standard deviation of the Gaussian noise on each observation.",
+      defaultNote: "the problem's own",
+    }),
+    num_observations: int(10, {
+      min: 1,
+      ours: true,
+      description:
+        "Test observations y*, drawn from the prior predictive, whose posteriors are compared.",
+    }),
+    num_posterior_samples: int(2000, {
+      min: 10,
+      ours: true,
+      description: "Posterior samples per test observation and model (and of the reference).",
+    }),
+    sbc_replications: int(200, {
+      min: 0,
+      ours: true,
+      description: "Replications of simulation-based calibration per model (0: skip).",
+    }),
+    c2st_points: int(1000, {
+      min: 0,
+      ours: true,
+      description: "Points of each sample in the classifier two-sample test (0: skip the test).",
+    }),
+    mcmc_warmup: int(2000, {
+      min: 0,
+      ours: true,
+      description: "Warm-up iterations per chain of a reference MCMC posterior.",
+    }),
+    mcmc_draws: int(5000, {
+      min: 10,
+      ours: true,
+      description: "Kept draws per chain of a reference MCMC posterior.",
+    }),
   },
   training: {
     num_epochs: int(40, { min: 1, description: "Number of training epochs." }),
@@ -131,6 +181,32 @@ export const PARAMS_SCHEMA = {
       description: "Number of held-out points (overrides validation_fraction).",
       defaultNote: "from validation_fraction",
     }),
+    inn_fit_weight: num(1, {
+      min: 0,
+      ours: true,
+      description: "INN (MMD): weight of the supervised L2 fit of y.",
+    }),
+    inn_latent_weight: num(50, {
+      min: 0,
+      ours: true,
+      description: "INN (MMD): weight of the forward MMD on [y, z].",
+    }),
+    inn_backward_weight: num(50, {
+      min: 0,
+      ours: true,
+      description: "INN (MMD): weight of the backward MMD on x (ramped up during training).",
+    }),
+    inn_padding_weight: num(1, {
+      min: 0,
+      ours: true,
+      description: "INN (MMD): weight of the L2 penalty on the padding.",
+    }),
+    inn_sigma_y: num(0.05, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description: "INN (ML): width of the Gaussian around the standardized observations.",
+    }),
   },
   model_arch: {
     image_shape: intTriple([28, 28, 1], { min: 1, description: "Image shape [h, w, c]." }),
@@ -162,6 +238,47 @@ export const PARAMS_SCHEMA = {
     glow_num_blocks: int(3, { min: 1, description: "Number of Glow multi-scale blocks." }),
     glow_steps_per_block: int(12, { min: 1, description: "Glow flow steps per block." }),
     glow_num_hidden: int(256, { min: 1, description: "Filters of the Glow coupling CNNs." }),
+    inn_models: oneOf(
+      ["mmd,ml,cinn", "mmd,ml", "mmd,cinn", "ml,cinn", "mmd", "ml", "cinn"] as const,
+      "mmd,ml,cinn",
+      {
+        ours: true,
+        description:
+          "Posterior models of the INN apps: INN with MMD losses, INN by maximum likelihood, conditional INN.",
+      },
+    ),
+    inn_blocks: int(6, {
+      min: 1,
+      ours: true,
+      description:
+        "Coupling blocks of the INN and the cINN (each: ActNorm, permutation, two couplings).",
+    }),
+    inn_hidden_layers: intArray([128, 128], {
+      min: 1,
+      ours: true,
+      description: "Hidden layer sizes of each INN/cINN coupling network.",
+    }),
+    inn_clamp: num(2, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description: "Soft clamp c of the INN/cINN coupling log-scales, s = c·tanh(s/c).",
+    }),
+    inn_noise_inputs: bool(true, {
+      ours: true,
+      description:
+        "For noisy problems, give the INN the noise draws as extra inputs [x, ε], so its forward map is exact.",
+    }),
+    cinn_condition_layers: intArray([64, 64], {
+      min: 1,
+      ours: true,
+      description: "Hidden layer sizes of the cINN's conditioning network y → context.",
+    }),
+    cinn_context_dim: int(16, {
+      min: 1,
+      ours: true,
+      description: "Width of the context the cINN's conditioning network feeds to the couplings.",
+    }),
   },
 } as const;
 

@@ -22,3 +22,4 @@ export {
 } from "./histogram.ts";
 export { type ConcatOptions, concatPlots } from "./concat.ts";
 export { type Bar, barChart, type BarChartOptions } from "./bar.ts";
+export { cornerPlot, type CornerPlotOptions, type CornerSet } from "./corner.ts";
