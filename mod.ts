@@ -58,3 +58,4 @@ export * from "./lib/training/train_step.ts";
 export * from "./lib/inference/mod.ts";
 export * from "./lib/training/loss_step.ts";
 export * from "./lib/inn/mod.ts";
+export * from "./lib/problems/mod.ts";

@@ -7,23 +7,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { exists } from "../lib/io/atomic.ts";
+import { readMetrics, RUN_TAG, runTask } from "./app_task.ts";
 
-const decoder = new TextDecoder();
-const tag = `${Deno.pid}-${Date.now().toString(36)}`;
+const tag = RUN_TAG;
 
-async function app4(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "--quiet", "app4", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
-}
-
-async function readMetrics(dir: string) {
-  return JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
-}
+const app4 = (...args: string[]) => runTask("app4", ...args);
 
 const MODEL_FIELDS = [
   "train_time_s",
