@@ -266,6 +266,6 @@ def run_in_children(script: str, argv: list[str], workloads: list[str]) -> dict:
 
 
 def emit(report: dict) -> None:
-    json.dump(report, sys.stdout, indent=1)
+    json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     sys.stdout.flush()
