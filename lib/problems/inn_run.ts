@@ -19,6 +19,7 @@ import {
   MODEL_LABELS,
   type PosteriorModelKind,
   prepareTrainingSet,
+  type TrainedPosterior,
   type TrainingEpoch,
   trainPosteriorModel,
 } from "./inn_app.ts";
@@ -186,6 +187,58 @@ export function summarizeComparisons(comparisons: PosteriorComparison[]): Omit<
   };
 }
 
+/** The fields of {@link ModelMetrics} that describe training rather than posterior quality. */
+export type TrainedModelRecord = Pick<
+  ModelMetrics,
+  | "label"
+  | "train_time_s"
+  | "steps"
+  | "ms_per_step"
+  | "num_parameters"
+  | "architecture"
+  | "final_loss"
+>;
+
+/**
+ * The part of a model's metrics that every INN app writes: cost, size, architecture, final loss.
+ * @param trained A trained posterior model.
+ * @returns JSON fields.
+ */
+export function trainedModelRecord(trained: TrainedPosterior): TrainedModelRecord {
+  const last = trained.history[trained.history.length - 1];
+  return {
+    label: trained.label,
+    train_time_s: trained.trainSeconds,
+    steps: trained.steps,
+    ms_per_step: trained.steps ? 1000 * trained.trainSeconds / trained.steps : 0,
+    num_parameters: trained.numParameters,
+    architecture: trained.architecture,
+    final_loss: last?.loss ?? null,
+  };
+}
+
+/**
+ * Simulation-based calibration of a trained model when `run.sbc_replications` > 0.
+ * @param problem The inverse problem.
+ * @param trained The trained model.
+ * @param params App params.
+ * @param seed Seed of the run.
+ * @returns The calibration's JSON, or null when skipped.
+ */
+export async function modelCalibration(
+  problem: InverseProblem,
+  trained: TrainedPosterior,
+  params: Params,
+  seed: number,
+): Promise<Record<string, unknown> | null> {
+  if (params.run.sbc_replications <= 0) return null;
+  const c = await calibratePosterior(problem, trained.sampler, {
+    replications: params.run.sbc_replications,
+    seed: seed + 5000,
+  });
+  return calibrationJson(c);
+}
+
 function calibrationJson(c: CalibrationResult): Record<string, unknown> {
   return {
     method: "simulation-based calibration (rank χ² test) and central-interval coverage",
@@ -304,23 +357,10 @@ export async function runInnApp(
           shown[i].push({ label: trained.label, samples, color: MODEL_COLORS[kind] });
         }
       }
-      const calibration = params.run.sbc_replications > 0
-        ? await calibratePosterior(problem, trained.sampler, {
-          replications: params.run.sbc_replications,
-          seed: seed + 5000,
-        })
-        : null;
-      const last = trained.history[trained.history.length - 1];
       models[kind] = {
-        label: trained.label,
-        train_time_s: trained.trainSeconds,
-        steps: trained.steps,
-        ms_per_step: trained.steps ? 1000 * trained.trainSeconds / trained.steps : 0,
-        num_parameters: trained.numParameters,
-        architecture: trained.architecture,
-        final_loss: last?.loss ?? null,
+        ...trainedModelRecord(trained),
         ...summarizeComparisons(comparisons),
-        calibration: calibration ? calibrationJson(calibration) : null,
+        calibration: await modelCalibration(problem, trained, params, seed),
       };
       histories.push({ label: trained.label, kind, history: trained.history });
       const m = models[kind];

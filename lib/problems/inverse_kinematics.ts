@@ -34,8 +34,13 @@ import {
   REFERENCE_COLOR,
   trainingHistoryFigure,
 } from "./inn_figures.ts";
-import { calibratePosterior, comparePosterior } from "./posterior_metrics.ts";
-import { summarizeComparisons, testObservations } from "./inn_run.ts";
+import { type calibratePosterior, comparePosterior } from "./posterior_metrics.ts";
+import {
+  modelCalibration,
+  summarizeComparisons,
+  testObservations,
+  trainedModelRecord,
+} from "./inn_run.ts";
 import { ARM_DEFAULT_EPSILON, RobotArm } from "./robot_arm.ts";
 import { armMetricsFigure, armPosteriorFigure, endPointsFigure } from "./robot_arm_figures.ts";
 
@@ -210,24 +215,11 @@ export async function runInverseKinematics(
         }
       }
       const evalSeconds = (performance.now() - tSample) / 1000;
-      const calibration = params.run.sbc_replications > 0
-        ? await calibratePosterior(arm, trained.sampler, {
-          replications: params.run.sbc_replications,
-          seed: seed + 5000,
-        })
-        : null;
       const { targets: _appFourTargets, per_observation, ...shared } = summarizeComparisons(
         comparisons,
       );
-      const last = trained.history[trained.history.length - 1];
       models[kind] = {
-        label: trained.label,
-        train_time_s: trained.trainSeconds,
-        steps: trained.steps,
-        ms_per_step: trained.steps ? 1000 * trained.trainSeconds / trained.steps : 0,
-        num_parameters: trained.numParameters,
-        architecture: trained.architecture,
-        final_loss: last?.loss ?? null,
+        ...trainedModelRecord(trained),
         posterior_mmd2: mean(perTarget.map((p) => p.mmd2)),
         posterior_mmd2_median: median(perTarget.map((p) => p.mmd2)),
         resimulation_error: mean(perTarget.map((p) => p.resimMean)),
@@ -235,15 +227,7 @@ export async function runInverseKinematics(
         resimulation_mean_squared: mean(perTarget.map((p) => p.resimSquared)),
         evaluation_time_s: evalSeconds,
         moments_c2st: shared,
-        calibration: calibration
-          ? {
-            replications: calibration.replications,
-            draws: calibration.draws,
-            sbc_p_values: calibration.sbcPValues,
-            coverage_90: calibration.coverage90,
-            coverage_50: calibration.coverage50,
-          }
-          : null,
+        calibration: await modelCalibration(arm, trained, params, seed),
         per_target: perTarget.map((p, i) => ({
           posterior_mmd2: p.mmd2,
           resimulation_error: p.resimMean,
