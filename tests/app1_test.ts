@@ -4,8 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exists } from "../lib/io/atomic.ts";
-import { readMetrics, RUN_TAG, runTask } from "./app_task.ts";
+import { type BadInputCase, expectRejected, readMetrics, RUN_TAG, runTask } from "./app_task.ts";
 
 const tag = RUN_TAG;
 
@@ -70,7 +69,7 @@ Deno.test("app1 rejects bad input with one clear message, a non-zero exit and no
     await Deno.mkdir("output", { recursive: true });
     return await Deno.makeTempDir({ dir: "output" });
   });
-  const cases: [string, string[], RegExp, number][] = [
+  const cases: BadInputCase[] = [
     [
       "unknown dataset",
       ["--dataset", "spiral"],
@@ -96,14 +95,7 @@ Deno.test("app1 rejects bad input with one clear message, a non-zero exit and no
     1,
   ]);
   try {
-    for (const [name, args, message, code] of cases) {
-      await t.step(name, async () => {
-        const r = await app1("--quick", "--out", dir, ...args);
-        assert.equal(r.code, code, `exit code for ${name}: ${r.stderr}`);
-        assert.match(r.stderr, message);
-        assert.ok(!(await exists(dir)), `${dir} was created`);
-      });
-    }
+    await expectRejected(t, "app1", dir, cases);
   } finally {
     await Deno.remove(tmp, { recursive: true });
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exists } from "../lib/io/atomic.ts";
-import { RUN_TAG, runTask } from "./app_task.ts";
+import { type BadInputCase, expectRejected, RUN_TAG, runTask } from "./app_task.ts";
 
 const tag = RUN_TAG;
 
@@ -93,7 +92,7 @@ Deno.test("app5 rejects bad input with one clear message, a non-zero exit and no
   const dir = `output/test-app5-bad-${tag}`;
   await Deno.mkdir("output", { recursive: true });
   const tmp = await Deno.makeTempDir({ dir: "output" });
-  const cases: [string, string[], RegExp, number][] = [
+  const cases: BadInputCase[] = [
     ["zero epochs", ["--epochs", "0"], /training\.num_epochs must be .*got 0/, 2],
     ["a dataset", ["--dataset", "moons"], /run\.dataset must be left unset/, 2],
     [
@@ -120,14 +119,7 @@ Deno.test("app5 rejects bad input with one clear message, a non-zero exit and no
   await Deno.writeTextFile(join(tmp, "broken.json"), '{ "run": { "seed": 1, } ');
   cases.push(["malformed params JSON", ["--params", join(tmp, "broken.json")], /broken\.json/, 2]);
   try {
-    for (const [name, args, message, code] of cases) {
-      await t.step(name, async () => {
-        const r = await app5("--quick", "--out", dir, ...args);
-        assert.equal(r.code, code, `exit code for ${name}: ${r.stderr}`);
-        assert.match(r.stderr, message);
-        assert.ok(!(await exists(dir)), `${dir} was created`);
-      });
-    }
+    await expectRejected(t, "app5", dir, cases);
   } finally {
     await Deno.remove(tmp, { recursive: true });
     await Deno.remove(dir, { recursive: true }).catch(() => {});
