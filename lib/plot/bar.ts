@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DEFAULT_HEIGHT, DEFAULT_WIDTH, VEGA_LITE_SCHEMA } from "./style.ts";
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH, titleBlock, VEGA_LITE_SCHEMA } from "./style.ts";
 import { PlotError, type VegaLiteSpec } from "./types.ts";
 
 /** One bar: its group on the x axis, its name within the group (colour), its value. */
@@ -61,11 +61,7 @@ export function barChart(options: BarChartOptions): VegaLiteSpec {
     : 0;
   return {
     $schema: VEGA_LITE_SCHEMA,
-    ...(options.title
-      ? {
-        title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
-      }
-      : {}),
+    ...titleBlock(options.title, options.subtitle),
     width: options.width ?? DEFAULT_WIDTH,
     height: options.height ?? DEFAULT_HEIGHT,
     data: { values: rows },

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Points, toRows } from "./points.ts";
-import { DEFAULT_HEIGHT, DEFAULT_WIDTH, VEGA_LITE_SCHEMA } from "./style.ts";
+import { DEFAULT_HEIGHT, DEFAULT_WIDTH, titleBlock, VEGA_LITE_SCHEMA } from "./style.ts";
 import { DEFAULT_MAX_POINTS, subsample } from "./subsample.ts";
 import { PlotError, type VegaLiteSpec } from "./types.ts";
 
@@ -164,12 +164,9 @@ export function heatmap(options: HeatmapOptions): VegaLiteSpec {
       },
     });
   }
-  const subtitle = [options.subtitle, ...notes].filter(Boolean) as string[];
   return {
     $schema: VEGA_LITE_SCHEMA,
-    ...(options.title || subtitle.length
-      ? { title: { text: options.title ?? "", ...(subtitle.length ? { subtitle } : {}) } }
-      : {}),
+    ...titleBlock(options.title, options.subtitle, notes),
     width: options.width ?? DEFAULT_WIDTH,
     height: options.height ?? DEFAULT_HEIGHT,
     layer: layers,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { colorFor, DEFAULT_HEIGHT, DEFAULT_WIDTH, VEGA_LITE_SCHEMA } from "./style.ts";
+import { colorFor, DEFAULT_HEIGHT, DEFAULT_WIDTH, titleBlock, VEGA_LITE_SCHEMA } from "./style.ts";
 import { PlotError, type VegaLiteSpec } from "./types.ts";
 
 /** One named curve of a {@link linePlot}. */
@@ -91,13 +91,10 @@ export function linePlot(options: LinePlotOptions): VegaLiteSpec {
     }
   });
   const notes = dropped ? [`${dropped} non-positive values left out (log scale)`] : [];
-  const subtitle = [options.subtitle, ...notes].filter(Boolean) as string[];
   const point = options.points ?? longest <= 50;
   return {
     $schema: VEGA_LITE_SCHEMA,
-    ...(options.title || subtitle.length
-      ? { title: { text: options.title ?? "", ...(subtitle.length ? { subtitle } : {}) } }
-      : {}),
+    ...titleBlock(options.title, options.subtitle, notes),
     width: options.width ?? DEFAULT_WIDTH,
     height: options.height ?? DEFAULT_HEIGHT,
     data: { values: rows },

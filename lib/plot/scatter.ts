@@ -10,6 +10,7 @@ import {
   DEFAULT_HEIGHT,
   DEFAULT_WIDTH,
   HIGHLIGHT_COLOR,
+  titleBlock,
   VEGA_LITE_SCHEMA,
 } from "./style.ts";
 import { DEFAULT_MAX_POINTS, subsample } from "./subsample.ts";
@@ -233,12 +234,9 @@ export function scatterPlot(options: ScatterOptions): VegaLiteSpec {
     }
   }
 
-  const subtitle = [options.subtitle, ...notes].filter(Boolean) as string[];
   return {
     $schema: VEGA_LITE_SCHEMA,
-    ...(options.title || subtitle.length
-      ? { title: { text: options.title ?? "", ...(subtitle.length ? { subtitle } : {}) } }
-      : {}),
+    ...titleBlock(options.title, options.subtitle, notes),
     width,
     height,
     encoding: {

@@ -67,3 +67,27 @@ export const BASE_CONFIG: VegaLiteSpec = {
 export function colorFor(i: number, color?: string): string {
   return color ?? PALETTE[i % PALETTE.length];
 }
+
+/**
+ * The `title` property of a spec from a title, a subtitle and notes about the data (e.g. how
+ * many points were left out); empty when there is nothing to show.
+ * @param title Main title.
+ * @param subtitle The caller's subtitle.
+ * @param notes Extra subtitle lines.
+ * @returns `{ title: { text, subtitle? } }` or `{}`.
+ * @example
+ * ```ts
+ * import { titleBlock } from "./style.ts";
+ * titleBlock("Samples", undefined, ["2 points left out"]);
+ * // { title: { text: "Samples", subtitle: ["2 points left out"] } }
+ * ```
+ */
+export function titleBlock(
+  title: string | undefined,
+  subtitle: string | undefined,
+  notes: string[] = [],
+): { title?: { text: string; subtitle?: string[] } } {
+  const lines = [subtitle, ...notes].filter(Boolean) as string[];
+  if (!title && lines.length === 0) return {};
+  return { title: { text: title ?? "", ...(lines.length ? { subtitle: lines } : {}) } };
+}
