@@ -1,0 +1,157 @@
+/**
+ * The im2col convolution against TensorFlow.js's own conv2d on the cpu
+ * backend: values and the gradients of input, kernel and bias, for 1×1 and
+ * 3×3 kernels, both input-gradient branches (cIn ≤ cOut and cIn > cOut), the
+ * chunked large-batch path, and the native BLAS and plain-tfjs gemm paths.
+ */
+import assert from "node:assert/strict";
+import { tf } from "../lib/tf.ts";
+import { initBackend } from "../lib/backend.ts";
+import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { col2im, conv2d, im2col, setPatchChunkFloats } from "../lib/nn/conv.ts";
+import { Rng } from "../lib/random.ts";
+
+interface Case {
+  x: number[];
+  kernel: number[];
+  bias: number[];
+  weights: number[];
+  xShape: [number, number, number, number];
+  kShape: [number, number, number, number];
+}
+
+function makeCase(xShape: Case["xShape"], k: number, cOut: number, seed: number): Case {
+  const rng = new Rng(seed);
+  const draw = (n: number) => Array.from({ length: n }, () => rng.normal());
+  const kShape: Case["kShape"] = [k, k, xShape[3], cOut];
+  const [n, h, w] = xShape;
+  return {
+    x: draw(xShape.reduce((a, b) => a * b, 1)),
+    kernel: draw(kShape.reduce((a, b) => a * b, 1)),
+    bias: draw(cOut),
+    weights: draw(n * h * w * cOut),
+    xShape,
+    kShape,
+  };
+}
+
+/** Output and gradients of `Σ weights ⊙ conv(x)` w.r.t. input, kernel and bias. */
+function evaluate(c: Case, reference: boolean): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(c.x, c.xShape);
+    const kernel = tf.tensor4d(c.kernel, c.kShape);
+    const bias = tf.tensor1d(c.bias);
+    const weights = tf.tensor(c.weights, [c.xShape[0], c.xShape[1], c.xShape[2], c.kShape[3]]);
+    const f = (xx: tf.Tensor, kk: tf.Tensor, bb: tf.Tensor) =>
+      reference
+        ? tf.add(tf.conv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, 1, "same"), bb)
+        : conv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, bb as tf.Tensor1D);
+    const y = f(x, kernel, bias);
+    const grads = tf.grads((xx, kk, bb) => tf.sum(tf.mul(f(xx, kk, bb), weights)))([
+      x,
+      kernel,
+      bias,
+    ]);
+    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: lengths differ`);
+  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  let err = 0;
+  for (let i = 0; i < actual.length; i++) err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  assert.ok(err <= 1e-4 * scale, `${what}: max abs error ${err} (scale ${scale})`);
+}
+
+const NAMES = ["output", "input gradient", "kernel gradient", "bias gradient"];
+
+/** Compares one case on wasm (plain and native gemm) and on cpu with tf.conv2d. */
+async function compareWithCpu(c: Case, label: string): Promise<void> {
+  await initBackend("cpu");
+  const expected = evaluate(c, true);
+  const onCpu = evaluate(c, false);
+  onCpu.forEach((a, i) => assertClose(a, expected[i], `${label} cpu ${NAMES[i]}`));
+  await initBackend("wasm");
+  const variants: [string, boolean][] = [["wasm", false]];
+  if (nativeBlasLibrary()) variants.push(["wasm + native BLAS", true]);
+  try {
+    for (const [name, native] of variants) {
+      setNativeGemmEnabled(native);
+      evaluate(c, false).forEach((a, i) =>
+        assertClose(a, expected[i], `${label} ${name} ${NAMES[i]}`)
+      );
+    }
+  } finally {
+    setNativeGemmEnabled(true);
+  }
+}
+
+Deno.test("conv2d 3×3, cIn < cOut: values and gradients match tf.conv2d on cpu", async () => {
+  await compareWithCpu(makeCase([2, 5, 6, 3], 3, 7, 1), "3x3 3→7");
+});
+
+Deno.test("conv2d 3×3, cIn > cOut (flipped-kernel input gradient) matches tf.conv2d", async () => {
+  await compareWithCpu(makeCase([3, 4, 4, 6], 3, 2, 2), "3x3 6→2");
+});
+
+Deno.test("conv2d 1×1 matches tf.conv2d", async () => {
+  await compareWithCpu(makeCase([2, 3, 5, 4], 1, 5, 3), "1x1 4→5");
+});
+
+Deno.test("conv2d 5×5 on a 1-pixel-wide image (padding larger than the image)", async () => {
+  await compareWithCpu(makeCase([2, 3, 1, 2], 5, 3, 4), "5x5 on 3x1");
+});
+
+Deno.test("conv2d chunked over the batch gives the same values and gradients", async () => {
+  const c = makeCase([5, 4, 4, 3], 3, 4, 5);
+  const previous = setPatchChunkFloats(2 * 16 * 27); // two examples per chunk: 2 + 2 + 1
+  try {
+    await compareWithCpu(c, "chunked 3→4");
+    const d = makeCase([5, 4, 4, 6], 3, 2, 6);
+    await compareWithCpu(d, "chunked 6→2");
+  } finally {
+    setPatchChunkFloats(previous);
+  }
+});
+
+Deno.test("col2im is the adjoint of im2col: <im2col(x), p> = <x, col2im(p)>", async () => {
+  await initBackend("wasm");
+  tf.tidy(() => {
+    const x = tf.randomNormal([2, 4, 3, 2], 0, 1, "float32", 7) as tf.Tensor4D;
+    const p = tf.randomNormal([24, 18], 0, 1, "float32", 8) as tf.Tensor2D;
+    const left = tf.sum(tf.mul(im2col(x, 3), p)).dataSync()[0];
+    const right = tf.sum(tf.mul(x, col2im(p, [2, 4, 3, 2], 3))).dataSync()[0];
+    assert.ok(Math.abs(left - right) < 1e-3 * Math.abs(left), `${left} vs ${right}`);
+  });
+});
+
+Deno.test("conv2d rejects mismatched shapes with a clear message", async () => {
+  await initBackend("wasm");
+  const x = tf.zeros([1, 4, 4, 3]) as tf.Tensor4D;
+  const k = tf.zeros([3, 3, 2, 4]) as tf.Tensor4D;
+  const even = tf.zeros([2, 2, 3, 4]) as tf.Tensor4D;
+  assert.throws(() => conv2d(x, k), /third axis matches the 3 input channels/);
+  assert.throws(() => conv2d(x, even), /positive odd integer/);
+  assert.throws(
+    () => conv2d(x, tf.zeros([3, 3, 3, 4]) as tf.Tensor4D, tf.zeros([3]) as tf.Tensor1D),
+    /bias must have shape \[4\]/,
+  );
+  tf.dispose([x, k, even]);
+});
+
+Deno.test("conv2d trains on wasm: no kernel is missing for a full gradient step", async () => {
+  await initBackend("wasm");
+  const kernel = tf.variable(tf.randomNormal([3, 3, 2, 4], 0, 0.3, "float32", 9));
+  const bias = tf.variable(tf.zeros([4]));
+  const x = tf.randomNormal([4, 6, 6, 2], 0, 1, "float32", 10) as tf.Tensor4D;
+  const loss = () =>
+    tf.mean(tf.square(conv2d(x, kernel as tf.Tensor4D, bias as tf.Tensor1D))) as tf.Scalar;
+  const before = tf.tidy(() => loss().dataSync()[0]);
+  const opt = tf.train.sgd(0.05);
+  for (let i = 0; i < 5; i++) tf.tidy(() => void opt.minimize(loss));
+  const after = tf.tidy(() => loss().dataSync()[0]);
+  assert.ok(after < 0.9 * before, `loss ${before} → ${after}`);
+  tf.dispose([kernel, bias, x]);
+  opt.dispose();
+});
