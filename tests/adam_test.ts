@@ -53,3 +53,19 @@ Deno.test("fused Adam (wasm) and the elementwise Adam (cpu) match a float64 refe
   }
   await initBackend("wasm");
 });
+
+Deno.test("in-place Adam on wasm leaves clones (snapshots) of a variable untouched", async () => {
+  await initBackend("wasm");
+  const w = tf.variable(tf.tensor1d([1, 2, 3, 4, 5, 6, 7]));
+  const other = tf.variable(tf.tensor1d([1, 2, 3, 4, 5, 6, 7]));
+  const adam = new Adam([w, other]);
+  const snapshot = tf.clone(w); // shares w's buffer on wasm
+  const g = tf.tensor1d([1, 1, 1, 1, 1, 1, 1]);
+  adam.apply([g, g], 0.1);
+  assert.deepEqual(Array.from(snapshot.dataSync()), [1, 2, 3, 4, 5, 6, 7]);
+  // Both paths (new buffer for w, in place for other) give the same step.
+  const wv = Array.from(w.dataSync()), ov = Array.from(other.dataSync());
+  wv.forEach((x, i) => assert.ok(Math.abs(x - ov[i]) < 1e-7 && Math.abs(x - (i + 1 - 0.1)) < 1e-5));
+  adam.dispose();
+  tf.dispose([w, other, snapshot, g]);
+});

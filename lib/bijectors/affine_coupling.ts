@@ -7,6 +7,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { affineCouplingTransform } from "./affine_coupling_op.ts";
 import { type BijectorConfig, registerBijector } from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
@@ -39,18 +40,9 @@ export class AffineCoupling extends CouplingBijector {
 
   protected transform(x2: tf.Tensor2D, params: tf.Tensor2D, inverse: boolean): ElementwiseResult {
     const n = x2.shape[1];
-    const [shift, rawLogScale] = tf.split(params, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
-    const clip = this.#config.logScaleClip ?? 0;
-    const logScale = clip > 0
-      ? tf.mul(clip, tf.tanh(tf.div(rawLogScale, clip))) as tf.Tensor2D
-      : rawLogScale;
-    if (!inverse) {
-      return { value: tf.add(tf.mul(x2, tf.exp(logScale)), shift), logDetElements: logScale };
-    }
-    return {
-      value: tf.mul(tf.sub(x2, shift), tf.exp(tf.neg(logScale))),
-      logDetElements: tf.neg(logScale),
-    };
+    const packed = affineCouplingTransform(x2, params, this.#config.logScaleClip ?? 0, inverse);
+    const [value, logDetElements] = tf.split(packed, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return { value, logDetElements };
   }
 
   config(): BijectorConfig {

@@ -20,7 +20,8 @@ import {
   type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
-import { channelReductionAxes, checkChannels, positionsPerExample } from "./normalization.ts";
+import { batchNormalizeTraining, batchNormLogDetTraining } from "./batch_norm_ops.ts";
+import { checkChannels, positionsPerExample } from "./normalization.ts";
 
 /** Config of a {@link BatchNormalization}. */
 export interface BatchNormalizationConfig {
@@ -71,27 +72,32 @@ export class BatchNormalization extends Bijector {
 
   forwardAndLogDet(x: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
     checkChannels(this.type, x, this.#config.dims);
+    const { epsilon } = this.#config;
     return tf.tidy(() => {
-      let mean: tf.Tensor = this.movingMean;
-      let variance: tf.Tensor = this.movingVariance;
       if (options?.training) {
-        const moments = tf.moments(x, channelReductionAxes(x));
-        mean = moments.mean;
-        variance = moments.variance;
         const m = options.statisticsMomentum ?? this.#config.momentum;
-        this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
-        this.movingVariance.assign(
-          tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)),
+        const value = batchNormalizeTraining(
+          x,
+          this.gamma,
+          this.beta,
+          epsilon,
+          (mean, variance) => {
+            this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
+            this.movingVariance.assign(
+              tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)),
+            );
+          },
         );
+        return { value, logDet: batchNormLogDetTraining(x, this.gamma, epsilon) };
       }
       const value = tf.add(
         tf.mul(
-          tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.#config.epsilon))),
+          tf.mul(tf.sub(x, this.movingMean), tf.rsqrt(tf.add(this.movingVariance, epsilon))),
           this.gamma,
         ),
         this.beta,
       );
-      return { value, logDet: this.#logDet(x, variance) };
+      return { value, logDet: this.#logDet(x, this.movingVariance) };
     });
   }
 

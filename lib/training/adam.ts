@@ -6,7 +6,12 @@
  * @module
  */
 import { makeVariable, tf } from "../tf.ts";
-import { fusedAdamAvailable, fusedAdamUpdate } from "./adam_kernel.ts";
+import {
+  fusedAdamAvailable,
+  fusedAdamUpdate,
+  fusedAdamUpdateInPlace,
+  ownsBuffer,
+} from "./adam_kernel.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -55,7 +60,24 @@ export class Adam {
     const alpha = learningRate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
     if (fusedAdamAvailable()) {
       const attrs = { alpha, beta1: b1, beta2: b2, epsilon: this.#epsilon, gradScale };
+      // Variables whose buffers nobody else holds are updated in place, all in
+      // one kernel; the rest (e.g. just restored, or snapshotted as the best
+      // epoch) get new buffers.
+      const own = this.#vars.map((w, i) =>
+        ownsBuffer(w) && ownsBuffer(this.#m[i]) && ownsBuffer(this.#v[i])
+      );
+      const inPlace = own.flatMap((o, i) => o ? [i] : []);
+      if (inPlace.length > 0) {
+        fusedAdamUpdateInPlace(
+          inPlace.map((i) => this.#vars[i]),
+          inPlace.map((i) => grads[i]),
+          inPlace.map((i) => this.#m[i]),
+          inPlace.map((i) => this.#v[i]),
+          attrs,
+        );
+      }
       this.#vars.forEach((variable, i) => {
+        if (own[i]) return;
         const [w, m, v] = fusedAdamUpdate(variable, grads[i], this.#m[i], this.#v[i], attrs);
         variable.assign(w);
         this.#m[i].assign(m);

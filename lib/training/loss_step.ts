@@ -9,6 +9,7 @@
  */
 import { tf } from "../tf.ts";
 import type { Adam } from "./adam.ts";
+import { globalNorm } from "./global_norm.ts";
 
 /** A loss to minimise and its named parts (for history and diagnostics). */
 export interface LossTerms {
@@ -65,7 +66,7 @@ export function createLossStep(
       const stats = tf.tidy(() =>
         tf.stack([
           value,
-          tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))),
+          globalNorm(gradList),
           ...kept.map(([, t]) => t),
         ])
       );

@@ -1,0 +1,66 @@
+/**
+ * Loads the SIMD kernels of lib/wasm/simd_kernels.wat into the memory of the
+ * tfjs wasm backend, so they work on tensor buffers in place (pointers are
+ * byte offsets into that heap). Returns null when the backend's memory cannot
+ * be reached or the runtime lacks wasm SIMD; callers then use their
+ * JavaScript loops.
+ *
+ * @module
+ */
+import { SIMD_KERNELS_BASE64 } from "./simd_kernels.ts";
+
+/** The exported kernels. */
+export interface SimdKernels {
+  /** In-place Adam over `n` floats at byte offsets `w`, `g`, `m`, `v`. */
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    alpha: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    gradScale: number,
+  ): void;
+  /** `Σ x[i]²` (accumulated in float64) over `n` floats at byte offset `x`. */
+  sum_of_squares(x: number, n: number): number;
+}
+
+const cache = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+function decode(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The kernels bound to a wasm backend's heap.
+ * @param backend The tfjs wasm backend object (`tf.backend()` while wasm is active).
+ * @returns The kernels, or null when they cannot run here.
+ * @example
+ * ```ts
+ * import { tf } from "../tf.ts";
+ * import { simdKernelsFor } from "./simd.ts";
+ * await tf.setBackend("wasm");
+ * console.log(simdKernelsFor(tf.backend()) !== null); // true where wasm SIMD runs
+ * ```
+ */
+export function simdKernelsFor(backend: unknown): SimdKernels | null {
+  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } })?.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return null;
+  const cached = cache.get(memory);
+  if (cached) return cached;
+  try {
+    const module = new WebAssembly.Module(decode(SIMD_KERNELS_BASE64) as BufferSource);
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const kernels = instance.exports as unknown as SimdKernels;
+    cache.set(memory, kernels);
+    return kernels;
+  } catch {
+    return null;
+  }
+}

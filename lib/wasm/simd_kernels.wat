@@ -1,0 +1,104 @@
+;; SIMD kernels that run directly on the tfjs wasm backend's heap (its
+;; memory is imported), for elementwise work that tfjs would dispatch as many
+;; small kernels or that a JavaScript loop computes one float64 at a time.
+;; Compiled by scripts/build_wasm.ts into simd_kernels.ts; do not edit that file.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; Adam, in place: for i < n,
+  ;;   g = grad[i] * gscale
+  ;;   m[i] = b1 m[i] + (1 - b1) g
+  ;;   v[i] = b2 v[i] + (1 - b2) g²
+  ;;   w[i] -= alpha m[i] / (√v[i] + eps)
+  ;; Pointers are byte offsets of float32 arrays.
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $alpha f32) (param $b1 f32) (param $b2 f32) (param $eps f32) (param $gscale f32)
+    (local $i i32) (local $end4 i32) (local $off i32)
+    (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $alpha4 v128) (local $b14 v128) (local $c14 v128) (local $b24 v128) (local $c24 v128)
+    (local $eps4 v128) (local $gs4 v128)
+    (local $gs f32) (local $ms f32) (local $vs f32)
+    (local.set $alpha4 (f32x4.splat (local.get $alpha)))
+    (local.set $b14 (f32x4.splat (local.get $b1)))
+    (local.set $c14 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
+    (local.set $b24 (f32x4.splat (local.get $b2)))
+    (local.set $c24 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
+    (local.set $eps4 (f32x4.splat (local.get $eps)))
+    (local.set $gs4 (f32x4.splat (local.get $gscale)))
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $loop4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gv (f32x4.mul (v128.load align=4 (i32.add (local.get $g) (local.get $off)))
+                                  (local.get $gs4)))
+        (local.set $mv (f32x4.add
+          (f32x4.mul (local.get $b14) (v128.load align=4 (i32.add (local.get $m) (local.get $off))))
+          (f32x4.mul (local.get $c14) (local.get $gv))))
+        (local.set $vv (f32x4.add
+          (f32x4.mul (local.get $b24) (v128.load align=4 (i32.add (local.get $v) (local.get $off))))
+          (f32x4.mul (local.get $c24) (f32x4.mul (local.get $gv) (local.get $gv)))))
+        (v128.store align=4 (i32.add (local.get $m) (local.get $off)) (local.get $mv))
+        (v128.store align=4 (i32.add (local.get $v) (local.get $off)) (local.get $vv))
+        (v128.store align=4 (i32.add (local.get $w) (local.get $off))
+          (f32x4.sub
+            (v128.load align=4 (i32.add (local.get $w) (local.get $off)))
+            (f32x4.div (f32x4.mul (local.get $alpha4) (local.get $mv))
+                       (f32x4.add (f32x4.sqrt (local.get $vv)) (local.get $eps4)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loop4)))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gs (f32.mul (f32.load (i32.add (local.get $g) (local.get $off)))
+                                (local.get $gscale)))
+        (local.set $ms (f32.add
+          (f32.mul (local.get $b1) (f32.load (i32.add (local.get $m) (local.get $off))))
+          (f32.mul (f32.sub (f32.const 1) (local.get $b1)) (local.get $gs))))
+        (local.set $vs (f32.add
+          (f32.mul (local.get $b2) (f32.load (i32.add (local.get $v) (local.get $off))))
+          (f32.mul (f32.sub (f32.const 1) (local.get $b2))
+                   (f32.mul (local.get $gs) (local.get $gs)))))
+        (f32.store (i32.add (local.get $m) (local.get $off)) (local.get $ms))
+        (f32.store (i32.add (local.get $v) (local.get $off)) (local.get $vs))
+        (f32.store (i32.add (local.get $w) (local.get $off))
+          (f32.sub
+            (f32.load (i32.add (local.get $w) (local.get $off)))
+            (f32.div (f32.mul (local.get $alpha) (local.get $ms))
+                     (f32.add (f32.sqrt (local.get $vs)) (local.get $eps)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop))))
+
+  ;; Σ x[i]² over a float32 array, accumulated in float64 (two f64x2
+  ;; accumulators) so long sums keep their precision.
+  (func (export "sum_of_squares") (param $x i32) (param $n i32) (result f64)
+    (local $i i32) (local $end4 i32) (local $xv v128) (local $lo v128) (local $hi v128)
+    (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $xs f64)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $loop4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $xv (v128.load align=4
+          (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $xv)))
+        (local.set $hi (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv))))
+        (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loop4)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc0))
+                           (f64x2.extract_lane 1 (local.get $acc0))))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $xs (f64.promote_f32 (f32.load
+          (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $xs) (local.get $xs))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop)))
+    (local.get $s))
+)
