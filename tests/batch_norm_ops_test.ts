@@ -9,7 +9,9 @@ import { initBackend } from "../lib/backend.ts";
 import {
   batchNormalizeTraining,
   batchNormLogDetTraining,
+  batchNormTraining,
 } from "../lib/bijectors/batch_norm_ops.ts";
+import { batchNormTrainingWasm } from "../lib/bijectors/batch_norm_kernels.ts";
 
 await initBackend("wasm");
 
@@ -30,8 +32,25 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-for (const shape of [[16, 3], [4, 3, 2, 5]]) {
-  Deno.test(`batch-norm training ops: values and gradients match autodiff, shape [${shape}]`, () => {
+type Path = "tf ops" | "wasm kernels";
+
+function ours(path: Path, x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) {
+  if (path === "wasm kernels") return batchNormTrainingWasm(x, g, b, eps);
+  return {
+    value: batchNormalizeTraining(x, g, b, eps),
+    logDet: batchNormLogDetTraining(x, g, eps),
+  };
+}
+
+for (
+  const [shape, path] of [
+    [[16, 3], "tf ops"],
+    [[4, 3, 2, 5], "tf ops"],
+    [[16, 3], "wasm kernels"],
+    [[4, 3, 2, 5], "wasm kernels"],
+  ] as [number[], Path][]
+) {
+  Deno.test(`batch-norm training (${path}): values and gradients match autodiff, shape [${shape}]`, () => {
     tf.tidy(() => {
       const c = shape[shape.length - 1];
       const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, "float32", 3), 2), 0.7);
@@ -41,14 +60,16 @@ for (const shape of [[16, 3], [4, 3, 2, 5]]) {
       const wz = tf.randomNormal(shape, 0, 1, "float32", 6);
       const wl = tf.randomNormal([shape[0]], 0, 1, "float32", 7);
       const eps = 1e-3;
-      const loss = (ours: boolean) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-        const z = ours ? batchNormalizeTraining(xx, g, b, eps) : reference(xx, g, b, eps).z;
-        const ld = ours ? batchNormLogDetTraining(xx, g, eps) : reference(xx, g, b, eps).logDet;
+      const loss = (useOurs: boolean) => (xx: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const r = useOurs ? ours(path, xx, g, b, eps) : null;
+        const z = r ? r.value : reference(xx, g, b, eps).z;
+        const ld = r ? r.logDet : reference(xx, g, b, eps).logDet;
         return tf.add(tf.sum(tf.mul(z, wz)), tf.sum(tf.mul(ld, wl))) as tf.Scalar;
       };
       const ref = reference(x, gamma, beta, eps);
-      assert.ok(maxAbsDiff(batchNormalizeTraining(x, gamma, beta, eps), ref.z) < 1e-5);
-      assert.ok(maxAbsDiff(batchNormLogDetTraining(x, gamma, eps), ref.logDet) < 1e-4);
+      const got = ours(path, x, gamma, beta, eps);
+      assert.ok(maxAbsDiff(got.value, ref.z) < 1e-5);
+      assert.ok(maxAbsDiff(got.logDet, ref.logDet) < 1e-4);
       const gOurs = tf.grads(loss(true))([x, gamma, beta]);
       const gRef = tf.grads(loss(false))([x, gamma, beta]);
       for (let i = 0; i < 3; i++) {
@@ -61,13 +82,18 @@ for (const shape of [[16, 3], [4, 3, 2, 5]]) {
   });
 }
 
-Deno.test("batch-norm training op reports the batch moments it used", () => {
-  tf.tidy(() => {
-    const x = tf.tensor2d([[1, 10], [3, 14]]);
-    let seen: number[] = [];
-    batchNormalizeTraining(x, tf.ones([2]), tf.zeros([2]), 0, (mean, variance) => {
-      seen = [...mean.dataSync(), ...variance.dataSync()];
+Deno.test("batch-norm training updates the moving averages the same way on wasm and cpu", async () => {
+  for (const backend of ["wasm", "cpu"] as const) {
+    await initBackend(backend);
+    const mean = tf.variable(tf.tensor1d([0, 1]));
+    const variance = tf.variable(tf.tensor1d([1, 2]));
+    tf.tidy(() => {
+      const x = tf.tensor2d([[1, 10], [3, 14]]); // batch mean [2, 12], variance [1, 4]
+      batchNormTraining(x, tf.ones([2]), tf.zeros([2]), 0, { mean, variance, momentum: 0.75 });
     });
-    assert.deepEqual(seen, [2, 12, 1, 4]);
-  });
+    assert.deepEqual(Array.from(mean.dataSync()), [0.5, 3.75], backend);
+    assert.deepEqual(Array.from(variance.dataSync()), [1, 2.5], backend);
+    tf.dispose([mean, variance]);
+  }
+  await initBackend("wasm");
 });

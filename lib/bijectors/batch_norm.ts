@@ -20,7 +20,7 @@ import {
   type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
-import { batchNormalizeTraining, batchNormLogDetTraining } from "./batch_norm_ops.ts";
+import { batchNormTraining } from "./batch_norm_ops.ts";
 import { checkChannels, positionsPerExample } from "./normalization.ts";
 
 /** Config of a {@link BatchNormalization}. */
@@ -75,20 +75,11 @@ export class BatchNormalization extends Bijector {
     const { epsilon } = this.#config;
     return tf.tidy(() => {
       if (options?.training) {
-        const m = options.statisticsMomentum ?? this.#config.momentum;
-        const value = batchNormalizeTraining(
-          x,
-          this.gamma,
-          this.beta,
-          epsilon,
-          (mean, variance) => {
-            this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
-            this.movingVariance.assign(
-              tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)),
-            );
-          },
-        );
-        return { value, logDet: batchNormLogDetTraining(x, this.gamma, epsilon) };
+        return batchNormTraining(x, this.gamma, this.beta, epsilon, {
+          mean: this.movingMean,
+          variance: this.movingVariance,
+          momentum: options.statisticsMomentum ?? this.#config.momentum,
+        });
       }
       const value = tf.add(
         tf.mul(

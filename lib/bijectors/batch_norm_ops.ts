@@ -16,6 +16,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { batchNormTrainingWasm, type MovingStatistics } from "./batch_norm_kernels.ts";
 import { positionsPerExample } from "./normalization.ts";
 
 /** Mean and biased variance per channel of `x` reshaped to `[M, C]`. */
@@ -40,6 +41,7 @@ function asRows(x: tf.Tensor): tf.Tensor2D {
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
+import { batchNormTrainingWasm, type MovingStatistics } from "./batch_norm_kernels.ts";
 import { positionsPerExample } from "./normalization.ts";
  * import { batchNormalizeTraining } from "./batch_norm_ops.ts";
  * const z = batchNormalizeTraining(tf.tensor2d([[1], [3]]), tf.ones([1]), tf.zeros([1]), 0);
@@ -93,6 +95,7 @@ export function batchNormalizeTraining(
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
+import { batchNormTrainingWasm, type MovingStatistics } from "./batch_norm_kernels.ts";
 import { positionsPerExample } from "./normalization.ts";
  * import { batchNormLogDetTraining } from "./batch_norm_ops.ts";
  * batchNormLogDetTraining(tf.tensor2d([[1], [3]]), tf.ones([1]), 0).print(); // [0, 0]
@@ -131,4 +134,43 @@ export function batchNormLogDetTraining(
     }) as any,
   ) as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor1D;
   return op(x, gamma);
+}
+
+/**
+ * Batch normalization in training mode, output and per-example log-det, and
+ * the update of the moving averages: one kernel each way on wasm
+ * ({@link batchNormTrainingWasm}), the two custom-gradient ops above elsewhere.
+ * @param x Input `[batch, …, C]`.
+ * @param gamma Scale `[C]`.
+ * @param beta Offset `[C]`.
+ * @param epsilon Variance floor.
+ * @param moving Moving averages to update, if any.
+ * @returns Output shaped like `x` and log-det `[batch]`.
+ * @example
+ * ```ts
+ * import { tf } from "../tf.ts";
+ * import { batchNormTraining } from "./batch_norm_ops.ts";
+ * const { logDet } = batchNormTraining(tf.tensor2d([[1], [3]]), tf.ones([1]), tf.zeros([1]), 0);
+ * logDet.print(); // [0, 0]
+ * ```
+ */
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  moving?: MovingStatistics,
+): { value: tf.Tensor; logDet: tf.Tensor1D } {
+  if (tf.getBackend() === "wasm") return batchNormTrainingWasm(x, gamma, beta, epsilon, moving);
+  const update = moving
+    ? (mean: tf.Tensor1D, variance: tf.Tensor1D) => {
+      const m = moving.momentum;
+      moving.mean.assign(tf.add(tf.mul(moving.mean, m), tf.mul(mean, 1 - m)));
+      moving.variance.assign(tf.add(tf.mul(moving.variance, m), tf.mul(variance, 1 - m)));
+    }
+    : undefined;
+  return {
+    value: batchNormalizeTraining(x, gamma, beta, epsilon, update),
+    logDet: batchNormLogDetTraining(x, gamma, epsilon),
+  };
 }
