@@ -9,15 +9,19 @@
  * conditional INN), samples p(x | y*) for test observations drawn from the
  * prior predictive, and compares them with the reference. Writes corner
  * plots, the forward-model fit, training histories and `metrics.json` under
- * `run.output_dir` (default `output/app4`).
+ * `run.output_dir` (default `output/app4`), the trained models under
+ * `<output_dir>/model` (`--no-train` evaluates them again without training,
+ * `--resume` continues an interrupted training from `<output_dir>/checkpoints`).
  *
- * Usage: `deno task app4 [--quick] [--set run.problem=exponentials] [--epochs N] [--out DIR] [--help]`
+ * Usage: `deno task app4 [--quick] [--set run.problem=exponentials] [--epochs N] [--out DIR]
+ * [--no-train | --resume] [--help]`
  *
  * @module
  */
 import { initBackend } from "../lib/backend.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
-import { runParameterEstimation } from "../lib/problems/parameter_estimation.ts";
+import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
+import { APP4_PROBLEMS, runParameterEstimation } from "../lib/problems/parameter_estimation.ts";
 
 const params = loadParamsOrExit("app4", Deno.args, {
   datasets: (name) =>
@@ -26,11 +30,9 @@ const params = loadParamsOrExit("app4", Deno.args, {
       : "left unset: application 4 has no dataset, its forward model is run.problem " +
         "(--set run.problem=linear or exponentials)",
 });
-if (!params.run.do_train || params.run.resume) {
-  console.error(
-    "application 4 trains its three posterior models in every run: --no-train and --resume " +
-      "(run.do_train=false, run.resume=true) are not supported",
-  );
+const refusals = innProblemParamsErrors(params, "application 4", APP4_PROBLEMS);
+if (refusals.length) {
+  console.error(refusals.join("\n"));
   Deno.exit(2);
 }
 try {
@@ -38,12 +40,15 @@ try {
   const { metrics, files } = await runParameterEstimation(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const models = metrics.models as Record<string, Record<string, unknown>>;
-  const f = (v: unknown) => (typeof v === "number" ? v.toFixed(3) : String(v));
+  const f = (
+    v: unknown,
+  ) => (typeof v === "number" ? v.toFixed(3) : v === null ? "skipped" : String(v));
   for (const m of Object.values(models)) {
     console.log(
       `${m.label}: posterior-mean error ${f(m.mean_error_sigma)} σ, σ ratio ${
         f(m.sigma_ratio)
-      }, C2ST ${f(m.c2st_accuracy)}, trained in ${f(m.train_time_s)} s`,
+      }, C2ST ${f(m.c2st_accuracy)}, ` +
+        (m.loaded_from ? `loaded from ${m.loaded_from}` : `trained in ${f(m.train_time_s)} s`),
     );
   }
 } catch (err) {

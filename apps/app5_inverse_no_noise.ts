@@ -6,18 +6,23 @@
  * Simulates (pose, end point) pairs, trains three posterior models (INN with
  * MMD losses, INN by maximum likelihood, conditional INN), samples the
  * posterior arm poses p(x | y*) for test targets drawn from the prior
- * predictive, and scores them against ABC reference posteriors by posterior
- * MMD² and re-simulation error. Writes the arm-pose figures, the end points
- * reached, a corner plot, training histories and `metrics.json` under
- * `run.output_dir` (default `output/app5`).
+ * predictive, and scores them against ABC reference posteriors (tolerance
+ * `run.abc_epsilon`) by posterior MMD² and re-simulation error. Writes the
+ * arm-pose figures, the end points reached, a corner plot, training
+ * histories and `metrics.json` under `run.output_dir` (default
+ * `output/app5`), the trained models under `<output_dir>/model`
+ * (`--no-train` evaluates them again without training, `--resume` continues
+ * an interrupted training from `<output_dir>/checkpoints`).
  *
- * Usage: `deno task app5 [--quick] [--epochs N] [--out DIR] [--seed N] [--help]`
+ * Usage: `deno task app5 [--quick] [--epochs N] [--out DIR] [--seed N] [--no-train | --resume]
+ * [--help]`
  *
  * @module
  */
 import { initBackend } from "../lib/backend.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
-import { runInverseKinematics } from "../lib/problems/inverse_kinematics.ts";
+import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
+import { APP5_PROBLEMS, runInverseKinematics } from "../lib/problems/inverse_kinematics.ts";
 
 const params = loadParamsOrExit("app5", Deno.args, {
   datasets: (name) =>
@@ -25,19 +30,7 @@ const params = loadParamsOrExit("app5", Deno.args, {
       ? null
       : "left unset: application 5 has no dataset, it simulates the robot arm's forward model",
 });
-const refusals: string[] = [];
-if (!params.run.do_train || params.run.resume) {
-  refusals.push(
-    "application 5 trains its three posterior models in every run: --no-train and --resume " +
-      "(run.do_train=false, run.resume=true) are not supported",
-  );
-}
-if (params.run.noise_sigma !== null) {
-  refusals.push(
-    `run.noise_sigma must be left unset (null) for application 5, whose end points carry no ` +
-      `noise, got ${params.run.noise_sigma} (inverse problems with noise are application 6)`,
-  );
-}
+const refusals = innProblemParamsErrors(params, "application 5", APP5_PROBLEMS);
 if (refusals.length) {
   console.error(refusals.join("\n"));
   Deno.exit(2);
@@ -53,12 +46,15 @@ try {
     }`,
   );
   const models = metrics.models as Record<string, Record<string, unknown>>;
-  const f = (v: unknown) => (typeof v === "number" ? v.toPrecision(3) : String(v));
+  const f = (
+    v: unknown,
+  ) => (typeof v === "number" ? v.toPrecision(3) : v === null ? "skipped" : String(v));
   for (const m of Object.values(models)) {
     console.log(
       `${m.label}: posterior MMD² ${f(m.posterior_mmd2)}, re-simulation error ${
         f(m.resimulation_error)
-      } (mean squared ${f(m.resimulation_mean_squared)}), trained in ${f(m.train_time_s)} s`,
+      } (mean squared ${f(m.resimulation_mean_squared)}), C2ST ${f(m.c2st_accuracy)}, ` +
+        (m.loaded_from ? `loaded from ${m.loaded_from}` : `trained in ${f(m.train_time_s)} s`),
     );
   }
 } catch (err) {

@@ -91,7 +91,9 @@ export class Cinn implements PosteriorSampler {
 
   /**
    * @param options Widths, architecture and seed.
-   * @throws Error naming the invalid width or setting.
+   * @param bijector A conditional joint built earlier for these options (e.g. read back
+   *   from a saved model's config) to use instead of building a fresh one.
+   * @throws Error naming the invalid width or setting, or when `bijector` does not fit.
    * @example
    * ```ts
    * import { tf } from "../tf.ts";
@@ -101,7 +103,7 @@ export class Cinn implements PosteriorSampler {
    * console.log(cinn.logProb(tf.zeros([2, 2]), y).shape); // [2]
    * ```
    */
-  constructor(options: CinnOptions) {
+  constructor(options: CinnOptions, bijector?: ConditionalJoint) {
     const { dimX, dimY } = options;
     if (!Number.isInteger(dimX) || dimX < 2) {
       throw new Error(`A cINN needs dimX ≥ 2 (the smallest coupling width), got ${dimX}`);
@@ -113,9 +115,18 @@ export class Cinn implements PosteriorSampler {
       throw new Error(`blocks must be a positive integer, got ${options.blocks}`);
     }
     this.options = { ...options };
+    if (bijector) {
+      const c = bijector.config();
+      if (c.dimX !== dimX || c.dimY !== dimY) {
+        throw new Error(
+          `The given conditional joint has widths x ${c.dimX}, y ${c.dimY}; the cINN needs ` +
+            `x ${dimX}, y ${dimY}`,
+        );
+      }
+    }
     const contextDim = options.contextDim ?? 8;
     const rng = new Rng(options.seed);
-    this.bijector = new ConditionalJoint({
+    this.bijector = bijector ?? new ConditionalJoint({
       flow: buildFlow(options, contextDim, rng),
       dimX,
       dimY,

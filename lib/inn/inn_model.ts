@@ -123,6 +123,19 @@ function buildChain(options: InnModelOptions, width: number): Chain {
   return new Chain(layers);
 }
 
+function checkWidth(bijector: Chain, width: number): void {
+  try {
+    tf.tidy(() => {
+      const out = bijector.forward(tf.zeros([1, width]));
+      if (out.shape[1] !== width) throw new Error(`it maps width ${width} to ${out.shape[1]}`);
+    });
+  } catch (err) {
+    throw new Error(
+      `The given bijector does not act on the INN's width D=${width}: ${(err as Error).message}`,
+    );
+  }
+}
+
 /** An INN for inverse problems: `[x, padX] ↔ [y, z, padOut]`. */
 export class InnModel implements PosteriorSampler {
   /** The partition and padding widths. */
@@ -135,7 +148,9 @@ export class InnModel implements PosteriorSampler {
 
   /**
    * @param options Partition, architecture and seed.
-   * @throws Error naming the invalid size or setting.
+   * @param bijector A chain built earlier for these options (e.g. read back from a saved
+   *   model's config) to use instead of building a fresh one; it must act on width `D`.
+   * @throws Error naming the invalid size or setting, or when `bijector` does not fit.
    * @example
    * ```ts
    * import { tf } from "../tf.ts";
@@ -148,10 +163,11 @@ export class InnModel implements PosteriorSampler {
    * const x = inn.inverse(y, z); // [5, 2]
    * ```
    */
-  constructor(options: InnModelOptions) {
+  constructor(options: InnModelOptions, bijector?: Chain) {
     this.layout = innLayout(options);
     this.options = { ...options, hiddenLayers: [...options.hiddenLayers] };
-    this.bijector = buildChain(options, this.layout.width);
+    if (bijector) checkWidth(bijector, this.layout.width);
+    this.bijector = bijector ?? buildChain(options, this.layout.width);
     this.#actNorms = this.bijector.bijectors.filter((b): b is ActNorm => b instanceof ActNorm);
   }
 

@@ -38,3 +38,4 @@ export * from "./train_inn.ts";
 export * from "./conditional_joint.ts";
 export * from "./cinn.ts";
 export * from "./posterior.ts";
+export * from "./inn_io.ts";

@@ -7,7 +7,8 @@
  * Curtis 2021. Adam with the toolkit's learning-rate schedules, global
  * gradient-norm clipping, a NaN/Inf guard that names the step, progress
  * through a {@link ../training/progress.ts ProgressSink} and one history
- * record per epoch.
+ * record per epoch; optional checkpoints (model, optimizer moments, random
+ * state and history, written atomically) and resume from the latest one.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { Adam } from "../training/adam.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "../training/schedule.ts";
 import { NonFiniteError } from "../training/trainer.ts";
+import { loadCheckpoint, saveCheckpoint } from "../training/checkpoint.ts";
 import type { InnModel } from "./inn_model.ts";
 import { createLossStep } from "../training/loss_step.ts";
 import { type PairedData, pairedDataSource, splitPairs } from "./paired_data.ts";
@@ -63,6 +65,16 @@ export interface InnTrainOptions {
   padNoise?: number;
   /** Progress sink. Default: {@link ConsoleProgress}. */
   progress?: ProgressSink;
+  /** Where checkpoints go (`<dir>/latest`); absent: no checkpoints. */
+  checkpointDir?: string;
+  /** Checkpoint period in epochs (the last epoch is always saved). Default 1. */
+  checkpointEveryNEpochs?: number;
+  /**
+   * Continue from the checkpoint in `checkpointDir` if there is one: weights, optimizer
+   * moments, random state and history are restored and training goes on from the next
+   * epoch up to `epochs`. Run it with the options of the interrupted run.
+   */
+  resume?: boolean;
 }
 
 /** One epoch of {@link trainInn}'s history. */
@@ -93,8 +105,10 @@ export interface InnTrainResult {
   steps: number;
   /** Wall time in seconds. */
   wallSeconds: number;
-  /** Mean milliseconds per optimizer step. */
+  /** Mean milliseconds per optimizer step (of this run). */
   msPerStep: number;
+  /** Epoch the run resumed after (0 when fresh). */
+  resumedFromEpoch: number;
 }
 
 /**
@@ -129,6 +143,10 @@ function validate(model: InnModel, options: InnTrainOptions): void {
     throw new Error(
       `Maximum-likelihood training needs padNoise > 0 when x is padded (padX=${model.layout.padX})`,
     );
+  }
+  const every = options.checkpointEveryNEpochs ?? 1;
+  if (!Number.isInteger(every) || every < 0) {
+    throw new Error(`checkpointEveryNEpochs must be an integer ≥ 0, got ${every}`);
   }
   const from = options.backwardRamp?.from ?? 0.01;
   if (!(from > 0 && from <= 1)) throw new Error(`backwardRamp.from must be in (0, 1], got ${from}`);
@@ -179,10 +197,32 @@ export async function trainInn(
   const trainable = model.trainableVariables();
   const optimizer = new Adam(trainable);
   const step = createLossStep(trainable, optimizer, options.gradNormThresh ?? 0);
-  const history: InnEpochRecord[] = [];
+  let history: InnEpochRecord[] = [];
+  const variables = model.bijector.variables();
+  const bijectorConfig = model.bijector.config();
+  let startEpoch = 1;
   const t0 = performance.now();
   try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    if (options.resume && options.checkpointDir) {
+      const ckpt = await loadCheckpoint(options.checkpointDir, {
+        variables,
+        optimizer,
+        bijectorConfig,
+      });
+      if (ckpt) {
+        history = ckpt.state.history as InnEpochRecord[];
+        rng.state = ckpt.state.rngState;
+        startEpoch = ckpt.state.epoch + 1;
+        progress.line(
+          `resumed from checkpoint at epoch ${ckpt.state.epoch} (step ${ckpt.state.step})`,
+        );
+      } else {
+        progress.line(`no checkpoint in ${options.checkpointDir}; starting from scratch`);
+      }
+    }
+    const stepsAtStart = optimizer.step;
+    const every = options.checkpointEveryNEpochs ?? 1;
+    for (let epoch = startEpoch; epoch <= options.epochs; epoch++) {
       let lossSum = 0, normSum = 0, count = 0, stepInEpoch = 0;
       const termSums: Record<string, number> = {};
       for (const batch of source.batches(options.batchSize, rng) as Iterable<tf.Tensor>) {
@@ -227,7 +267,7 @@ export async function trainInn(
         count++;
         for (const [k, v] of Object.entries(r.terms)) termSums[k] = (termSums[k] ?? 0) + v;
         const elapsed = (performance.now() - t0) / 1000;
-        const rate = optimizer.step / elapsed;
+        const rate = (optimizer.step - stepsAtStart) / elapsed;
         progress.step({
           epoch,
           epochs: options.epochs,
@@ -250,6 +290,23 @@ export async function trainInn(
         seconds: (performance.now() - t0) / 1000,
       };
       history.push(record);
+      if (options.checkpointDir && every > 0 && (epoch % every === 0 || epoch === options.epochs)) {
+        await saveCheckpoint(options.checkpointDir, {
+          variables,
+          optimizer,
+          best: null,
+          bijectorConfig,
+          state: {
+            epoch,
+            step: optimizer.step,
+            rngState: rng.state,
+            bestValue: null,
+            bestEpoch: 0,
+            epochsWithoutImprovement: 0,
+            history,
+          },
+        });
+      }
       const parts = Object.entries(record.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`);
       progress.line(
         `epoch ${epoch}/${options.epochs}: loss ${record.loss.toFixed(4)} (${parts.join(", ")}), ` +
@@ -257,11 +314,13 @@ export async function trainInn(
       );
     }
     const wallSeconds = (performance.now() - t0) / 1000;
+    const stepsThisRun = optimizer.step - stepsAtStart;
     return {
       history,
       steps: optimizer.step,
       wallSeconds,
-      msPerStep: optimizer.step ? 1000 * wallSeconds / optimizer.step : 0,
+      msPerStep: stepsThisRun ? 1000 * wallSeconds / stepsThisRun : 0,
+      resumedFromEpoch: startEpoch - 1,
     };
   } finally {
     progress.done();

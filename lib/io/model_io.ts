@@ -15,17 +15,37 @@ import {
 } from "../bijectors/bijector.ts";
 import { DiagonalNormal, type DiagonalNormalConfig } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
+import { ConditionalBase } from "../inn/conditional_joint.ts";
 import { writeDirAtomic } from "./atomic.ts";
 
 /** Format tag written into `model.json`. */
 export const MODEL_FORMAT = "flow-models/v1";
 
+/** `type` of the base of a conditional flow (a cINN's joint): N(0, I) over `x` only. */
+export const CONDITIONAL_BASE_TYPE = "inn_conditional_base";
+
+/** JSON form of a {@link ConditionalBase}: standard normal over `x` of rows `[x, y]`. */
+export interface ConditionalBaseConfig {
+  /** {@link CONDITIONAL_BASE_TYPE}. */
+  type: typeof CONDITIONAL_BASE_TYPE;
+  /** Width of the modelled block `x`. */
+  dimX: number;
+  /** Width of the given block `y`. */
+  dimY: number;
+}
+
+/** The base distribution of a saved flow. */
+export type BaseConfig = DiagonalNormalConfig | ConditionalBaseConfig;
+
 /** The JSON document `model.json`. */
 export interface ModelJson {
   /** {@link MODEL_FORMAT}. */
   format: string;
-  /** Base distribution and bijector configs. */
-  config: { base: DiagonalNormalConfig; bijector: BijectorConfig };
+  /**
+   * Base distribution and bijector configs (an INN, which is not a density
+   * model, has no base; see `lib/inn/inn_io.ts`).
+   */
+  config: { base?: BaseConfig; bijector: BijectorConfig };
   /** TensorFlow.js weights manifest. */
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   /** Free-form metadata (params, metrics, date). */
@@ -93,9 +113,12 @@ export async function saveFlow(
   const { data, specs } = await encodeTensors(
     vars.map((v) => ({ name: v.name, tensor: v.variable })),
   );
+  const base: BaseConfig = flow.base instanceof ConditionalBase
+    ? { type: CONDITIONAL_BASE_TYPE, dimX: flow.base.dimX, dimY: flow.base.dims - flow.base.dimX }
+    : flow.base.config();
   const json: ModelJson = {
     format: MODEL_FORMAT,
-    config: { base: flow.base.config(), bijector: flow.bijector.config() },
+    config: { base, bijector: flow.bijector.config() },
     weightsManifest: [{ paths: ["weights.bin"], weights: specs }],
     metadata: { savedAt: new Date().toISOString(), ...metadata },
   };
@@ -136,16 +159,54 @@ export async function readModelFolder(
   return { json, tensors };
 }
 
+function baseFromConfig(config: BaseConfig | undefined, jsonPath: string): DiagonalNormal {
+  if (!config || typeof config !== "object") {
+    throw new Error(`${jsonPath}: "config.base" is missing`);
+  }
+  if (config.type === CONDITIONAL_BASE_TYPE) {
+    const { dimX, dimY } = config;
+    if (!Number.isInteger(dimX) || dimX < 1 || !Number.isInteger(dimY) || dimY < 1) {
+      throw new Error(
+        `${jsonPath}: the conditional base needs positive integer dimX and dimY, got ${dimX}, ${dimY}`,
+      );
+    }
+    return new ConditionalBase(dimX, dimY);
+  }
+  if (config.type !== undefined && config.type !== "diagonal_normal") {
+    throw new Error(
+      `${jsonPath}: unknown base distribution "${(config as { type: unknown }).type}"`,
+    );
+  }
+  return new DiagonalNormal(config.loc, config.scale);
+}
+
 /**
- * Loads a flow saved by {@link saveFlow}.
+ * Loads a flow saved by {@link saveFlow}. The base comes back as saved: a
+ * diagonal normal, or for a cINN's joint (saved by `saveFlow(cinn.joint, …)` or
+ * `saveInnNetwork(cinn, …)`) the conditional base, so that `logProb([x, y])` is
+ * again `log p(x | y)`.
  * @param dir The folder.
  * @returns The flow, with its metadata.
- * @throws Error naming the file and the problem (missing, malformed, wrong shapes).
+ * @throws Error naming the file and the problem (missing, malformed, wrong shapes,
+ *   or a saved INN, which is not a density model: load that with `loadInnNetwork`).
  */
 export async function loadFlow(
   dir: string,
 ): Promise<TransformedDistribution & { metadata?: Record<string, unknown> }> {
   const { json, tensors } = await readModelFolder(dir);
+  const jsonPath = join(dir, "model.json");
+  let base: DiagonalNormal;
+  try {
+    if ((json as { inn?: { kind?: unknown } }).inn?.kind === "inn") {
+      throw new Error(
+        `${jsonPath} holds an INN (x ↔ [y, z]), not a density model: load it with loadInnNetwork`,
+      );
+    }
+    base = baseFromConfig(json.config?.base, jsonPath);
+  } catch (err) {
+    tf.dispose(Object.values(tensors));
+    throw err;
+  }
   const bijector = bijectorFromConfig(json.config.bijector);
   try {
     assignNamed(bijector.variables(), tensors, join(dir, "weights.bin"));
@@ -155,6 +216,5 @@ export async function loadFlow(
   } finally {
     tf.dispose(Object.values(tensors));
   }
-  const base = new DiagonalNormal(json.config.base.loc, json.config.base.scale);
   return Object.assign(new TransformedDistribution(base, bijector), { metadata: json.metadata });
 }

@@ -85,10 +85,18 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "Resume training from the last checkpoint in <output_dir>/checkpoints.",
     }),
-    problem: oneOf(["linear", "exponentials"] as const, "linear", {
+    problem: oneOf(["linear", "exponentials", "robot_arm"] as const, "linear", {
       ours: true,
       description:
-        "Inverse problem of the INN apps (app 4: linear, an ill-conditioned linear-Gaussian problem; exponentials, two decays with close rates).",
+        "Inverse problem of the INN apps (app 4: linear, an ill-conditioned linear-Gaussian problem, or exponentials, two decays with close rates; app 5: robot_arm, the planar arm of Kruse et al. 2021).",
+    }),
+    abc_epsilon: optionalNum({
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description:
+        "Tolerance ε of an ABC (rejection) reference posterior, for problems that use one (robot_arm: on the end point).",
+      defaultNote: "the problem's own",
     }),
     noise_sigma: optionalNum({
       min: 0,

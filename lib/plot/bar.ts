@@ -29,7 +29,10 @@ export interface BarChartOptions {
   xLabel?: string;
   /** y-axis title. */
   yLabel?: string;
-  /** Logarithmic y axis. */
+  /**
+   * Logarithmic y axis, from the decade below the smallest bar to the decade at least
+   * 25 % above the tallest. Bars ≤ 0 are left out.
+   */
   logY?: boolean;
   /** Plot width in pixels. Default 480. */
   width?: number;
@@ -55,10 +58,12 @@ export function barChart(options: BarChartOptions): VegaLiteSpec {
   );
   if (rows.length === 0) throw new PlotError("barChart needs at least one finite bar");
   const names = [...new Set(rows.map((b) => b.name))];
-  // On a log axis bars cannot start at zero: they start at the decade below the smallest bar.
-  const floor = options.logY
-    ? 10 ** (Math.ceil(Math.log10(Math.min(...rows.map((b) => b.value)))) - 1)
-    : 0;
+  // On a log axis bars cannot start at zero: they start at the decade below the smallest bar,
+  // and the axis ends at a decade at least 25 % above the tallest (Vega's own top would be the
+  // tallest value itself, which leaves that bar flush with the frame and its top unlabelled).
+  const values = rows.map((b) => b.value);
+  const floor = options.logY ? 10 ** (Math.ceil(Math.log10(Math.min(...values))) - 1) : 0;
+  const ceiling = options.logY ? 10 ** Math.ceil(Math.log10(1.25 * Math.max(...values))) : 0;
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...titleBlock(options.title, options.subtitle),
@@ -78,7 +83,7 @@ export function barChart(options: BarChartOptions): VegaLiteSpec {
         field: "value",
         type: "quantitative",
         title: options.yLabel ?? "value",
-        ...(options.logY ? { scale: { type: "log", domainMin: floor } } : {}),
+        ...(options.logY ? { scale: { type: "log", domainMin: floor, domainMax: ceiling } } : {}),
       },
       ...(options.logY ? { y2: { datum: floor } } : {}),
       color: { field: "name", type: "nominal", title: null, sort: names },

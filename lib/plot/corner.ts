@@ -20,7 +20,10 @@ export interface CornerSet {
   points: ArrayLike<number>;
   /** CSS colour; default from the palette by set index. */
   color?: string;
-  /** Marker opacity in the scatter panels, in [0, 1]. Default 0.35. */
+  /**
+   * Marker fill opacity in the scatter panels, in [0, 1]. Default 0.35. (Drawn as
+   * `fill-opacity`: SVG `opacity` on thousands of markers makes PNG rendering slow.)
+   */
   opacity?: number;
 }
 
@@ -218,7 +221,7 @@ export function cornerPlot(options: CornerPlotOptions): VegaLiteSpec {
           x: axis(j, bottom),
           y: yAxis,
           color,
-          opacity: { field: "op", type: "quantitative", scale: null, legend: null },
+          fillOpacity: { field: "op", type: "quantitative", scale: null, legend: null },
         },
       }];
       if (options.truth && Number.isFinite(options.truth[j]) && Number.isFinite(options.truth[i])) {

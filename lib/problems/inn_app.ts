@@ -18,9 +18,11 @@
  *
  * @module
  */
+import { join } from "node:path";
 import type { tf } from "../tf.ts";
 import { Cinn, trainCinn } from "../inn/cinn.ts";
 import { InnModel } from "../inn/inn_model.ts";
+import { loadInnNetwork, saveInnNetwork } from "../inn/inn_io.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../inn/posterior.ts";
 import { trainInn } from "../inn/train_inn.ts";
 import type { Params } from "../params/mod.ts";
@@ -315,6 +317,14 @@ export interface TrainedPosterior {
   numParameters: number;
   /** Partition and sizes, for the metrics. */
   architecture: Record<string, unknown>;
+  /** Epoch the training resumed after (0: fresh; absent for a loaded model). */
+  resumedFromEpoch?: number;
+  /** Folder the model was loaded from, when it was not trained in this run. */
+  loadedFrom?: string;
+  /** Standardization of the parameters the network was trained with. */
+  xScale: Standardizer;
+  /** Standardization of the observations the network was trained with. */
+  yScale: Standardizer;
   /** Frees the network. */
   dispose(): void;
 }
@@ -325,10 +335,46 @@ export interface TrainModelOptions {
   progress?: ProgressSink;
   /** JSON-lines history file of the cINN trainer. */
   historyPath?: string;
+  /** Checkpoint folder of this model; absent: no checkpoints. */
+  checkpointDir?: string;
+  /** Checkpoint period in epochs (the last epoch is always saved). Default 1. */
+  checkpointEveryNEpochs?: number;
+  /** Continue from the checkpoint in `checkpointDir` when there is one. */
+  resume?: boolean;
 }
 
 function countParameters(vars: tf.Variable[]): number {
   return vars.reduce((a, v) => a + v.size, 0);
+}
+
+function cinnArchitecture(
+  cinn: Cinn,
+  run: { bestEpoch: number; stoppedEarly: boolean },
+): Record<string, unknown> {
+  const o = cinn.options;
+  return {
+    dim_x: o.dimX,
+    dim_y: o.dimY,
+    blocks: o.blocks,
+    hidden_layers: o.hiddenLayers,
+    condition_layers: o.conditionHidden,
+    context_dim: o.contextDim,
+    best_epoch: run.bestEpoch,
+    stopped_early: run.stoppedEarly,
+  };
+}
+
+function innArchitecture(inn: InnModel, dimX: number): Record<string, unknown> {
+  const o = inn.options;
+  return {
+    input: inn.dimX > dimX ? "[x, noise]" : "x",
+    dim_in: inn.dimX,
+    dim_y: inn.dimY,
+    dim_z: inn.dimZ,
+    width: inn.layout.width,
+    blocks: o.blocks,
+    hidden_layers: o.hiddenLayers,
+  };
 }
 
 /**
@@ -358,6 +404,13 @@ export async function trainPosteriorModel(
     gradNormThresh: config.gradNormThresh,
     seed: seed + 1,
     progress,
+    ...(options.checkpointDir
+      ? {
+        checkpointDir: options.checkpointDir,
+        checkpointEveryNEpochs: options.checkpointEveryNEpochs ?? 1,
+        resume: options.resume ?? false,
+      }
+      : {}),
   };
   const network = {
     blocks: config.blocks,
@@ -398,16 +451,13 @@ export async function trainPosteriorModel(
           ...(h.valNll !== undefined ? { validationLoss: h.valNll } : {}),
         })),
         numParameters: countParameters(cinn.trainableVariables()),
-        architecture: {
-          dim_x: problem.dimX,
-          dim_y: problem.dimY,
-          blocks: config.blocks,
-          hidden_layers: config.hiddenLayers,
-          condition_layers: config.conditionLayers,
-          context_dim: config.contextDim,
-          best_epoch: r.bestEpoch,
-          stopped_early: r.stoppedEarly,
-        },
+        architecture: cinnArchitecture(cinn, {
+          bestEpoch: r.bestEpoch,
+          stoppedEarly: r.stoppedEarly,
+        }),
+        resumedFromEpoch: r.resumedFromEpoch,
+        xScale: set.xScale,
+        yScale: set.yScale,
         dispose: () => cinn.dispose(),
       };
     } catch (e) {
@@ -435,19 +485,131 @@ export async function trainPosteriorModel(
       history: r.history.map((h) => ({ epoch: h.epoch, loss: h.loss })),
       numParameters: countParameters(inn.trainableVariables()),
       architecture: {
-        input: noise ? "[x, noise]" : "x",
-        dim_in: dimIn,
-        dim_y: problem.dimY,
-        dim_z: dimZ,
-        width: inn.layout.width,
-        blocks: config.blocks,
-        hidden_layers: config.hiddenLayers,
+        ...innArchitecture(inn, problem.dimX),
         final_terms: r.history[r.history.length - 1]?.terms ?? {},
       },
+      resumedFromEpoch: r.resumedFromEpoch,
+      xScale: set.xScale,
+      yScale: set.yScale,
       dispose: () => inn.dispose(),
     };
   } catch (e) {
     inn.dispose();
     throw e;
+  }
+}
+
+/** What {@link savePosteriorModel} stores beside the weights, under `posterior_model`. */
+export interface PosteriorModelRecord {
+  /** Which model. */
+  kind: PosteriorModelKind;
+  /** Display name. */
+  label: string;
+  /** The problem it was trained on. */
+  problem: { name: string; dim_x: number; dim_y: number; noise: number };
+  /** Standardization of the parameters. */
+  x_scale: { mean: number[]; std: number[] };
+  /** Standardization of the observations. */
+  y_scale: { mean: number[]; std: number[] };
+  /** Training history. */
+  history: TrainingEpoch[];
+  /** Training wall time in seconds. */
+  train_seconds: number;
+  /** Optimizer steps. */
+  steps: number;
+  /** Trainable weights. */
+  num_parameters: number;
+  /** Partition and sizes. */
+  architecture: Record<string, unknown>;
+}
+
+/**
+ * Saves a trained posterior model — network, standardizers and training record — to a
+ * folder (`model.json` + `weights.bin`, atomically), for {@link loadPosteriorModel}.
+ * @param trained The model.
+ * @param problem The problem it was trained on (its name, widths and noise are checked on load).
+ * @param dir Destination folder; replaced if it exists.
+ * @param metadata Extra JSON stored alongside (e.g. the app and its params).
+ */
+export async function savePosteriorModel(
+  trained: TrainedPosterior,
+  problem: InverseProblem,
+  dir: string,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
+  const record: PosteriorModelRecord = {
+    kind: trained.kind,
+    label: trained.label,
+    problem: {
+      name: problem.name,
+      dim_x: problem.dimX,
+      dim_y: problem.dimY,
+      noise: problem.noise ?? 0,
+    },
+    x_scale: trained.xScale.toJSON(),
+    y_scale: trained.yScale.toJSON(),
+    history: trained.history,
+    train_seconds: trained.trainSeconds,
+    steps: trained.steps,
+    num_parameters: trained.numParameters,
+    architecture: trained.architecture,
+  };
+  await saveInnNetwork(trained.network, dir, { ...metadata, posterior_model: record });
+}
+
+/**
+ * Loads a posterior model saved by {@link savePosteriorModel}, ready to sample
+ * `p(x | y*)` in the problem's units.
+ * @param dir The folder.
+ * @param expect The kind it must be and the problem it must have been trained on.
+ * @returns The model; `trainSeconds`, `steps` and `history` are those of its training.
+ * @throws Error naming the folder when it is missing or malformed, holds another kind of
+ *   model, or was trained on another problem (name, widths or noise level).
+ */
+export async function loadPosteriorModel(
+  dir: string,
+  expect: { kind: PosteriorModelKind; problem: InverseProblem },
+): Promise<TrainedPosterior> {
+  const { network, metadata } = await loadInnNetwork(dir);
+  try {
+    const where = join(dir, "model.json");
+    const r = metadata.posterior_model as PosteriorModelRecord | undefined;
+    if (!r || typeof r !== "object" || !r.x_scale || !r.y_scale || !r.problem) {
+      throw new Error(`${where} has no "posterior_model" record (standardizers, problem)`);
+    }
+    if (r.kind !== expect.kind) {
+      throw new Error(`${where} holds a ${r.kind} model, expected ${expect.kind}`);
+    }
+    const p = expect.problem;
+    const want = { name: p.name, dim_x: p.dimX, dim_y: p.dimY, noise: p.noise ?? 0 };
+    for (const key of ["name", "dim_x", "dim_y", "noise"] as const) {
+      if (r.problem[key] !== want[key]) {
+        throw new Error(
+          `${where} was trained on problem ${JSON.stringify(r.problem)}, but this run's problem ` +
+            `is ${JSON.stringify(want)} (${key} differs): train it again or point run.model_dir ` +
+            `at a model of this problem`,
+        );
+      }
+    }
+    const xScale = new Standardizer(r.x_scale.mean, r.x_scale.std);
+    const yScale = new Standardizer(r.y_scale.mean, r.y_scale.std);
+    return {
+      kind: r.kind,
+      label: MODEL_LABELS[r.kind],
+      sampler: new StandardizedPosterior(network, xScale, yScale),
+      network,
+      trainSeconds: r.train_seconds,
+      steps: r.steps,
+      history: r.history ?? [],
+      numParameters: countParameters(network.trainableVariables()),
+      architecture: r.architecture ?? {},
+      loadedFrom: dir,
+      xScale,
+      yScale,
+      dispose: () => network.dispose(),
+    };
+  } catch (err) {
+    network.dispose();
+    throw err;
   }
 }

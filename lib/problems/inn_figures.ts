@@ -192,7 +192,7 @@ export function forwardFitFigure(problem: InverseProblem, panels: ForwardFitPane
         layer: [
           {
             data: { values: band },
-            mark: { type: "area", color, opacity: 0.3, clip: true },
+            mark: { type: "area", color, fillOpacity: 0.3, clip: true },
             encoding: {
               x: xEnc,
               y: {

@@ -2,9 +2,11 @@
  * Inverse problems for the INN applications (4–7) and the machinery shared
  * by them: the {@link InverseProblem} interface, application 4's problems
  * (an ill-conditioned linear-Gaussian problem and two exponentials with close
- * rates), training of the three posterior models (INN with MMD losses, INN
- * by maximum likelihood, cINN), posterior metrics against a reference,
- * figures, and a whole application run ({@link runInnApp}).
+ * rates) and application 5's (the planar robot arm of Kruse et al. 2021),
+ * chosen from params by {@link innProblem}; training, saving and loading of
+ * the three posterior models (INN with MMD losses, INN by maximum
+ * likelihood, cINN), posterior metrics against a reference, figures, and a
+ * whole application run ({@link runInnApp}, with per-problem hooks).
  *
  * @example
  * ```ts ignore
@@ -27,4 +29,8 @@ export * from "./posterior_metrics.ts";
 export * from "./inn_app.ts";
 export * from "./inn_figures.ts";
 export * from "./inn_run.ts";
+export * from "./inn_problems.ts";
 export * from "./parameter_estimation.ts";
+export * from "./robot_arm.ts";
+export * from "./robot_arm_figures.ts";
+export * from "./inverse_kinematics.ts";

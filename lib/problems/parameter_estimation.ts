@@ -12,10 +12,10 @@
 import type { Params } from "../params/mod.ts";
 import type { ProgressSink } from "../training/progress.ts";
 import { type InnAppRunResult, runInnApp } from "./inn_run.ts";
-import { LinearIllConditioned } from "./linear_ill_conditioned.ts";
+import { innProblem, innProblemInfo, innProblemParamsErrors } from "./inn_problems.ts";
+import type { LinearIllConditioned } from "./linear_ill_conditioned.ts";
 import type { InverseProblem } from "./problem.ts";
-import { symmetricEigen } from "./symmetric_eigen.ts";
-import { TwoExponentials } from "./two_exponentials.ts";
+import type { TwoExponentials } from "./two_exponentials.ts";
 
 /** The problems of application 4 (`run.problem`). */
 export const APP4_PROBLEMS = ["linear", "exponentials"] as const;
@@ -25,7 +25,7 @@ export const APP4_PROBLEMS = ["linear", "exponentials"] as const;
  * (null: the problem's default), and the MCMC settings of the reference.
  * @param params Validated params.
  * @returns The problem.
- * @throws Error when `run.problem` is not an app-4 problem.
+ * @throws Error when the params do not describe an app-4 problem.
  * @example
  * ```ts
  * import { loadParams } from "../params/mod.ts";
@@ -35,49 +35,18 @@ export const APP4_PROBLEMS = ["linear", "exponentials"] as const;
  * ```
  */
 export function app4Problem(params: Params): LinearIllConditioned | TwoExponentials {
-  const noise = params.run.noise_sigma ?? undefined;
-  switch (params.run.problem) {
-    case "linear":
-      return new LinearIllConditioned({ noise });
-    case "exponentials":
-      return new TwoExponentials({
-        noise,
-        mcmc: { warmup: params.run.mcmc_warmup, draws: params.run.mcmc_draws },
-      });
-    default:
-      throw new Error(
-        `run.problem must be one of ${APP4_PROBLEMS.join(", ")} for application 4, got "${params.run
-          .problem as string}"`,
-      );
-  }
+  const errors = innProblemParamsErrors(params, "application 4", APP4_PROBLEMS);
+  if (errors.length) throw new Error(errors.join("; "));
+  return innProblem(params) as LinearIllConditioned | TwoExponentials;
 }
 
 /**
- * Facts about an app-4 problem for `metrics.json`: the design's condition
- * number and the posterior's principal standard deviations (linear), or
- * the prior and times (exponentials).
+ * Facts about an app-4 problem for `metrics.json` (see {@link innProblemInfo}).
  * @param problem The problem.
  * @returns JSON-serialisable facts.
  */
 export function app4ProblemInfo(problem: InverseProblem): Record<string, unknown> {
-  if (problem instanceof LinearIllConditioned) {
-    const axes = symmetricEigen(problem.gaussian.posteriorCov).values;
-    return {
-      rates: problem.rates,
-      times: problem.observationGrid.values,
-      condition_number: problem.conditionNumber(),
-      posterior_principal_std: Array.from(axes, (v) => Math.sqrt(v)),
-      posterior_aspect_ratio: Math.sqrt(axes[0] / axes[axes.length - 1]),
-    };
-  }
-  if (problem instanceof TwoExponentials) {
-    return {
-      times: problem.observationGrid.values,
-      prior_mean: problem.priorMean,
-      prior_std: problem.priorStd,
-    };
-  }
-  return {};
+  return innProblemInfo(problem);
 }
 
 /** Options of {@link runParameterEstimation}. */
@@ -89,10 +58,12 @@ export interface ParameterEstimationOptions {
 }
 
 /**
- * Runs application 4 from validated params and writes its outputs under `run.output_dir`.
+ * Runs application 4 from validated params and writes its outputs under `run.output_dir`
+ * (trained models under `run.model_dir`).
  * @param params Validated params (see `params/app4.json`).
  * @param options Backend name and progress sink.
  * @returns Metrics and written files.
+ * @throws Error when the params do not describe an app-4 problem, or as {@link runInnApp}.
  */
 export function runParameterEstimation(
   params: Params,
@@ -103,6 +74,6 @@ export function runParameterEstimation(
     app: "app4_parameter_estimation",
     backend: options.backend,
     ...(options.progress ? { progress: options.progress } : {}),
-    problemInfo: app4ProblemInfo(problem),
+    problemInfo: innProblemInfo(problem),
   });
 }

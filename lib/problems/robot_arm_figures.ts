@@ -364,7 +364,7 @@ export function armMetricsFigure(models: ArmModelSummary[], reference?: number):
   if (reference !== undefined) {
     bars.push({ group: "‖f(x̂) − y*‖", name: "reference (ABC)", value: reference });
   }
-  const spec = barChart({
+  return barChart({
     bars,
     logY: true,
     title: "Posterior quality, averaged over the test targets",
@@ -373,9 +373,4 @@ export function armMetricsFigure(models: ArmModelSummary[], reference?: number):
     width: 380,
     height: 280,
   });
-  // Leave head room above the tallest bar (the log scale's automatic top can cut it).
-  const top = Math.max(...bars.map((b) => b.value).filter((v) => Number.isFinite(v) && v > 0));
-  const y = (spec.encoding as Record<string, { scale?: Record<string, unknown> }>).y;
-  if (y?.scale && Number.isFinite(top)) y.scale.domainMax = 10 ** Math.ceil(Math.log10(top * 1.05));
-  return spec;
 }
