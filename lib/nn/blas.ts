@@ -145,6 +145,53 @@ export function setNativeGemmEnabled(on: boolean): void {
   enabled = on;
 }
 
+/**
+ * Row-major `C = op(A) · op(B) + β C` with the loaded BLAS, for kernels that
+ * work on the wasm heap directly. Only valid while {@link nativeGemmActive}.
+ * @param transposeA Use `Aᵀ`.
+ * @param transposeB Use `Bᵀ`.
+ * @param m Rows of `C`.
+ * @param n Columns of `C`.
+ * @param k Inner dimension.
+ * @param a `A` with leading dimension `lda`.
+ * @param lda Leading dimension of `A`.
+ * @param b `B` with leading dimension `ldb`.
+ * @param ldb Leading dimension of `B`.
+ * @param beta Factor of the old `C`.
+ * @param c Output, leading dimension `n`.
+ */
+export function nativeSgemm(
+  transposeA: boolean,
+  transposeB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+): void {
+  if (!state) throw new Error("nativeSgemm called without a loaded BLAS library");
+  state.sgemm(
+    ROW_MAJOR,
+    transposeA ? TRANS : NO_TRANS,
+    transposeB ? TRANS : NO_TRANS,
+    m,
+    n,
+    k,
+    1,
+    a,
+    lda,
+    b,
+    ldb,
+    beta,
+    c,
+    n,
+  );
+}
+
 /** The loaded BLAS library, or null. */
 export function nativeBlasLibrary(): string | null {
   return state?.library ?? null;

@@ -8,6 +8,7 @@
 import { makeVariable, tf } from "../tf.ts";
 import type { NamedVariable } from "../bijectors/bijector.ts";
 import { Rng } from "../random.ts";
+import { fusedDense, fusedDenseAvailable } from "./dense_kernels.ts";
 import { denseAffine } from "./ops.ts";
 
 /** Activations between hidden layers. */
@@ -90,8 +91,15 @@ export class DenseNetwork {
     const activation = this.config.activation ?? "relu";
     let h = x;
     const last = this.#kernels.length - 1;
+    const fused = fusedDenseAvailable();
     for (let i = 0; i <= last; i++) {
-      h = denseAffine(h, this.#kernels[i] as tf.Tensor2D, this.#biases[i] as tf.Tensor1D);
+      const kernel = this.#kernels[i] as tf.Tensor2D, bias = this.#biases[i] as tf.Tensor1D;
+      const relu = i < last && activation === "relu";
+      if (fused && (relu || i === last)) {
+        h = fusedDense(h, kernel, bias, relu);
+        continue;
+      }
+      h = denseAffine(h, kernel, bias);
       if (i < last) h = activate(h, activation);
     }
     return h;

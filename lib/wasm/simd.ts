@@ -26,6 +26,12 @@ export interface SimdKernels {
   ): void;
   /** `Σ x[i]²` (accumulated in float64) over `n` floats at byte offset `x`. */
   sum_of_squares(x: number, n: number): number;
+  /** `y[r, c] += bias[c]`, then `max(y, 0)` when `relu` is 1, on a `[rows, cols]` matrix. */
+  bias_act(y: number, bias: number, rows: number, cols: number, relu: number): void;
+  /** `out[i] = y[i] > 0 ? dy[i] : 0` over `n` floats. */
+  relu_grad(dy: number, y: number, out: number, n: number): void;
+  /** `out[c] = Σ_r x[r, c]` of a `[rows, cols]` matrix. */
+  column_sums(x: number, rows: number, cols: number, out: number): void;
 }
 
 const cache = new WeakMap<WebAssembly.Memory, SimdKernels>();

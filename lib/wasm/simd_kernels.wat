@@ -101,4 +101,107 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $loop)))
     (local.get $s))
+;; y[r, c] += bias[c] for a row-major [rows, cols] matrix, then, when relu
+  ;; is non-zero, y = max(y, 0): the epilogue of a dense layer after its gemm.
+  (func (export "bias_act") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32)
+    (param $relu i32)
+    (local $r i32) (local $c i32) (local $row i32) (local $end4 i32) (local $v v128) (local $s f32)
+    (local.set $end4 (i32.and (local.get $cols) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $y)
+          (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $loop4
+            (br_if $done4 (i32.ge_u (local.get $c) (local.get $end4)))
+            (local.set $v (f32x4.add
+              (v128.load align=4 (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+              (v128.load align=4 (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
+            (if (local.get $relu)
+              (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
+            (v128.store align=4 (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))
+              (local.get $v))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $loop4)))
+        (block $done
+          (loop $loop
+            (br_if $done (i32.ge_u (local.get $c) (local.get $cols)))
+            (local.set $s (f32.add
+              (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+              (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
+            (if (local.get $relu)
+              (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))
+            (f32.store (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))
+              (local.get $s))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $loop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; out[i] = y[i] > 0 ? dy[i] : 0 (the gradient through a ReLU, given its output y).
+  (func (export "relu_grad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $end4 i32) (local $off i32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $loop4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store align=4 (i32.add (local.get $out) (local.get $off))
+          (v128.and
+            (v128.load align=4 (i32.add (local.get $dy) (local.get $off)))
+            (f32x4.gt (v128.load align=4 (i32.add (local.get $y) (local.get $off)))
+                      (v128.const f32x4 0 0 0 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loop4)))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $out) (local.get $off))
+          (select
+            (f32.load (i32.add (local.get $dy) (local.get $off)))
+            (f32.const 0)
+            (f32.gt (f32.load (i32.add (local.get $y) (local.get $off))) (f32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop))))
+
+  ;; out[c] = Σ_r x[r, c] for a row-major [rows, cols] matrix (a bias gradient).
+  (func (export "column_sums") (param $x i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $r i32) (local $c i32) (local $row i32) (local $end4 i32) (local $p i32)
+    (local.set $end4 (i32.and (local.get $cols) (i32.const -4)))
+    ;; Zero the output, then add the rows into it.
+    (block $zdone
+      (loop $zloop
+        (br_if $zdone (i32.ge_u (local.get $c) (local.get $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.const 0))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $zloop)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $x)
+          (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $loop4
+            (br_if $done4 (i32.ge_u (local.get $c) (local.get $end4)))
+            (local.set $p (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
+            (v128.store align=4 (local.get $p)
+              (f32x4.add (v128.load align=4 (local.get $p))
+                (v128.load align=4 (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $loop4)))
+        (block $done
+          (loop $loop
+            (br_if $done (i32.ge_u (local.get $c) (local.get $cols)))
+            (local.set $p (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $p)
+              (f32.add (f32.load (local.get $p))
+                (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $loop)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows_loop))))
 )

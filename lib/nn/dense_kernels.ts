@@ -1,0 +1,136 @@
+/**
+ * A dense layer `act(x · W + b)` (act: identity or ReLU) as one wasm kernel
+ * forward and one backward: native sgemm on the wasm heap plus SIMD
+ * epilogues (bias, ReLU, ReLU gradient, bias gradient) from
+ * lib/wasm/simd_kernels.wat. Four to five dispatches per layer and step
+ * become two. Used when the native BLAS and the SIMD kernels are both
+ * available on wasm ({@link fusedDenseAvailable}); otherwise the dense layer
+ * is built from {@link ../nn/ops.ts denseAffine} and tf activations.
+ *
+ * @module
+ */
+import { tf } from "../tf.ts";
+import { nativeGemmActive, nativeSgemm } from "./blas.ts";
+import { type SimdKernels, simdKernelsFor } from "../wasm/simd.ts";
+
+/** Forward kernel name. */
+export const DENSE_KERNEL = "FlowModelsDense";
+/** Backward kernel name. */
+export const DENSE_GRAD_KERNEL = "FlowModelsDenseGrad";
+
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+function kernels(backend: unknown): SimdKernels {
+  const k = simdKernelsFor(backend);
+  if (!k) throw new Error("The fused dense kernel needs the wasm SIMD kernels");
+  return k;
+}
+
+function forwardKernel(args: KernelArgs): tf.TensorInfo {
+  const { x, kernel, bias } = args.inputs as Record<string, tf.TensorInfo>;
+  const relu = args.attrs?.relu ? 1 : 0;
+  const backend = args.backend as WasmHeapBackend;
+  const [m, k] = x.shape, n = kernel.shape[1];
+  const out = backend.makeOutput([m, n], "float32");
+  const [xs, w, b, y] = [x, kernel, bias, out].map((t) => backend.typedArrayFromHeap(t));
+  nativeSgemm(false, false, m, n, k, xs, k, w, n, 0, y);
+  kernels(backend).bias_act(y.byteOffset, b.byteOffset, m, n, relu);
+  return out;
+}
+
+function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { dy, x, kernel, y } = args.inputs as Record<string, tf.TensorInfo>;
+  const relu = Boolean(args.attrs?.relu);
+  const backend = args.backend as WasmHeapBackend;
+  const simd = kernels(backend);
+  const [m, k] = x.shape, n = kernel.shape[1];
+  const dxInfo = backend.makeOutput([m, k], "float32");
+  const dwInfo = backend.makeOutput([k, n], "float32");
+  const dbInfo = backend.makeOutput([n], "float32");
+  const scratch = relu ? backend.makeOutput([m, n], "float32") : null;
+  try {
+    const [d, xs, w, dx, dw, db] = [dy, x, kernel, dxInfo, dwInfo, dbInfo].map((t) =>
+      backend.typedArrayFromHeap(t)
+    );
+    let g = d;
+    if (scratch) {
+      g = backend.typedArrayFromHeap(scratch);
+      simd.relu_grad(d.byteOffset, backend.typedArrayFromHeap(y).byteOffset, g.byteOffset, m * n);
+    }
+    nativeSgemm(false, true, m, k, n, g, n, w, n, 0, dx); // dx = g · Wᵀ
+    nativeSgemm(true, false, k, n, m, xs, k, g, n, 0, dw); // dW = xᵀ · g
+    simd.column_sums(g.byteOffset, m, n, db.byteOffset);
+  } finally {
+    if (scratch) backend.disposeData(scratch.dataId, true);
+  }
+  return [dxInfo, dwInfo, dbInfo];
+}
+
+tf.registerKernel({
+  kernelName: DENSE_KERNEL,
+  backendName: "wasm",
+  kernelFunc: forwardKernel as tf.KernelFunc,
+});
+tf.registerKernel({
+  kernelName: DENSE_GRAD_KERNEL,
+  backendName: "wasm",
+  kernelFunc: backwardKernel as tf.KernelFunc,
+});
+
+/**
+ * Whether {@link fusedDense} can run: wasm backend with native BLAS and wasm SIMD.
+ * @returns True when the fused kernels are usable.
+ */
+export function fusedDenseAvailable(): boolean {
+  return nativeGemmActive() && simdKernelsFor(tf.backend()) !== null;
+}
+
+/**
+ * `act(x · W + b)` with its gradient, as two fused kernels.
+ * @param x Batch `[m, k]`.
+ * @param kernel Weights `[k, n]`.
+ * @param bias Bias `[n]`.
+ * @param relu Apply a ReLU.
+ * @returns `[m, n]`.
+ * @example
+ * ```ts ignore
+ * import { tf } from "../tf.ts";
+ * import { fusedDense } from "./dense_kernels.ts";
+ * const y = fusedDense(tf.ones([2, 3]), tf.ones([3, 4]), tf.fill([4], -4), true); // all 0
+ * ```
+ */
+export function fusedDense(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  relu: boolean,
+): tf.Tensor2D {
+  const op = tf.customGrad(
+    // deno-lint-ignore no-explicit-any
+    ((xIn: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: any) => {
+      const y = tf.engine().runKernel(DENSE_KERNEL, { x: xIn, kernel: w, bias: b }, {
+        relu,
+      }) as tf.Tensor2D;
+      save(relu ? [xIn, w, y] : [xIn, w]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+          const [xs, ws, ys] = saved;
+          return tf.engine().runKernel(
+            DENSE_GRAD_KERNEL,
+            relu ? { dy, x: xs, kernel: ws, y: ys } : { dy, x: xs, kernel: ws },
+            { relu },
+          ) as unknown as tf.Tensor[];
+        },
+      };
+      // deno-lint-ignore no-explicit-any
+    }) as any,
+  ) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  return op(x, kernel, bias);
+}
