@@ -58,7 +58,8 @@ export function randomizeVariables(b: Bijector, seed: number): void {
       } else if (name.endsWith("gamma")) {
         variable.assign(tf.randomUniform(shape, 0.5, 1.5, "float32", s++));
       } else if (name.includes("kernel")) {
-        const fanIn = shape[0] ?? 1;
+        // [in, out] for dense layers, [k, k, in, out] for convolutions: all axes but the last
+        const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
         variable.assign(tf.randomNormal(shape, 0, 1 / Math.sqrt(fanIn), "float32", s++));
       } else variable.assign(tf.randomNormal(shape, 0, 0.3, "float32", s++));
     });
