@@ -6,7 +6,10 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
-import { affineCouplingTransform } from "../lib/bijectors/affine_coupling_op.ts";
+import {
+  affineCouplingPackedWasm,
+  affineCouplingTransform,
+} from "../lib/bijectors/affine_coupling_op.ts";
 
 await initBackend("wasm");
 
@@ -42,6 +45,37 @@ for (const clip of [0, 2]) {
           const diff = tf.max(tf.abs(tf.sub(gOurs[i], gRef[i]))).dataSync()[0];
           assert.ok(scale > 1e-2, `reference gradient ${i} is trivial`);
           assert.ok(diff < 1e-4 * Math.max(1, scale), `gradient ${i}: max diff ${diff}`);
+        }
+      });
+    });
+  }
+}
+
+for (const clip of [0, 2]) {
+  for (const inverse of [false, true]) {
+    Deno.test(`affine coupling wasm kernel (clip ${clip}, inverse ${inverse}) matches autodiff`, () => {
+      tf.tidy(() => {
+        const numMasked = 2;
+        const x = tf.randomNormal([7, 5], 0, 1.5, "float32", 21) as tf.Tensor2D;
+        const p = tf.randomNormal([7, 6], 0, 1.5, "float32", 22) as tf.Tensor2D;
+        const w = tf.randomNormal([7, 6], 0, 1, "float32", 23);
+        const ref = (a: tf.Tensor, b: tf.Tensor) => {
+          const [x1, x2] = tf.split(a, [numMasked, 3], 1);
+          const packed = reference(x2 as tf.Tensor2D, b as tf.Tensor2D, clip, inverse);
+          const [y2, ld] = tf.split(packed, [3, 3], 1);
+          return tf.concat([x1, y2, tf.sum(ld, 1, true)], 1);
+        };
+        const ours = (a: tf.Tensor, b: tf.Tensor) =>
+          affineCouplingPackedWasm(a as tf.Tensor2D, b as tf.Tensor2D, numMasked, clip, inverse);
+        const diff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+        assert.ok(diff(ours(x, p), ref(x, p)) < 1e-4);
+        const loss = (f: typeof ref) => (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(f(a, b), w)) as tf.Scalar;
+        const gOurs = tf.grads(loss(ours))([x, p]);
+        const gRef = tf.grads(loss(ref))([x, p]);
+        for (let i = 0; i < 2; i++) {
+          const scale = tf.max(tf.abs(gRef[i])).dataSync()[0];
+          assert.ok(diff(gOurs[i], gRef[i]) < 1e-4 * Math.max(1, scale), `gradient ${i}`);
         }
       });
     });

@@ -7,8 +7,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import { affineCouplingTransform } from "./affine_coupling_op.ts";
-import { type BijectorConfig, registerBijector } from "./bijector.ts";
+import { affineCouplingPackedWasm, affineCouplingTransform } from "./affine_coupling_op.ts";
+import { type BijectorConfig, type BijectorResult, registerBijector } from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
 /** Config of an {@link AffineCoupling}. */
@@ -43,6 +43,19 @@ export class AffineCoupling extends CouplingBijector {
     const packed = affineCouplingTransform(x2, params, this.#config.logScaleClip ?? 0, inverse);
     const [value, logDetElements] = tf.split(packed, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
     return { value, logDetElements };
+  }
+
+  /** On wasm the whole coupling runs as one kernel each way ({@link affineCouplingPackedWasm}). */
+  protected override couple(
+    x: tf.Tensor2D,
+    params: tf.Tensor2D,
+    inverse: boolean,
+  ): BijectorResult {
+    if (tf.getBackend() !== "wasm") return super.couple(x, params, inverse);
+    const clip = this.#config.logScaleClip ?? 0;
+    const packed = affineCouplingPackedWasm(x, params, this.numMasked, clip, inverse);
+    const [value, logDet] = tf.split(packed, [this.dims, 1], 1);
+    return { value, logDet: tf.reshape(logDet, [x.shape[0]]) as tf.Tensor1D };
   }
 
   config(): BijectorConfig {

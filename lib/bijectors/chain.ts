@@ -15,6 +15,12 @@ import {
   registerBijector,
 } from "./bijector.ts";
 
+/** Sum of the steps' log-dets in one kernel (one `add` per step costs a dispatch each way). */
+function sumLogDets(logDets: tf.Tensor1D[], batch: number): tf.Tensor1D {
+  if (logDets.length === 0) return tf.zeros([batch]);
+  return logDets.length === 1 ? logDets[0] : tf.addN(logDets);
+}
+
 /** A sequence of bijectors applied one after another. */
 export class Chain extends Bijector {
   readonly type = "chain";
@@ -38,26 +44,26 @@ export class Chain extends Bijector {
   forwardAndLogDet(x: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
     return tf.tidy(() => {
       let value = x;
-      let logDet = tf.zeros([x.shape[0]]) as tf.Tensor1D;
+      const logDets: tf.Tensor1D[] = [];
       for (const b of this.bijectors) {
         const r = b.forwardAndLogDet(value, options);
         value = r.value;
-        logDet = tf.add(logDet, r.logDet);
+        logDets.push(r.logDet);
       }
-      return { value, logDet };
+      return { value, logDet: sumLogDets(logDets, x.shape[0]) };
     });
   }
 
   inverseAndLogDet(y: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
     return tf.tidy(() => {
       let value = y;
-      let logDet = tf.zeros([y.shape[0]]) as tf.Tensor1D;
+      const logDets: tf.Tensor1D[] = [];
       for (let i = this.bijectors.length - 1; i >= 0; i--) {
         const r = this.bijectors[i].inverseAndLogDet(value, options);
         value = r.value;
-        logDet = tf.add(logDet, r.logDet);
+        logDets.push(r.logDet);
       }
-      return { value, logDet };
+      return { value, logDet: sumLogDets(logDets, y.shape[0]) };
     });
   }
 

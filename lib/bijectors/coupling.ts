@@ -101,15 +101,29 @@ export abstract class CouplingBijector extends Bijector {
       );
     }
     return tf.tidy(() => {
-      const [x1, x2] = tf.split(x, [this.numMasked, this.dims - this.numMasked], 1) as [
-        tf.Tensor2D,
-        tf.Tensor2D,
-      ];
+      const x1 = tf.slice(x, [0, 0], [-1, this.numMasked]) as tf.Tensor2D;
       const netIn = this.contextDim > 0 ? tf.concat([x1, ctx as tf.Tensor2D], 1) : x1;
       const params = this.network.apply(netIn);
-      const { value, logDetElements } = this.transform(x2, params, inverse);
-      return { value: tf.concat([x1, value], 1), logDet: tf.sum(logDetElements, 1) as tf.Tensor1D };
+      const { value, logDet } = this.couple(x as tf.Tensor2D, params, inverse);
+      return { value, logDet };
     });
+  }
+
+  /**
+   * The coupling given the network outputs: `[x1, transform(x2)]` and the
+   * summed log-det. Subclasses may replace it with a fused version.
+   * @param x Input `[n, dims]`.
+   * @param params Network output for `x1`.
+   * @param inverse Whether to apply the inverse map.
+   * @returns Output and log-det.
+   */
+  protected couple(x: tf.Tensor2D, params: tf.Tensor2D, inverse: boolean): BijectorResult {
+    const [x1, x2] = tf.split(x, [this.numMasked, this.dims - this.numMasked], 1) as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
+    const { value, logDetElements } = this.transform(x2, params, inverse);
+    return { value: tf.concat([x1, value], 1), logDet: tf.sum(logDetElements, 1) as tf.Tensor1D };
   }
 
   forwardAndLogDet(x: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
