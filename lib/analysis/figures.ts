@@ -52,7 +52,7 @@ export function rocChart(curves: NamedRoc[], options: RocChartOptions = {}): Veg
   const first = curves[0].roc;
   const subtitle = options.subtitle ??
     `${first.numPositive} anomalies, ${first.numNegative} normal examples`;
-  return linePlot({
+  const spec = linePlot({
     title: options.title ?? "ROC: anomalies vs normal examples",
     subtitle,
     xLabel: "false-positive rate",
@@ -70,6 +70,10 @@ export function rocChart(curves: NamedRoc[], options: RocChartOptions = {}): Veg
       { name: "chance", x: [0, 1], y: [0, 1], color: "#999999" },
     ],
   });
+  // Room for "name (AUROC 0.000)" entries (Vega cuts legend labels at 160 px by default).
+  const color = (spec.encoding as Record<string, Record<string, unknown>>).color;
+  color.legend = { ...(color.legend as object), labelLimit: 400 };
+  return spec;
 }
 
 /** Options of {@link normHistogramChart}. */

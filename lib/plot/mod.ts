@@ -51,3 +51,13 @@ export { PlotError, type VegaLiteSpec } from "./types.ts";
 export { DEFAULT_MAX_POINTS, subsample } from "./subsample.ts";
 export { type Points } from "./points.ts";
 export { validateSpec } from "./validate.ts";
+export {
+  type ImageBatch,
+  type ImageGridLayout,
+  imageGridLayout,
+  type ImageGridOptions,
+  type RenderedImageGrid,
+  renderImageGrid,
+  saveImageGrid,
+} from "./image_grid.ts";
+export { ImageGridDisplay, showImageGrid, showImages } from "./image_grid_display.ts";

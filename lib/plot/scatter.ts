@@ -38,6 +38,8 @@ export interface ScatterHighlight {
   labels?: string[];
   /** Legend entry. Default "highlighted". */
   name?: string;
+  /** CSS colour of the rings and labels. Default red. */
+  color?: string;
 }
 
 /** Options of {@link scatterPlot}. */
@@ -52,8 +54,11 @@ export interface ScatterOptions {
   xLabel?: string;
   /** y-axis title. Default "x₂". */
   yLabel?: string;
-  /** Points to mark with red numbered rings (e.g. the lowest-density samples). */
-  highlight?: ScatterHighlight;
+  /**
+   * Points to mark with numbered rings (e.g. the lowest-density samples); an
+   * array draws several groups, each with its own legend entry and colour.
+   */
+  highlight?: ScatterHighlight | ScatterHighlight[];
   /** Radii of dashed grey circles centred at the origin (e.g. [1, 2, 3] σ of N(0, I)). */
   circles?: number[];
   /** Same data units per pixel on both axes (square plot). Default false. */
@@ -89,8 +94,9 @@ function squareDomains(all: XYRow[]): { x: [number, number]; y: [number, number]
 }
 
 /**
- * Builds a scatter plot: one legend entry per layer, optional red numbered
- * rings around highlighted points, optional centred reference circles.
+ * Builds a scatter plot: one legend entry per layer, optional numbered rings
+ * around one or more groups of highlighted points, optional centred
+ * reference circles.
  *
  * Points with a non-finite coordinate are dropped. Layers with more than
  * `maxPointsPerLayer` points (default 20 000) are subsampled
@@ -168,22 +174,27 @@ export function scatterPlot(options: ScatterOptions): VegaLiteSpec {
     });
   }
 
-  if (highlight && highlight.points.length > 0) {
-    const labels = highlight.labels;
-    if (labels && labels.length !== highlight.points.length) {
+  const groups = highlight === undefined ? [] : Array.isArray(highlight) ? highlight : [highlight];
+  for (const group of groups) {
+    if (group.points.length === 0) continue;
+    const labels = group.labels;
+    if (labels && labels.length !== group.points.length) {
       throw new PlotError(
-        `scatterPlot highlight: ${labels.length} labels for ${highlight.points.length} points`,
+        `scatterPlot highlight: ${labels.length} labels for ${group.points.length} points`,
       );
     }
     const rows = [];
-    for (let i = 0; i < highlight.points.length; i++) {
-      const [p] = toRows([highlight.points[i]]);
+    for (let i = 0; i < group.points.length; i++) {
+      const [p] = toRows([group.points[i]]);
       if (p) rows.push({ ...p, label: labels ? labels[i] : String(i + 1) });
     }
-    const name = highlight.name ?? "highlighted";
+    const name = group.name ?? "highlighted";
+    const color = group.color ?? HIGHLIGHT_COLOR;
     all.push(...rows);
-    names.push(name);
-    colors.push(HIGHLIGHT_COLOR);
+    if (!names.includes(name)) {
+      names.push(name);
+      colors.push(color);
+    }
     views.push({
       data: { values: rows.map((r) => ({ ...r, layer: name })) },
       mark: {
@@ -199,7 +210,7 @@ export function scatterPlot(options: ScatterOptions): VegaLiteSpec {
       data: { values: rows },
       mark: {
         type: "text",
-        color: HIGHLIGHT_COLOR,
+        color,
         align: "left",
         baseline: "bottom",
         dx: 7,
