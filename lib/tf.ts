@@ -11,6 +11,7 @@
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+import { useZeroCopyIdentity } from "./wasm/identity.ts";
 
 export { tf };
 /** A rank-1 float tensor, one value per batch element (e.g. a log-determinant). */
@@ -21,6 +22,10 @@ export type Tensor2D = tf.Tensor2D;
 // Production mode: no debug checks, and no advice to install tfjs-node
 // (which cannot be used from Deno) on first use of the cpu backend.
 tf.env().set("PROD", true);
+
+// Saved-for-gradient clones share buffers on wasm as they do on cpu
+// (lib/wasm/identity.ts).
+useZeroCopyIdentity();
 
 // Start the highest-priority backend (wasm) now, so that importing the
 // toolkit is enough to compute; initBackend() can switch later.

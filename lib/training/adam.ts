@@ -6,12 +6,7 @@
  * @module
  */
 import { makeVariable, tf } from "../tf.ts";
-import {
-  fusedAdamAvailable,
-  fusedAdamUpdate,
-  fusedAdamUpdateInPlace,
-  ownsBuffer,
-} from "./adam_kernel.ts";
+import { fusedAdamAvailable, fusedAdamUpdateInPlace, ownsBuffer } from "./adam_kernel.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -60,30 +55,25 @@ export class Adam {
     const alpha = learningRate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
     if (fusedAdamAvailable()) {
       const attrs = { alpha, beta1: b1, beta2: b2, epsilon: this.#epsilon, gradScale };
-      // Variables whose buffers nobody else holds are updated in place, all in
-      // one kernel; the rest (e.g. just restored, or snapshotted as the best
-      // epoch) get new buffers.
-      const own = this.#vars.map((w, i) =>
-        ownsBuffer(w) && ownsBuffer(this.#m[i]) && ownsBuffer(this.#v[i])
+      // One kernel updates every variable in place. A variable (or moment)
+      // whose buffer another tensor shares (a snapshot of the best epoch, a
+      // restored checkpoint) first gets a private copy, so the sharer keeps
+      // its values.
+      const own = (t: tf.Variable) => {
+        if (!ownsBuffer(t)) {
+          const copy = tf.mul(t, 1);
+          t.assign(copy);
+          copy.dispose();
+        }
+        return t;
+      };
+      fusedAdamUpdateInPlace(
+        this.#vars.map(own),
+        grads,
+        this.#m.map(own),
+        this.#v.map(own),
+        attrs,
       );
-      const inPlace = own.flatMap((o, i) => o ? [i] : []);
-      if (inPlace.length > 0) {
-        fusedAdamUpdateInPlace(
-          inPlace.map((i) => this.#vars[i]),
-          inPlace.map((i) => grads[i]),
-          inPlace.map((i) => this.#m[i]),
-          inPlace.map((i) => this.#v[i]),
-          attrs,
-        );
-      }
-      this.#vars.forEach((variable, i) => {
-        if (own[i]) return;
-        const [w, m, v] = fusedAdamUpdate(variable, grads[i], this.#m[i], this.#v[i], attrs);
-        variable.assign(w);
-        this.#m[i].assign(m);
-        this.#v[i].assign(v);
-        tf.dispose([w, m, v]);
-      });
       return;
     }
     tf.tidy(() => {

@@ -1,18 +1,17 @@
 /**
- * A fused Adam update for the wasm backend: one pass over each variable's
- * gradient and moments in a JavaScript loop on the wasm heap, instead of
- * about a dozen elementwise kernels per variable (measured: 28 ms of a
- * 98 ms training step of app 1's reference model went to those kernels).
- * Outputs are new buffers; nothing is updated in place, so tensors that
- * share a variable's data (clones, snapshots) stay intact.
+ * A fused Adam update for the wasm backend: one kernel updates every
+ * variable and its moments in place on the wasm heap, with the SIMD loop of
+ * lib/wasm/simd_kernels.wat (a JavaScript loop where wasm SIMD is missing).
+ * As tf ops it was about a dozen elementwise kernels per variable (28 ms of
+ * a 98 ms step of app 1's reference model); the JavaScript loop took 13.6 ms,
+ * the SIMD one 2.9 ms. Callers must pass buffers that no other tensor shares
+ * ({@link ownsBuffer}); {@link Adam} makes private copies first where needed.
  *
  * @module
  */
 import { tf } from "../tf.ts";
 import { simdKernelsFor } from "../wasm/simd.ts";
 
-/** Kernel name of the fused update. */
-export const ADAM_KERNEL = "FlowModelsAdamUpdate";
 /** Kernel name of the fused in-place update of many variables at once. */
 export const ADAM_IN_PLACE_KERNEL = "FlowModelsAdamUpdateInPlace";
 
@@ -22,7 +21,7 @@ interface WasmHeapBackend {
   refCount(dataId: object): number;
 }
 
-/** The Adam update of one variable on raw arrays; `w1`, `m1`, `v1` may alias the inputs. */
+/** The Adam update of one variable on raw arrays (the outputs may alias the inputs). */
 function adamLoop(
   w0: Float32Array,
   g: Float32Array,
@@ -42,23 +41,6 @@ function adamLoop(
     v1[i] = vi;
     w1[i] = w0[i] - alpha * mi / (Math.sqrt(vi) + epsilon);
   }
-}
-
-function adamKernel(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo[] {
-  const { value, grad, m, v } = args.inputs as Record<string, tf.TensorInfo>;
-  const backend = args.backend as WasmHeapBackend;
-  // Allocate first: allocation may grow the heap and detach earlier views.
-  const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, "float32"));
-  const [w0, g, m0, v0] = [value, grad, m, v].map((t) => backend.typedArrayFromHeap(t));
-  const out = outs.map((t) => backend.typedArrayFromHeap(t)) as [
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ];
-  adamLoop(w0, g, m0, v0, out, args.attrs as Record<string, number>);
-  return outs;
 }
 
 function adamInPlaceKernel(
@@ -97,45 +79,17 @@ function adamInPlaceKernel(
 }
 
 tf.registerKernel({
-  kernelName: ADAM_KERNEL,
-  backendName: "wasm",
-  kernelFunc: adamKernel as tf.KernelFunc,
-});
-tf.registerKernel({
   kernelName: ADAM_IN_PLACE_KERNEL,
   backendName: "wasm",
   kernelFunc: adamInPlaceKernel as tf.KernelFunc,
 });
 
 /**
- * Whether {@link fusedAdamUpdate} can run on the active backend.
+ * Whether {@link fusedAdamUpdateInPlace} can run on the active backend.
  * @returns True on wasm.
  */
 export function fusedAdamAvailable(): boolean {
   return tf.getBackend() === "wasm";
-}
-
-/**
- * One Adam update of one variable, fused.
- * @param value Current value.
- * @param grad Gradient.
- * @param m First moment.
- * @param v Second moment.
- * @param attrs Bias-corrected step size `alpha`, decays, epsilon and gradient scale.
- * @returns New value, first and second moment.
- */
-export function fusedAdamUpdate(
-  value: tf.Tensor,
-  grad: tf.Tensor,
-  m: tf.Tensor,
-  v: tf.Tensor,
-  attrs: { alpha: number; beta1: number; beta2: number; epsilon: number; gradScale: number },
-): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(ADAM_KERNEL, { value, grad, m, v }, attrs) as unknown as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
 }
 
 /**
@@ -158,7 +112,7 @@ export function ownsBuffer(t: tf.Tensor): boolean {
  * @param grads Their gradients.
  * @param m First moments.
  * @param v Second moments.
- * @param attrs As for {@link fusedAdamUpdate}.
+ * @param attrs Bias-corrected step size `alpha`, decays, epsilon and gradient scale.
  */
 export function fusedAdamUpdateInPlace(
   values: tf.Tensor[],
