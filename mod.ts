@@ -59,3 +59,5 @@ export * from "./lib/inference/mod.ts";
 export * from "./lib/training/loss_step.ts";
 export * from "./lib/inn/mod.ts";
 export * from "./lib/problems/mod.ts";
+export * from "./lib/analysis/mod.ts";
+export * from "./lib/training/global_norm.ts";
