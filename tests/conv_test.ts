@@ -2,13 +2,16 @@
  * Our convolution (custom gradient) against TensorFlow.js's own conv2d and
  * its autodiff gradient on the cpu backend: values and the gradients of
  * input, kernel and bias, for 1×1, 3×3 and 5×5 kernels, with and without
- * bias, on wasm with the native BLAS and with the plain-tfjs gemm, and on cpu.
+ * bias, on wasm with the native BLAS and with the plain-tfjs gemm, and on cpu;
+ * and the gemm-based channel split and concatenation against tf.split and
+ * tf.concat, values and gradients.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
 import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
 import { conv2d } from "../lib/nn/conv.ts";
+import { concatChannels, splitChannels } from "../lib/nn/conv_channels.ts";
 import { Rng } from "../lib/random.ts";
 
 interface Case {
@@ -141,4 +144,43 @@ Deno.test("conv2d trains on wasm: no kernel is missing for a full gradient step"
   assert.ok(after < 0.9 * before, `loss ${before} → ${after}`);
   tf.dispose([kernel, bias, x]);
   opt.dispose();
+});
+
+/** Values and input gradients of a weighted split → reversed concat, ours or tfjs's. */
+function splitConcat(x: number[], shape: number[], sizes: number[], ours: boolean): Float32Array[] {
+  return tf.tidy(() => {
+    const input = tf.tensor(x, shape);
+    const weights = tf.range(1, x.length + 1).reshape(shape);
+    const f = (t: tf.Tensor) => {
+      const parts = ours ? splitChannels(t, sizes) : tf.split(t, sizes, -1);
+      const squared = parts.map((p, i) => tf.mul(p, i + 1)).reverse();
+      return ours ? concatChannels(squared) : tf.concat(squared, -1);
+    };
+    const y = f(input);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(f(t)), weights)))(input);
+    return [y.dataSync() as Float32Array, g.dataSync() as Float32Array];
+  });
+}
+
+Deno.test("splitChannels and concatChannels match tf.split and tf.concat, with gradients", async () => {
+  const rng = new Rng(11);
+  for (const [shape, sizes] of [[[2, 3, 3, 5], [2, 3]], [[4, 7], [1, 4, 2]]] as const) {
+    const x = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+    await initBackend("cpu");
+    const expected = splitConcat(x, [...shape], [...sizes], false);
+    await initBackend("wasm");
+    for (const native of [false, true]) {
+      setNativeGemmEnabled(native);
+      splitConcat(x, [...shape], [...sizes], true).forEach((a, i) =>
+        assertClose(
+          a,
+          expected[i],
+          `[${shape}] split ${sizes} native=${native} ${i ? "grad" : "value"}`,
+        )
+      );
+    }
+    setNativeGemmEnabled(true);
+  }
+  assert.throws(() => splitChannels(tf.zeros([2, 4]), [1, 2]), /add up to the last axis/);
+  assert.throws(() => concatChannels([tf.zeros([2, 4]), tf.zeros([3, 4])]), /equal in all but/);
 });

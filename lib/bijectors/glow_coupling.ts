@@ -27,6 +27,7 @@ import {
   registerBijector,
   sumPerExample,
 } from "./bijector.ts";
+import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
 import { ConvNetwork, type ConvNetworkConfig } from "../nn/conv_network.ts";
 
 /** How the raw network output becomes a log-scale. */
@@ -102,14 +103,14 @@ export class GlowCoupling extends Bijector {
     }
     return tf.tidy(() => {
       const rest = c - this.numMasked;
-      const [x1, x2] = tf.split(x, [this.numMasked, rest], 3) as [tf.Tensor4D, tf.Tensor4D];
-      const [shift, raw] = tf.split(this.network.apply(x1), [rest, rest], 3);
+      const [x1, x2] = splitChannels(x, [this.numMasked, rest]) as [tf.Tensor4D, tf.Tensor4D];
+      const [shift, raw] = splitChannels(this.network.apply(x1), [rest, rest]);
       const s = this.#logScale(raw);
       const y2 = inverse
         ? tf.sub(tf.mul(x2, tf.exp(tf.neg(s))), shift)
         : tf.mul(tf.add(x2, shift), tf.exp(s));
       const logDet = sumPerExample(s);
-      return { value: tf.concat([x1, y2], 3), logDet: inverse ? tf.neg(logDet) : logDet };
+      return { value: concatChannels([x1, y2]), logDet: inverse ? tf.neg(logDet) : logDet };
     });
   }
 

@@ -31,6 +31,7 @@ import {
   registerBijector,
 } from "./bijector.ts";
 import { squeeze2x2, unsqueeze2x2 } from "./squeeze.ts";
+import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
 
 /** Height, width and channels of an image. */
 export type ImageShape = [number, number, number];
@@ -172,7 +173,7 @@ export class MultiScale extends Bijector {
         const factored = this.#shapes[i].factoredChannels;
         if (factored > 0) {
           const kept = h.shape[3]! - factored;
-          const [z1, z2] = tf.split(h, [kept, factored], 3);
+          const [z1, z2] = splitChannels(h, [kept, factored]);
           outputs.push(tf.reshape(z2, [n, -1]));
           h = z1;
         }
@@ -196,7 +197,7 @@ export class MultiScale extends Bijector {
       for (let i = last; i >= 0; i--) {
         const { inner: [hh, ww], factoredChannels } = this.#shapes[i];
         if (factoredChannels > 0) {
-          h = tf.concat([h, tf.reshape(parts[i], [n, hh, ww, factoredChannels])], 3);
+          h = concatChannels([h, tf.reshape(parts[i], [n, hh, ww, factoredChannels])]);
         }
         for (
           const b of i < this.priors.length ? [this.priors[i], this.levels[i]] : [this.levels[i]]

@@ -64,6 +64,12 @@ function kernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tensor4D
   return tf.transpose(out, [1, 2, 0, 3]);
 }
 
+/** Gradient with respect to the bias, `1ᵀ · dy` (a gemm; wasm's Sum over leading axes transposes first). */
+function biasGradient(dy: tf.Tensor4D): tf.Tensor1D {
+  const rows = flatRows(dy);
+  return tf.reshape(gemm(tf.ones([1, rows.shape[0]]) as tf.Tensor2D, rows), [rows.shape[1]]);
+}
+
 const convWithBias = tf.customGrad(
   // deno-lint-ignore no-explicit-any
   ((x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor1D, save: any) => {
@@ -75,7 +81,7 @@ const convWithBias = tf.customGrad(
         return [
           inputGradient(dy, ks, xs.shape),
           kernelGradient(xs, dy, ks.shape[0]),
-          tf.sum(dy, [0, 1, 2]),
+          biasGradient(dy),
         ];
       },
     };
