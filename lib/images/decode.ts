@@ -78,7 +78,7 @@ function centre(
  * @example
  * ```ts
  * import { decodeImage } from "./decode.ts";
- * const png = await Deno.readFile("data/fashion_mnist/train/sneaker/00000.png");
+ * const png = await Deno.readFile("data/fashion_mnist/train/sneaker/train_00006.png");
  * const pixels = await decodeImage({ kind: "encoded", bytes: png }, [32, 32, 1], "pad");
  * pixels.length; // 1024
  * ```

@@ -15,7 +15,8 @@ export class ImageDataError extends Error {
    * @example
    * ```ts
    * import { ImageDataError } from "./errors.ts";
-   * throw new ImageDataError("data/pets: no train/ folder (expected train/<class>/*.png)");
+   * const err = new ImageDataError("data/pets: no train/ folder (expected train/<class>/*.png)");
+   * console.log(err.name); // "ImageDataError"
    * ```
    */
   constructor(message: string, options?: { cause?: unknown }) {

@@ -74,7 +74,7 @@ export class FolderImageSource implements ImageSource {
    * ```ts
    * import { FolderImageSource } from "./folder_source.ts";
    * const source = new FolderImageSource("data/fashion_mnist");
-   * const items = await source.list(); // [{ id: "data/fashion_mnist/train/sneaker/00000.png", split: "train", label: "sneaker" }, …]
+   * const items = await source.list(); // [{ id: "data/fashion_mnist/train/sneaker/train_00006.png", split: "train", label: "sneaker" }, …]
    * ```
    */
   constructor(root: string, concurrency = 4) {

@@ -19,7 +19,7 @@ export class Limiter {
    * import { Limiter } from "./limiter.ts";
    * const limiter = new Limiter(4);
    * const sizes = await Promise.all(
-   *   ["a.png", "b.png"].map((f) => limiter.run(() => Deno.stat(f).then((s) => s.size))),
+   *   ["deno.json", "mod.ts"].map((f) => limiter.run(() => Deno.stat(f).then((s) => s.size))),
    * );
    * ```
    */
