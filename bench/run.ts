@@ -14,7 +14,12 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
-import { enableNativeBlas, nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import {
+  enableNativeBlas,
+  nativeBlasLibrary,
+  setNativeBlasThreads,
+  setNativeGemmEnabled,
+} from "../lib/nn/blas.ts";
 import { writeFileAtomic } from "../lib/io/atomic.ts";
 import { barChart, savePlot } from "../lib/plot/mod.ts";
 import { type Measurement, measureWorkload } from "./measure.ts";
@@ -64,6 +69,11 @@ for (const w of WORKLOADS) {
   if (blas.library) {
     setNativeGemmEnabled(true);
     add(w.key, `ours: wasm + ${blas.library}`, await measureWorkload(w, { steps, warmup }), flops);
+    if (navigator.hardwareConcurrency > 1 && setNativeBlasThreads(2)) {
+      const label = `ours: wasm + ${blas.library}, 2 BLAS threads`;
+      add(w.key, label, await measureWorkload(w, { steps, warmup }), flops);
+      setNativeBlasThreads(1);
+    }
   }
   setNativeGemmEnabled(false);
   add(w.key, "ours: wasm", await measureWorkload(w, { steps, warmup }), flops);

@@ -24,6 +24,19 @@ export const BLAS_LIBRARIES = [
   "libblas.so.3",
 ];
 
+/** Environment variable with the OpenBLAS thread count at load time (default 1). */
+export const BLAS_THREADS_ENV_VAR = "FLOW_MODELS_BLAS_THREADS";
+
+/** Thread count from {@link BLAS_THREADS_ENV_VAR}; 1 when unset, invalid or not permitted. */
+function threadsFromEnv(): number {
+  try {
+    const n = Number(Deno.env.get(BLAS_THREADS_ENV_VAR) ?? 1);
+    return Number.isInteger(n) && n >= 1 ? n : 1;
+  } catch {
+    return 1; // no --allow-env
+  }
+}
+
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
 const SYMBOLS = {
@@ -53,6 +66,7 @@ interface BlasState {
   library: string;
   // deno-lint-ignore no-explicit-any
   sgemm: (...args: any[]) => void;
+  setThreads: ((n: number) => void) | null;
 }
 
 let state: BlasState | null = null;
@@ -116,8 +130,9 @@ export function enableNativeBlas(
       const lib = Deno.dlopen(name, SYMBOLS);
       // One thread by default: our matrices are small and a second thread
       // competing with the JS thread on 2 cores measured slower.
-      lib.symbols.openblas_set_num_threads?.(options.threads ?? 1);
-      state = { library: name, sgemm: lib.symbols.cblas_sgemm };
+      const setThreads = lib.symbols.openblas_set_num_threads ?? null;
+      setThreads?.(options.threads ?? threadsFromEnv());
+      state = { library: name, sgemm: lib.symbols.cblas_sgemm, setThreads };
       tf.registerKernel({
         kernelName: GEMM_KERNEL,
         backendName: "wasm",
@@ -129,6 +144,21 @@ export function enableNativeBlas(
     }
   }
   return { library: null, reason: `no BLAS library could be loaded (${errors.join("; ")})` };
+}
+
+/**
+ * Sets the number of OpenBLAS threads of the loaded library (no effect on
+ * other BLAS libraries).
+ * @param threads Threads, ≥ 1.
+ * @returns Whether the library accepted a thread count.
+ */
+export function setNativeBlasThreads(threads: number): boolean {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`BLAS threads must be a positive integer, got ${threads}`);
+  }
+  if (!state?.setThreads) return false;
+  state.setThreads(threads);
+  return true;
 }
 
 /** Whether {@link gemm} runs natively on the active backend. */
