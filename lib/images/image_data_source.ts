@@ -48,7 +48,7 @@ export interface ImageDataOptions {
   augment?: AugmentOptions;
   /** Yield `[n, height · width · channels]` instead of `[n, height, width, channels]`. */
   flatten?: boolean;
-  /** Batches decoded ahead of the one being used. Default 2. */
+  /** Batches fetched and decoded ahead, while the current one is in use. Default 2. */
   prefetch?: number;
   /** Fetches and decodes at once. Default: the source's `concurrency`. */
   concurrency?: number;
@@ -264,12 +264,17 @@ export class ImageDataSource implements DataSource {
       const draws = augRng ? indices.map(() => drawAugmentation(augment!, augRng)) : null;
       pending.push(this.#assemble(indices, draws));
     };
+    const fill = (count: number) => {
+      while (pending.length < count && start < order.length) schedule();
+    };
     let served = 0;
     try {
-      while (pending.length <= ahead && start < order.length) schedule();
-      while (pending.length > 0) {
+      fill(ahead + 1);
+      while (true) {
+        fill(1); // the batch needed now, unless it was prefetched
+        if (pending.length === 0) break;
         const batch = await pending.shift()!;
-        if (start < order.length) schedule();
+        fill(ahead); // decoded while this batch is in use
         if (batch.items.length === 0) continue;
         served += batch.items.length;
         yield {
