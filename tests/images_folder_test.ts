@@ -9,6 +9,7 @@ import { ImageDataSource } from "../lib/images/image_data_source.ts";
 import { loadImageDataset } from "../lib/images/open.ts";
 import { itemsOfSplit } from "../lib/images/source.ts";
 import { ImageDataError } from "../lib/images/errors.ts";
+import { loadImageCodec } from "../lib/images/codec.ts";
 import { randomPixels, writeImageTree } from "./images_fixtures.ts";
 
 await initBackend("wasm");
@@ -236,4 +237,25 @@ Deno.test("wrong layouts and empty datasets are errors that name the path", () =
       () => new ImageDataSource(data.source, data.items, { imageShape: [2, 2, 2] as never }),
       /image_shape must be \[height, width, channels\].*got \[2,2,2\]/,
     );
+  }));
+
+Deno.test("JPEG files (.jpg, .JPEG) decode close to their pixels", () =>
+  withTempDir(async (dir) => {
+    const sharp = await loadImageCodec();
+    // A smooth RGB gradient survives JPEG at quality 100 within a few levels.
+    const px = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => {
+      const p = Math.floor(i / 3), k = i % 3;
+      return (p % 16) * 8 + (Math.floor(p / 16)) * 4 + k * 20;
+    });
+    await Deno.mkdir(join(dir, "train", "a"), { recursive: true });
+    for (const name of ["x.jpg", "y.JPEG"]) {
+      const jpeg = await sharp(px, { raw: { width: 16, height: 16, channels: 3 } })
+        .jpeg({ quality: 100, chromaSubsampling: "4:4:4" }).toBuffer();
+      await Deno.writeFile(join(dir, "train", "a", name), jpeg);
+    }
+    const data = await loadImageDataset(dir, { imageShape: [16, 16, 3] });
+    const { pixels, items } = await data.train.loadAll();
+    assert.equal(items.length, 2);
+    const worst = pixels.reduce((m, v, i) => Math.max(m, Math.abs(v - px[i % px.length])), 0);
+    assert.ok(worst <= 4, `largest JPEG error ${worst}`);
   }));
