@@ -61,3 +61,4 @@ export * from "./lib/inn/mod.ts";
 export * from "./lib/problems/mod.ts";
 export * from "./lib/analysis/mod.ts";
 export * from "./lib/training/global_norm.ts";
+export * from "./lib/images/mod.ts";
