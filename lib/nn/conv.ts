@@ -33,14 +33,21 @@ function flatRows(t: tf.Tensor4D): tf.Tensor2D {
   return tf.reshape(t, [-1, t.shape[3]]);
 }
 
-/** `x ⊛ kernel` without bias. */
+/**
+ * `x ⊛ kernel` without bias. The wasm backend's XNNPACK `Conv2D` and `MatMul`
+ * keep the weights they packed on first use, keyed by the tensor's buffer,
+ * and the trainer's Adam updates variables in place in their buffers; so the
+ * kernel goes in as a fresh copy (a few thousand floats), never as the
+ * variable itself, or the forward pass would keep the first weights forever.
+ */
 function convolve(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const [k, , cIn, cOut] = kernel.shape;
+  const weights = tf.mul(kernel, 1) as tf.Tensor4D;
   if (k === 1) {
     const [n, h, w] = x.shape;
-    return tf.reshape(gemm(flatRows(x), tf.reshape(kernel, [cIn, cOut])), [n, h, w, cOut]);
+    return tf.reshape(gemm(flatRows(x), tf.reshape(weights, [cIn, cOut])), [n, h, w, cOut]);
   }
-  return tf.conv2d(x, kernel, 1, "same");
+  return tf.conv2d(x, weights, 1, "same");
 }
 
 /** Gradient with respect to the input: the transposed convolution of `dy`. */
