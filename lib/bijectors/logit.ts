@@ -33,7 +33,10 @@ import {
 
 /** Config of a {@link LogitTransform}. */
 export interface LogitConfig {
-  /** Margin `α` in (0, 0.5) keeping the logit finite. Default 0.05 (RealNVP's value). */
+  /**
+   * Margin `α` in (0, 0.5) keeping the logit finite. Default 1e-6 (RealNVP's value for MNIST;
+   * it used 0.05 for CIFAR-10).
+   */
   alpha?: number;
   /** Width `L` of the input range `[0, L)`. Default 256 (8-bit pixels). */
   levels?: number;
@@ -53,13 +56,13 @@ export class LogitTransform extends Bijector {
    * ```ts
    * import { tf } from "../tf.ts";
    * import { LogitTransform } from "./logit.ts";
-   * const logit = new LogitTransform({ alpha: 0.05, levels: 256 });
-   * logit.forward(tf.tensor2d([[128, 0.5]])).print(); // [[0, -2.9]]
+   * const logit = new LogitTransform({ alpha: 1e-6, levels: 256 });
+   * logit.forward(tf.tensor2d([[128, 0.5]])).print(); // [[0, -6.24]]
    * ```
    */
   constructor(config: LogitConfig = {}) {
     super();
-    const alpha = config.alpha ?? 0.05;
+    const alpha = config.alpha ?? 1e-6;
     const levels = config.levels ?? 256;
     if (!(alpha > 0 && alpha < 0.5)) throw new Error(`alpha must be in (0, 0.5), got ${alpha}`);
     if (!(levels > 0)) throw new Error(`levels must be positive, got ${levels}`);

