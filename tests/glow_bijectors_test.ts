@@ -280,3 +280,25 @@ Deno.test("dequantize adds U(0, 1) noise; evaluation passes reuse the same noise
   const [t1, t2] = [await pass(new Rng(1)), await pass(new Rng(1))];
   assert.notDeepEqual(t1, t2, "training passes draw fresh noise");
 });
+
+Deno.test("act_norm on images: the first training batch initialises per-channel mean 0, variance 1", async () => {
+  await initBackend("wasm");
+  const norm = new ActNorm({ dims: 3 });
+  try {
+    tf.tidy(() => {
+      const scales = tf.tensor1d([0.5, 3, 20]), shifts = tf.tensor1d([-4, 0, 7]);
+      const x = tf.add(tf.mul(tf.randomNormal([16, 5, 5, 3], 0, 1, "float32", 8), scales), shifts);
+      const y = norm.forward(x, { training: true });
+      const { mean, variance } = tf.moments(y, [0, 1, 2]);
+      mean.dataSync().forEach((m) => assert.ok(Math.abs(m) < 1e-4, `mean ${m}`));
+      variance.dataSync().forEach((v) => assert.ok(Math.abs(v - 1) < 1e-3, `variance ${v}`));
+      // log-det counts each channel's log-scale once per pixel: 25 · Σ log(1 / σ_c)
+      const ld = norm.forwardLogDetJacobian(x).dataSync()[0];
+      const expected = -25 *
+        tf.sum(tf.log(tf.sqrt(tf.moments(x, [0, 1, 2]).variance))).dataSync()[0];
+      assert.ok(Math.abs(ld - expected) < 1e-2, `${ld} vs ${expected}`);
+    });
+  } finally {
+    norm.dispose();
+  }
+});

@@ -30,11 +30,9 @@ import {
   type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
+import type { ImageShape } from "../images/decode.ts";
 import { squeeze2x2, unsqueeze2x2 } from "./squeeze.ts";
 import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
-
-/** Height, width and channels of an image. */
-export type ImageShape = [number, number, number];
 
 /** Construction options of a {@link MultiScale}. */
 export interface MultiScaleOptions {
