@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { fromRows } from "../lib/inference/linalg.ts";
 import { MultivariateNormal } from "../lib/inference/gaussian.ts";
-import { cornerPlot, PlotError, renderSvg } from "../lib/plot/mod.ts";
+import { barChart, cornerPlot, PlotError, renderSvg } from "../lib/plot/mod.ts";
 import { LinearIllConditioned } from "../lib/problems/linear_ill_conditioned.ts";
 import { Standardizer } from "../lib/problems/standardizer.ts";
 import {
@@ -128,6 +128,15 @@ Deno.test("cornerPlot: a grid of dims × dims panels with a shared legend; bad i
   for (const text of ["a1", "a2", "a3", "reference", "model", "truth", "corner"]) {
     assert.ok(svg.includes(text), `${text} in the SVG`);
   }
+  // Scatter markers carry fill-opacity, never the (slow to rasterise) SVG opacity.
+  const circles = [...svg.matchAll(/<path[^>]*aria-roledescription="circle"[^>]*>/g)].map((m) =>
+    m[0]
+  );
+  assert.ok(circles.length >= 3 * 2 * 500, `${circles.length} scatter markers`);
+  assert.ok(circles.every((c) => /fill-opacity="0\.35"/.test(c)), "fill-opacity on every marker");
+  assert.ok(circles.every((c) => !/ opacity=/.test(c)), "no opacity attribute on markers");
+  const faint = cornerPlot({ sets: [{ name: "x", points: a, opacity: 0.1 }], dims: 3 });
+  assert.match(await renderSvg(faint), /aria-roledescription="circle"[^>]*fill-opacity="0\.1"/);
   assert.throws(() => cornerPlot({ sets: [], dims: 2 }), PlotError);
   assert.throws(
     () => cornerPlot({ sets: [{ name: "x", points: [1, 2, 3] }], dims: 2 }),
@@ -143,4 +152,29 @@ Deno.test("cornerPlot: a grid of dims × dims panels with a shared legend; bad i
       .length,
     1,
   );
+});
+
+Deno.test("barChart on a log axis: the tallest bar ends below the frame, under a labelled decade", async () => {
+  for (const values of [[0.0031, 0.02, 0.8], [0.0052, 0.0199, 0.0335], [3, 40, 99]]) {
+    const spec = barChart({
+      bars: values.map((value, i) => ({ group: "g", name: `m${i}`, value })),
+      logY: true,
+      height: 200,
+    });
+    const svg = await renderSvg(spec);
+    const tops = values.map((v) => {
+      const m = svg.match(
+        new RegExp(`aria-label="[^"]*value: ${v};[^"]*"[^>]* d="M[-\\d.]+,([-\\d.]+)h`),
+      );
+      assert.ok(m, `bar ${v} in the SVG`);
+      return Number(m[1]);
+    });
+    const tallest = tops[values.length - 1];
+    assert.ok(tallest > 2, `tallest bar of [${values}] starts ${tallest}px below the top`);
+    assert.ok(tops[0] > tops[1] && tops[1] > tallest, "bars ordered by height");
+    const decade = 10 ** Math.ceil(Math.log10(1.25 * Math.max(...values)));
+    const scale = (spec.encoding as { y: { scale: Record<string, number> } }).y.scale;
+    assert.equal(scale.domainMax, decade);
+    assert.ok(decade >= 1.25 * Math.max(...values));
+  }
 });

@@ -76,6 +76,12 @@ export const PARAMS_SCHEMA = {
     regen_source: oneOf(["pca_stats", "flow_base", "train_pts"] as const, "pca_stats", {
       description: "Source of latent points to regenerate data from.",
     }),
+    s3_endpoint: str("", {
+      ours: true,
+      description:
+        "Endpoint of an S3-compatible store for s3:// images, e.g. http://127.0.0.1:9000 (path-style).",
+      defaultNote: "AWS_ENDPOINT_URL_S3, else AWS",
+    }),
     seed: int(1, { min: 0, ours: true, description: "Seed of all randomness." }),
     backend: oneOf(["auto", "wasm", "cpu", "webgpu"] as const, "auto", {
       ours: true,
@@ -88,14 +94,14 @@ export const PARAMS_SCHEMA = {
     problem: oneOf(["linear", "exponentials", "robot_arm"] as const, "linear", {
       ours: true,
       description:
-        "Inverse problem of the INN apps (app 4: linear, an ill-conditioned linear-Gaussian problem, or exponentials, two decays with close rates; app 5: robot_arm, the planar arm of Kruse et al. 2021).",
+        "Inverse problem of the INN apps (app 4: linear or exponentials; app 5: robot_arm, the planar arm).",
     }),
     abc_epsilon: optionalNum({
       min: 0,
       exclusiveMin: true,
       ours: true,
       description:
-        "Tolerance ε of an ABC (rejection) reference posterior, for problems that use one (robot_arm: on the end point).",
+        "Tolerance ε of an ABC reference posterior, where one is used (robot_arm: on the end point).",
       defaultNote: "the problem's own",
     }),
     noise_sigma: optionalNum({
@@ -152,6 +158,19 @@ export const PARAMS_SCHEMA = {
     augmentation_factor: int(1, {
       min: 1,
       description: "Augmented copies per training image (1: no augmentation).",
+    }),
+    horizontal_flip: bool(false, {
+      description: "Augmentation: flip training images left–right with probability ½.",
+    }),
+    zoom_range: num(0, {
+      min: 0,
+      max: 0.9,
+      description: "Augmentation: zoom factor drawn from [1 − z, 1 + z] (0: no zoom).",
+    }),
+    rotation_range: num(0, {
+      min: 0,
+      max: 180,
+      description: "Augmentation: rotation drawn from [−r, r] degrees (0: none).",
     }),
     grad_norm_thresh: num(25, {
       min: 0,
@@ -218,6 +237,11 @@ export const PARAMS_SCHEMA = {
   },
   model_arch: {
     image_shape: intTriple([28, 28, 1], { min: 1, description: "Image shape [h, w, c]." }),
+    image_resize: oneOf(["fill", "cover", "contain", "pad"] as const, "fill", {
+      ours: true,
+      description:
+        "How images of another size reach image_shape: stretch, crop, fit with bars, or pad (centre, never enlarge).",
+    }),
     bijector: oneOf(["realnvp-based", "glow"] as const, "realnvp-based", {
       description: "Flow architecture.",
     }),

@@ -216,7 +216,8 @@ export function cornerPlot(options: CornerPlotOptions): VegaLiteSpec {
       };
       const layers: VegaLiteSpec[] = [{
         data: { values: rows },
-        mark: { type: "circle", size: 7, clip: true },
+        // No SVG opacity (Vega-Lite's default for circles is 0.7): only fill-opacity below.
+        mark: { type: "circle", size: 7, opacity: null, clip: true },
         encoding: {
           x: axis(j, bottom),
           y: yAxis,
