@@ -62,3 +62,4 @@ export * from "./lib/problems/mod.ts";
 export * from "./lib/analysis/mod.ts";
 export * from "./lib/training/global_norm.ts";
 export * from "./lib/images/mod.ts";
+export * from "./lib/image_app/mod.ts";

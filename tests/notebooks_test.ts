@@ -10,6 +10,8 @@
  * tests are ignored and a line saying why is printed.
  *
  * Run: deno test --allow-all tests/notebooks_test.ts
+ * (`FLOW_MODELS_NOTEBOOK_FILTER=02_` executes only the notebooks whose file
+ * name contains that text, e.g. `02_image_generation_anomaly.ipynb`).
  */
 import assert from "node:assert/strict";
 import { basename, join, resolve } from "node:path";
@@ -19,6 +21,7 @@ const NOTEBOOKS_DIR = Deno.env.get("FLOW_MODELS_NOTEBOOKS_DIR") ??
   fileURLToPath(new URL("../notebooks/", import.meta.url));
 const PYTHON = Deno.env.get("FLOW_MODELS_PYTHON") ?? "/usr/bin/python3";
 const CELL_TIMEOUT_S = 600;
+const FILTER = Deno.env.get("FLOW_MODELS_NOTEBOOK_FILTER") ?? "";
 
 /** Python snippet: prints "ok", or the reason the notebooks cannot run. */
 const PROBE = `
@@ -50,7 +53,7 @@ async function skipReason(): Promise<string | undefined> {
 function listNotebooks(dir: string): string[] {
   try {
     return [...Deno.readDirSync(dir)]
-      .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+      .filter((e) => e.isFile && e.name.endsWith(".ipynb") && e.name.includes(FILTER))
       .map((e) => join(dir, e.name))
       .sort();
   } catch (e) {
