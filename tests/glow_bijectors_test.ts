@@ -44,7 +44,7 @@ for (const channels of [3, 8]) {
   });
 }
 testBijector("glow_coupling sigmoid 4×4×4", {
-  make: () => new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1 }),
+  make: () => new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1, scale: "sigmoid" }),
   eventShape: [4, 4, 4],
 });
 testBijector("glow_coupling clamp, odd channels 3×4×3", {
@@ -153,8 +153,13 @@ Deno.test("invertible_conv1x1 starts as a rotation and its cheap inverse is exac
 
 Deno.test("glow_coupling at initialisation: sigmoid scales by sigmoid(2), clamp is the identity", async () => {
   await initBackend("wasm");
-  const sigmoid = new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1 });
-  const clamp = new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1, scale: "clamp" });
+  const sigmoid = new GlowCoupling({
+    channels: 4,
+    network: glowNetwork(8),
+    seed: 1,
+    scale: "sigmoid",
+  });
+  const clamp = new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1 });
   try {
     tf.tidy(() => {
       const x = tf.randomNormal([2, 3, 3, 4], 0, 1, "float32", 4);
