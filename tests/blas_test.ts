@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
-import { enableNativeBlas, gemm, nativeGemmActive } from "../lib/nn/blas.ts";
+import { enableNativeBlas, gemm, nativeGemmActive, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
+import { Adam } from "../lib/training/adam.ts";
+import { createTrainStep } from "../lib/training/train_step.ts";
 
 const blas = enableNativeBlas();
 if (!blas.library) console.log(`native BLAS tests skipped: ${blas.reason}`);
@@ -34,4 +37,28 @@ Deno.test("gemm falls back to tfjs matMul off the native path", async () => {
   assert.deepEqual(gemm(a, b, true, false).arraySync(), [[26, 30], [38, 44]]);
   assert.deepEqual(gemm(a, b, false, true).arraySync(), [[17, 23], [39, 53]]);
   await initBackend("wasm");
+});
+
+Deno.test("plain-wasm fallback: a flow trained with in-place Adam matches a copy rebuilt from its weights", async () => {
+  // XNNPACK caches packed matMul weights by buffer; in-place updates must not leave them stale.
+  await initBackend("wasm");
+  setNativeGemmEnabled(false);
+  try {
+    const make = () => buildRealNvpFlow({ dims: 2, flowSteps: 3, hiddenLayers: [32, 32], seed: 4 });
+    const flow = make();
+    const step = createTrainStep(flow, new Adam(flow.bijector.trainableVariables()), 25);
+    const batch = tf.randomNormal([64, 2], 0, 1, "float32", 5);
+    for (let i = 0; i < 10; i++) await step(batch, 1e-2);
+    const copy = make();
+    const source = flow.bijector.variables();
+    copy.bijector.variables().forEach((v, i) => v.variable.assign(tf.mul(source[i].variable, 1)));
+    const a = tf.tidy(() => flow.logProb(batch).mean().dataSync()[0]);
+    const b = tf.tidy(() => copy.logProb(batch).mean().dataSync()[0]);
+    assert.ok(Math.abs(a - b) < 1e-4, `trained ${a} vs rebuilt ${b}`);
+    flow.dispose();
+    copy.dispose();
+    batch.dispose();
+  } finally {
+    setNativeGemmEnabled(true);
+  }
 });

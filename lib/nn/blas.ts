@@ -246,5 +246,20 @@ export function gemm(
   if (nativeGemmActive()) {
     return tf.engine().runKernel(GEMM_KERNEL, { a, b }, { transposeA, transposeB }) as tf.Tensor2D;
   }
-  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+  return tf.tidy(() =>
+    tf.matMul(
+      transposeA ? tf.transpose(a) : freshIfVariable(a),
+      transposeB ? tf.transpose(b) : freshIfVariable(b),
+    )
+  );
+}
+
+/**
+ * XNNPACK (behind tfjs-wasm's matMul and conv) keeps the packed form of an
+ * operand keyed by its buffer, and the fused Adam updates variables inside
+ * their buffers; so a variable goes to matMul as a fresh copy, or later
+ * products would use stale weights.
+ */
+function freshIfVariable(t: tf.Tensor2D): tf.Tensor2D {
+  return t instanceof tf.Variable && tf.getBackend() === "wasm" ? tf.mul(t, 1) : t;
 }
