@@ -1,8 +1,9 @@
 /**
  * Application 4 end to end through `deno task app4`, with the task's own
  * narrow permissions: a --quick run (linear problem) checking every output
- * and metrics field, a --quick run of the exponentials problem with its MCMC
- * reference, and bad input.
+ * and metrics field, then --no-train on its saved models (identical
+ * posterior metrics), a --quick run of the exponentials problem with its
+ * MCMC reference, and bad input.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -77,6 +78,26 @@ Deno.test("app4 --quick (linear) writes corner plots, the forward fit, histories
     assert.equal(m.params.run.problem, "linear");
     const lines = (await Deno.readTextFile(join(dir, "history_cinn.jsonl"))).trim().split("\n");
     assert.equal(lines.length, m.params.training.num_epochs);
+    assert.equal(m.trained, true);
+    for (const kind of ["mmd", "ml", "cinn"]) {
+      assert.ok(await exists(join(dir, "model", kind, "model.json")), `model/${kind} saved`);
+      assert.ok(await exists(join(dir, "checkpoints", kind, "latest")), `${kind} checkpointed`);
+    }
+
+    // --no-train evaluates the saved models again: the same samples, so the same metrics.
+    const again = await app4("--quick", "--out", dir, "--no-train");
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /loaded from .*model[/\\]cinn/);
+    const m2 = await readMetrics(dir);
+    assert.equal(m2.trained, false);
+    for (const kind of ["mmd", "ml", "cinn"]) {
+      const a = m.models[kind], b = m2.models[kind];
+      assert.equal(b.loaded_from, join(dir, "model", kind));
+      for (const field of ["mean_error_sigma", "sigma_ratio", "c2st_accuracy", "mmd2", "steps"]) {
+        assert.equal(b[field], a[field], `${kind}.${field} after --no-train`);
+      }
+      assert.deepEqual(b.calibration.sbc_p_values, a.calibration.sbc_p_values);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
@@ -133,7 +154,16 @@ Deno.test("app4 rejects bad input with a clear message, exit code 2 and nothing 
     ["unknown model", ["--set", "model_arch.inn_models=mmd,gan"], /model_arch\.inn_models must be/],
     ["zero epochs", ["--epochs", "0"], /training\.num_epochs must be .*got 0/],
     ["a dataset", ["--dataset", "moons"], /application 4 has no dataset/],
-    ["--no-train", ["--no-train"], /--no-train and --resume .* not supported/],
+    [
+      "the robot arm",
+      ["--set", "run.problem=robot_arm"],
+      /run\.problem must be "linear" or "exponentials" for application 4, got "robot_arm"/,
+    ],
+    [
+      "an ABC tolerance for the analytic reference",
+      ["--set", "run.abc_epsilon=0.01"],
+      /run\.abc_epsilon applies only to problems with an ABC reference/,
+    ],
     ["unknown flag", ["--problem", "linear"], /problem/],
     ["malformed params JSON", ["--params", join(tmp, "broken.json")], /broken\.json/],
   ];
@@ -146,6 +176,15 @@ Deno.test("app4 rejects bad input with a clear message, exit code 2 and nothing 
         assert.ok(!(await exists(dir)), `${dir} was created`);
       });
     }
+    await t.step(
+      "--no-train without a saved model: exit 1 naming the folder, nothing written",
+      async () => {
+        const r = await app4("--quick", "--out", dir, "--no-train");
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /No saved model at .*model[/\\]mmd/);
+        assert.ok(!(await exists(dir)), `${dir} was created`);
+      },
+    );
   } finally {
     await Deno.remove(tmp, { recursive: true });
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -1,11 +1,13 @@
 /**
  * Application 5 end to end through `deno task app5`, with the task's own
  * narrow permissions: a --quick run checking every output and metrics
- * field, and bad input.
+ * field, --no-train on its saved models (identical metrics), --resume
+ * continuing its checkpoints to more epochs, and bad input.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type BadInputCase, expectRejected, RUN_TAG, runTask } from "./app_task.ts";
+import { exists } from "../lib/io/atomic.ts";
+import { type BadInputCase, expectRejected, readMetrics, RUN_TAG, runTask } from "./app_task.ts";
 
 const tag = RUN_TAG;
 
@@ -21,7 +23,10 @@ const MODEL_FIELDS = [
   "resimulation_error",
   "resimulation_error_median",
   "resimulation_mean_squared",
+  "resimulation_mean_squared_median",
   "evaluation_time_s",
+  "mean_error_sigma",
+  "mmd2",
 ];
 
 Deno.test("app5 --quick writes the arm-pose figures, end points, histories and metrics", async () => {
@@ -47,24 +52,27 @@ Deno.test("app5 --quick writes the arm-pose figures, end points, histories and m
       const info = await Deno.stat(join(dir, f));
       assert.ok(info.size > 0, `${f} is empty`);
     }
-    const m = JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
+    const m = await readMetrics(dir);
     assert.equal(m.app, "app5_inverse_no_noise");
     assert.equal(m.backend, "wasm");
     assert.equal(m.problem.name, "robot_arm");
     assert.deepEqual(m.problem.segment_lengths, [0.5, 0.5, 1]);
     assert.deepEqual(m.problem.prior_std, [0.25, 0.5, 0.5, 0.5]);
-    assert.equal(m.num_targets, 3);
-    assert.equal(m.targets.length, 3);
+    assert.equal(m.problem.abc_epsilon, 0.005);
+    assert.equal(m.num_observations, 3);
+    assert.equal(m.observations.length, 3);
     assert.equal(m.num_posterior_samples, 300);
+    assert.equal(m.targets, undefined, "no app-4 quality targets");
 
     const ref = m.reference;
     assert.match(ref.method, /ABC/);
-    assert.ok(ref.epsilon > 0);
+    assert.equal(ref.epsilon, 0.005);
     assert.ok(ref.max_end_point_distance < ref.epsilon, "every reference pose ends within ε");
     assert.ok(ref.acceptance_rate_mean > 0 && ref.acceptance_rate_mean <= 1);
     assert.ok(ref.acceptance_rate_min <= ref.acceptance_rate_max);
     assert.ok(ref.resimulation_error < ref.epsilon);
-    assert.equal(ref.per_target.length, 3);
+    assert.ok(ref.resimulation_mean_squared < ref.epsilon ** 2);
+    assert.equal(ref.per_observation.length, 3);
 
     assert.deepEqual(Object.keys(m.models), ["mmd", "ml", "cinn"]);
     for (const [kind, model] of Object.entries(m.models) as [string, Record<string, unknown>][]) {
@@ -72,17 +80,66 @@ Deno.test("app5 --quick writes the arm-pose figures, end points, histories and m
         assert.ok(Number.isFinite(model[field]), `${kind}.${field} = ${model[field]}`);
       }
       assert.ok((model.resimulation_error as number) > 0);
-      assert.equal((model.per_target as unknown[]).length, 3);
-      const shared = model.moments_c2st as Record<string, unknown>;
-      assert.ok(Number.isFinite(shared.mean_error_sigma));
-      assert.equal(shared.c2st_accuracy, null, "--quick skips the C2ST");
+      // Mean of squares ≥ square of means, per target and so on average.
+      assert.ok(
+        (model.resimulation_mean_squared as number) >= (model.resimulation_error as number) ** 2,
+      );
+      const rows = model.per_observation as Record<string, number>[];
+      assert.equal(rows.length, 3);
+      for (const row of rows) {
+        assert.ok(Number.isFinite(row.posterior_mmd2) && Number.isFinite(row.mahalanobis));
+      }
+      const avg = rows.reduce((a, r) => a + r.posterior_mmd2, 0) / 3;
+      assert.ok(Math.abs(avg - (model.posterior_mmd2 as number)) < 1e-12);
+      assert.equal(model.c2st_accuracy, null, "--quick skips the C2ST");
+      assert.equal(model.targets, undefined);
       const cal = model.calibration as Record<string, unknown>;
       assert.equal((cal.sbc_p_values as number[]).length, 4);
+      assert.equal(model.resumed_from_epoch, 0);
+      assert.equal(model.loaded_from, null);
     }
-    assert.ok(m.kruse_2021_table1.length > 0);
+    const kruse = m.kruse_2021;
+    assert.match(kruse.source, /Kruse.*2101\.10763/);
+    assert.ok(kruse.theirs.length > 0);
+    for (const kind of ["mmd", "ml", "cinn"]) {
+      const ours = kruse.ours[kind];
+      assert.equal(ours.err_post_mmd2, m.models[kind].posterior_mmd2);
+      assert.equal(ours.err_resim, m.models[kind].resimulation_mean_squared);
+      assert.ok(Math.abs(ours.err_post_mmd ** 2 - Math.max(ours.err_post_mmd2, 0)) < 1e-12);
+    }
+    assert.match(m.metric_definitions.resimulation_mean_squared, /Err_resim/);
     const lines = (await Deno.readTextFile(join(dir, "history_ml.jsonl"))).trim().split("\n");
     assert.equal(lines.length, m.params.training.num_epochs);
     assert.match(run.stdout, /cINN: posterior MMD² .*re-simulation error/);
+
+    for (const kind of ["mmd", "ml", "cinn"]) {
+      assert.ok(await exists(join(dir, "model", kind, "weights.bin")), `model/${kind} saved`);
+    }
+
+    // --no-train: the saved models give the same samples, so the same metrics.
+    const again = await app5("--quick", "--out", dir, "--no-train");
+    assert.equal(again.code, 0, again.stderr);
+    const m2 = await readMetrics(dir);
+    for (const kind of ["mmd", "ml", "cinn"]) {
+      const a = m.models[kind], b = m2.models[kind];
+      assert.equal(b.loaded_from, join(dir, "model", kind));
+      assert.equal(b.resumed_from_epoch, null);
+      for (const field of ["posterior_mmd2", "resimulation_mean_squared", "mean_error_sigma"]) {
+        assert.equal(b[field], a[field], `${kind}.${field} after --no-train`);
+      }
+    }
+
+    // --resume with more epochs continues from the checkpoints of the first run.
+    const more = m.params.training.num_epochs + 1;
+    const resumed = await app5("--quick", "--out", dir, "--resume", "--epochs", String(more));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout + resumed.stderr, /resumed from checkpoint at epoch 2/);
+    const m3 = await readMetrics(dir);
+    for (const kind of ["mmd", "ml", "cinn"]) {
+      assert.equal(m3.models[kind].resumed_from_epoch, m.params.training.num_epochs);
+      const history = (await Deno.readTextFile(join(dir, `history_${kind}.jsonl`))).trim();
+      assert.equal(history.split("\n").length, more, `${kind}: all epochs in the history`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
@@ -101,7 +158,14 @@ Deno.test("app5 rejects bad input with one clear message, a non-zero exit and no
       /run\.noise_sigma must be left unset .*application 6/,
       2,
     ],
-    ["--no-train", ["--no-train"], /--no-train and --resume .* not supported/, 2],
+    [
+      "another problem",
+      ["--set", "run.problem=linear"],
+      /run\.problem must be "robot_arm" for application 5, got "linear"/,
+      2,
+    ],
+    ["zero ABC tolerance", ["--set", "run.abc_epsilon=0"], /run\.abc_epsilon must be/, 2],
+    ["--no-train without a saved model", ["--no-train"], /No saved model at .*model[/\\]mmd/, 1],
     [
       "unknown model",
       ["--set", "model_arch.inn_models=flow"],
