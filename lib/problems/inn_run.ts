@@ -506,9 +506,8 @@ async function preloadModels(
  * @param params Validated params.
  * @param options App name, backend, progress, extra problem facts, hooks.
  * @returns Metrics and written files.
- * @throws Error when a saved model is missing or does not fit (`--no-train`), or
- *   training diverges; nothing is written to `run.output_dir` before the first model
- *   has been trained or every saved model loaded.
+ * @throws Error when a saved model is missing or does not fit (`--no-train`; every
+ *   saved model is loaded before anything is computed or written), or training diverges.
  */
 export async function runInnApp(
   problem: InverseProblem,
