@@ -5,7 +5,6 @@
  * @module
  */
 import { tf } from "../lib/tf.ts";
-import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 import { Adam } from "../lib/training/adam.ts";
 import { createTrainStep } from "../lib/training/train_step.ts";
 import type { Workload } from "./workloads.ts";
@@ -28,6 +27,28 @@ export interface Measurement {
   tensorBytes: number;
   /** Steps timed. */
   steps: number;
+  /** Trainable parameters (sum of the trainable variables' sizes). */
+  parameters: number;
+  /** Loss of the first (warm-up) step. */
+  firstLoss: number;
+}
+
+/** A configuration whose first step exceeded {@link MeasureOptions.maxStepMs}. */
+export interface Skipped {
+  /** Why nothing was timed. */
+  skipped: string;
+}
+
+/** Options of {@link measureWorkload}. */
+export interface MeasureOptions {
+  /** Timed steps. */
+  steps: number;
+  /** Untimed steps before them (at least one runs when `maxStepMs` is set). */
+  warmup: number;
+  /** Skip the configuration when the first step takes longer than this (ms). */
+  maxStepMs?: number;
+  /** Time budget of each of log-prob and sampling (ms, default 20 000): fewer repeats past it. */
+  evalBudgetMs?: number;
 }
 
 function median(values: number[]): number {
@@ -38,56 +59,76 @@ function median(values: number[]): number {
 
 /**
  * Times a workload on the active backend.
- * @param w The workload.
- * @param options Timed steps and warm-up steps.
  * Steps are the trainer's own (`createTrainStep`: gradients, norm, NaN check, Adam).
- * @returns The measurement.
+ * @param w The workload.
+ * @param options Timed steps, warm-up steps, limits.
+ * @returns The measurement, or why it was skipped.
  */
 export async function measureWorkload(
   w: Workload,
-  options: { steps: number; warmup: number },
-): Promise<Measurement> {
+  options: MeasureOptions,
+): Promise<Measurement | Skipped> {
   let peak = Deno.memoryUsage().rss;
-  const flow = buildRealNvpFlow({
-    dims: w.dims,
-    flowSteps: w.flowSteps,
-    hiddenLayers: w.hiddenLayers,
-    coupling: w.coupling,
-    seed: 1,
-  });
-  const optimizer = new Adam(flow.bijector.trainableVariables());
-  const trainStep = createTrainStep(flow, optimizer, 25);
-  const batch = tf.randomNormal([w.batchSize, w.dims], 0, 1, "float32", 2);
+  const { flow, dispose } = w.build();
+  const variables = flow.bijector.trainableVariables();
+  const parameters = variables.reduce((a, v) => a + v.size, 0);
+  const optimizer = new Adam(variables);
+  const trainStep = createTrainStep(flow, optimizer, w.gradNormThresh);
+  const batch = w.batch(w.batchSize, 2);
+  let firstLoss = NaN;
   const step = async () => {
     const t0 = performance.now();
-    await trainStep(batch, 1e-4);
+    const r = await trainStep(batch, w.learningRate);
+    if (Number.isNaN(firstLoss)) firstLoss = r.loss;
     return performance.now() - t0;
   };
-  for (let i = 0; i < options.warmup; i++) await step();
+  const release = () => {
+    batch.dispose();
+    optimizer.dispose();
+    dispose();
+  };
+  const warmup = Math.max(options.warmup, options.maxStepMs ? 1 : 0);
+  for (let i = 0; i < warmup; i++) {
+    const ms = await step();
+    if (options.maxStepMs && ms > options.maxStepMs) {
+      release();
+      return {
+        skipped: `first step took ${(ms / 1000).toFixed(1)} s (limit ${
+          (options.maxStepMs / 1000).toFixed(0)
+        } s)`,
+      };
+    }
+  }
   const times: number[] = [];
   for (let i = 0; i < options.steps; i++) {
     times.push(await step());
     peak = Math.max(peak, Deno.memoryUsage().rss);
   }
-  const points = tf.randomNormal([1000, w.dims], 0, 1, "float32", 3);
+  const points = w.batch(1000, 3);
+  const budget = options.evalBudgetMs ?? 20_000;
+  // 7 runs, the first 2 untimed; fewer when one run is slow (Glow on 1 000 images).
   const timeIt = (fn: () => tf.Tensor) => {
     const runs: number[] = [];
+    let spent = 0;
     for (let i = 0; i < 7; i++) {
       const t0 = performance.now();
       const out = fn();
       out.dataSync();
-      runs.push(performance.now() - t0);
+      const ms = performance.now() - t0;
       out.dispose();
+      peak = Math.max(peak, Deno.memoryUsage().rss);
+      spent += ms;
+      if (i >= 2 || (i >= 1 && spent > budget / 3)) runs.push(ms);
+      if (runs.length && spent > budget) break;
     }
-    return median(runs.slice(2));
+    return median(runs);
   };
   const msPer1000LogProb = timeIt(() => flow.logProb(points));
   const msPer1000Samples = timeIt(() => flow.sample(1000, { seed: 4 }));
   peak = Math.max(peak, Deno.memoryUsage().rss);
   const mem = tf.memory();
-  tf.dispose([batch, points]);
-  optimizer.dispose();
-  flow.dispose();
+  points.dispose();
+  release();
   const msPerStep = median(times);
   return {
     msPerStep,
@@ -98,5 +139,7 @@ export async function measureWorkload(
     tensors: mem.numTensors,
     tensorBytes: mem.numBytes,
     steps: options.steps,
+    parameters,
+    firstLoss,
   };
 }

@@ -19,6 +19,14 @@ export interface PeerWorkload {
   sample_1000_ms?: number;
   /** Peak RSS, MB. */
   peak_rss_mb?: number;
+  /** Trainable parameters of the peer's model. */
+  parameters?: number;
+  /** Loss of the first training step. */
+  loss_first?: number;
+  /** 1-minute load average when the workload ended. */
+  load_avg_1min?: number;
+  /** The most cores other processes kept busy while a quantity was timed. */
+  max_other_load_cores?: number;
 }
 
 /** One peer's results. */
@@ -27,6 +35,8 @@ export interface PeerResult {
   label: string;
   /** Keyed by workload key. */
   workloads: Record<string, PeerWorkload>;
+  /** Saved report(s) it was read from (`--peer-results`); absent when run now. */
+  source?: string;
 }
 
 /** What {@link runPeers} found. */
@@ -42,10 +52,11 @@ async function runScript(
   python: string,
   script: string,
   log: (s: string) => void,
+  extraArgs: string[] = [],
 ): Promise<unknown | null> {
-  log(`peer: ${script}`);
+  log(`peer: ${script} ${extraArgs.join(" ")}`);
   const out = await new Deno.Command(python, {
-    args: [join(PEERS_DIR, script)],
+    args: [join(PEERS_DIR, script), ...extraArgs],
     stdout: "piped",
     stderr: "inherit",
     env: { PYTHONUNBUFFERED: "1" },
@@ -62,12 +73,84 @@ async function runScript(
   }
 }
 
+/** Workloads each peer script implements. */
+export const PEER_WORKLOADS = ["a", "b", "c", "d"];
+
+/** What {@link runPeers} runs. */
+export interface PeerRunOptions {
+  /** Workload keys (those the scripts implement are passed on as `--workloads`). */
+  workloads: string[];
+  /** Timed repeats (`--steps`); the scripts' default when absent. */
+  steps?: number;
+  /** Warm-up repeats (`--warmup`). */
+  warmup?: number;
+}
+
+// deno-lint-ignore no-explicit-any
+function addReport(outcome: PeersOutcome, r: any, source?: string): void {
+  for (const [variant, workloads] of Object.entries(r.variants ?? { [r.peer]: r.workloads })) {
+    const existing = outcome.results.find((p) => p.label === variant);
+    if (existing) {
+      Object.assign(existing.workloads, workloads);
+      if (source) existing.source = `${existing.source}, ${source}`;
+      continue;
+    }
+    outcome.results.push({
+      label: variant,
+      workloads: { ...(workloads as Record<string, PeerWorkload>) },
+      ...(source ? { source } : {}),
+    });
+  }
+}
+
+/**
+ * Reads the peers' saved reports (what the scripts print, e.g. under
+ * `bench/peers/results/`) instead of running them. Reports of the same peer
+ * are merged, later files winning per workload; a `numpy` report gives the
+ * BLAS bound.
+ * @param files JSON files.
+ * @param log Progress sink.
+ * @returns Results and notes.
+ */
+export async function loadPeerResults(
+  files: string[],
+  log: (s: string) => void,
+): Promise<PeersOutcome> {
+  const outcome: PeersOutcome = { results: [], notes: [] };
+  for (const file of files) {
+    // deno-lint-ignore no-explicit-any
+    let r: any;
+    try {
+      r = JSON.parse(await Deno.readTextFile(file));
+    } catch (e) {
+      outcome.notes.push(`peer results ${file} unreadable: ${(e as Error).message}`);
+      continue;
+    }
+    log(`peer results: ${file} (${r.peer})`);
+    if (r.peer === "numpy") {
+      if (r.best_sustained_gflops) outcome.numpy = r;
+      continue;
+    }
+    if (!r.workloads) {
+      outcome.notes.push(`peer results ${file} have no workloads`);
+      continue;
+    }
+    addReport(outcome, r, file.split("/").pop());
+  }
+  outcome.notes.push(`peer rows read from saved results (${files.join(", ")}), not run now`);
+  return outcome;
+}
+
 /**
  * Runs every peer script found, in order.
  * @param log Progress sink.
+ * @param options Workloads and repeats.
  * @returns Results and notes (e.g. why peers were skipped).
  */
-export async function runPeers(log: (s: string) => void): Promise<PeersOutcome> {
+export async function runPeers(
+  log: (s: string) => void,
+  options: PeerRunOptions = { workloads: PEER_WORKLOADS },
+): Promise<PeersOutcome> {
   const python = join(PEERS_DIR, ".venv", "bin", "python");
   try {
     await Deno.stat(python);
@@ -78,19 +161,19 @@ export async function runPeers(log: (s: string) => void): Promise<PeersOutcome> 
   // deno-lint-ignore no-explicit-any
   const numpy = (await runScript(python, "blas_bound.py", log)) as any;
   if (numpy?.best_sustained_gflops) outcome.numpy = numpy;
+  const keys = options.workloads.filter((k) => PEER_WORKLOADS.includes(k));
+  if (keys.length === 0) return outcome;
+  const extra = ["--workloads", keys.join(",")];
+  if (options.steps !== undefined) extra.push("--steps", String(options.steps));
+  if (options.warmup !== undefined) extra.push("--warmup", String(options.warmup));
   for (const script of ["tfp_flow.py", "torch_flow.py"]) {
     // deno-lint-ignore no-explicit-any
-    const r = (await runScript(python, script, log)) as any;
+    const r = (await runScript(python, script, log, extra)) as any;
     if (!r?.workloads) {
       outcome.notes.push(`${script} gave no result`);
       continue;
     }
-    for (const [variant, workloads] of Object.entries(r.variants ?? { [r.peer]: r.workloads })) {
-      outcome.results.push({
-        label: variant,
-        workloads: workloads as Record<string, PeerWorkload>,
-      });
-    }
+    addReport(outcome, r);
   }
   return outcome;
 }

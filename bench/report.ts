@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Workload } from "./workloads.ts";
 
 /** One row of results: a configuration (ours or a peer) of one workload. */
 export interface ResultRow {
@@ -29,6 +28,16 @@ export interface ResultRow {
   tensors?: number;
   /** Their bytes (ours only). */
   tensorBytes?: number;
+  /** Trainable parameters of the model. */
+  parameters?: number;
+  /** Loss of the first training step (a sanity check across implementations). */
+  firstLoss?: number;
+  /** 1-minute load average (`uptime`) when it was measured: the machine is shared. */
+  load?: number;
+  /** Peers: the most cores other processes kept busy while a quantity was timed. */
+  otherLoadCores?: number;
+  /** Peers: the saved report it was read from. */
+  source?: string;
 }
 
 /** The parts of a run the report reads. */
@@ -36,7 +45,7 @@ export interface ReportInput {
   date: string;
   machine: { cpus: number; os: string; deno: string };
   blas: { library: string | null };
-  workloads: (Workload & { flopsPerStep: number })[];
+  workloads: { key: string; title: string; flopsPerStep: number; flopsCounted?: unknown }[];
   rows: ResultRow[];
   notes: string[];
 }
@@ -66,26 +75,36 @@ export function markdownReport(r: ReportInput, boundGflops: number | null): stri
       ...rows.filter((x) => x.config.startsWith("ours")).map((x) => x.msPerStep),
     );
     const boundMs = boundGflops ? w.flopsPerStep / (boundGflops * 1e6) : null;
+    const params = [...new Set(rows.map((x) => x.parameters).filter((p) => p !== undefined))];
+    const counted = typeof w.flopsCounted === "string" ? w.flopsCounted : "matrix products";
     lines.push(
       `**Workload ${w.key}**: ${w.title}; ${
         (w.flopsPerStep / 1e9).toFixed(2)
-      } GFLOP of matrix products per step` +
-        (boundMs ? `, BLAS-bound step ${boundMs.toFixed(1)} ms` : ""),
+      } GFLOP per step (${counted})` +
+        (boundMs ? `, BLAS-bound step ${boundMs.toFixed(1)} ms` : "") +
+        (params.length ? `; trainable parameters ${params.join(" / ")}` : ""),
       "",
-      "| configuration | ms/step | vs ours | vs BLAS bound | samples/s | ms/1000 log-prob | ms/1000 samples | peak RSS MiB | GFLOP/s |",
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      "| configuration | ms/step | vs ours | vs BLAS bound | samples/s | ms/1000 log-prob | ms/1000 samples | peak RSS MiB | GFLOP/s | tensors | load |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     );
     for (const x of [...rows].sort((a, b) => a.msPerStep - b.msPerStep)) {
+      const load = x.load === undefined ? "–" : fmt(x.load, 2) +
+        (x.otherLoadCores !== undefined ? ` (other ${fmt(x.otherLoadCores, 2)})` : "");
       lines.push(
         `| ${x.config} | ${fmt(x.msPerStep)} | ${fmt(x.msPerStep / ours, 2)}× | ${
           boundMs ? fmt(x.msPerStep / boundMs, 2) + "×" : "–"
         } | ${fmt(x.samplesPerSecond, 0)} | ${fmt(x.msPer1000LogProb)} | ${
           fmt(x.msPer1000Samples)
-        } | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.gflops)} |`,
+        } | ${fmt(x.peakRssMiB, 0)} | ${fmt(x.gflops)} | ${x.tensors ?? "–"} | ${load} |`,
       );
     }
     lines.push("");
   }
+  lines.push(
+    "- load: 1-minute load average (`uptime`) during the row's measurement on this shared " +
+      "machine; peers add, in parentheses, the most CPU cores other processes kept busy while " +
+      "one of their quantities was timed (their `max_other_load_cores`).",
+  );
   for (const n of r.notes) lines.push(`- ${n}`);
   return lines.join("\n") + "\n";
 }

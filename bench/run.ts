@@ -6,7 +6,14 @@
  * `bench.png` under `output/bench/` (or `--out`).
  *
  * Flags: `--steps N` (timed steps, default 30), `--warmup N` (5),
- * `--no-peers`, `--out DIR`.
+ * `--workloads a,c` (default all: a, b, c, d), `--no-peers`,
+ * `--peer-results FILE,…` (read the peers' saved JSON, e.g.
+ * `bench/peers/results/tfp.json`, instead of running them), `--no-cpu` (skip
+ * the tfjs cpu rows), `--cpu-step-limit S` (skip a tfjs cpu row whose first
+ * step takes longer, default 20 s), `--out DIR`.
+ *
+ * The machine may be shared: every row records the 1-minute load average
+ * (`uptime`) when it was measured, and the peers their own contention check.
  *
  * @module
  */
@@ -22,36 +29,55 @@ import {
 } from "../lib/nn/blas.ts";
 import { writeFileAtomic } from "../lib/io/atomic.ts";
 import { barChart, savePlot } from "../lib/plot/mod.ts";
-import { type Measurement, measureWorkload } from "./measure.ts";
+import { type MeasureOptions, measureWorkload } from "./measure.ts";
 import { measureGemm } from "./blas_bound.ts";
-import { trainStepFlops, WORKLOADS } from "./workloads.ts";
-import { runPeers } from "./peers.ts";
+import { describeWorkload, selectWorkloads, type Workload } from "./workloads.ts";
+import { loadPeerResults, type PeersOutcome, runPeers } from "./peers.ts";
 import { markdownReport, type ResultRow } from "./report.ts";
 
 const { values: args } = parseArgs({
   options: {
     steps: { type: "string", default: "30" },
     warmup: { type: "string", default: "5" },
+    workloads: { type: "string", default: "" },
     "no-peers": { type: "boolean", default: false },
+    "peer-results": { type: "string", default: "" },
+    "no-cpu": { type: "boolean", default: false },
+    "cpu-step-limit": { type: "string", default: "20" },
     out: { type: "string", default: "output/bench" },
   },
 });
 const steps = Number(args.steps), warmup = Number(args.warmup);
-if (!(steps >= 1) || !(warmup >= 0)) throw new Error(`--steps must be ≥ 1 and --warmup ≥ 0`);
+const cpuLimitMs = 1000 * Number(args["cpu-step-limit"]);
+if (!(steps >= 1) || !(warmup >= 0) || !(cpuLimitMs > 0)) {
+  throw new Error(`--steps must be ≥ 1, --warmup ≥ 0 and --cpu-step-limit > 0`);
+}
+const workloads = selectWorkloads(args.workloads);
 
 await initBackend("wasm");
 const blas = enableNativeBlas();
 const log = (s: string) => console.error(s);
+const load1 = () => Number(Deno.loadavg()[0].toFixed(2));
 
 const rows: ResultRow[] = [];
-const add = (workload: string, config: string, m: Measurement, flops: number) => {
+const notes: string[] = [];
+const add = async (w: Workload, config: string, options: MeasureOptions) => {
+  const loadBefore = load1();
+  const m = await measureWorkload(w, options);
+  const load = Math.max(loadBefore, load1());
+  if ("skipped" in m) {
+    notes.push(`workload ${w.key}, ${config}: skipped, ${m.skipped} (load ${load})`);
+    log(`  ${config}: skipped (${m.skipped})`);
+    return;
+  }
   rows.push({
-    workload,
+    workload: w.key,
     config,
     ...m,
-    gflops: flops / (m.msPerStep * 1e6),
+    gflops: w.flopsPerStep / (m.msPerStep * 1e6),
+    load,
   });
-  log(`  ${config}: ${m.msPerStep.toFixed(1)} ms/step`);
+  log(`  ${config}: ${m.msPerStep.toFixed(1)} ms/step (load ${load})`);
 };
 
 const gemmRates = measureGemm(128, 512);
@@ -62,32 +88,44 @@ log(
   } GFLOP/s`,
 );
 
-for (const w of WORKLOADS) {
-  const flops = trainStepFlops(w);
-  log(`workload ${w.key}: ${w.title} (${(flops / 1e9).toFixed(2)} GFLOP per step)`);
+for (const w of workloads) {
+  log(`workload ${w.key}: ${w.title} (${(w.flopsPerStep / 1e9).toFixed(2)} GFLOP per step)`);
   await initBackend("wasm");
   if (blas.library) {
     setNativeGemmEnabled(true);
-    add(w.key, `ours: wasm + ${blas.library}`, await measureWorkload(w, { steps, warmup }), flops);
+    await add(w, `ours: wasm + ${blas.library}`, { steps, warmup });
     if (navigator.hardwareConcurrency > 1 && setNativeBlasThreads(2)) {
-      const label = `ours: wasm + ${blas.library}, 2 BLAS threads`;
-      add(w.key, label, await measureWorkload(w, { steps, warmup }), flops);
+      await add(w, `ours: wasm + ${blas.library}, 2 BLAS threads`, { steps, warmup });
       setNativeBlasThreads(1);
     }
   }
   setNativeGemmEnabled(false);
-  add(w.key, "ours: wasm", await measureWorkload(w, { steps, warmup }), flops);
+  await add(w, "ours: wasm", { steps, warmup });
   setNativeGemmEnabled(true);
-  await initBackend("cpu");
-  add(w.key, "tfjs cpu", await measureWorkload(w, { steps: Math.min(steps, 3), warmup: 1 }), flops);
-  await initBackend("wasm");
+  if (!args["no-cpu"]) {
+    await initBackend("cpu");
+    await add(w, "tfjs cpu", {
+      steps: Math.min(steps, 3),
+      warmup: 1,
+      maxStepMs: cpuLimitMs,
+      evalBudgetMs: 3 * cpuLimitMs,
+    });
+    await initBackend("wasm");
+  }
 }
 
-const peers = args["no-peers"]
-  ? { results: [], notes: ["peers skipped (--no-peers)"] }
-  : await runPeers(log);
+const keys = workloads.map((w) => w.key);
+let peers: PeersOutcome;
+if (args["peer-results"]) {
+  peers = await loadPeerResults(args["peer-results"].split(","), log);
+} else if (args["no-peers"]) {
+  peers = { results: [], notes: ["peers skipped (--no-peers)"] };
+} else {
+  peers = await runPeers(log, { workloads: keys, steps, warmup });
+}
+notes.push(...peers.notes);
 for (const p of peers.results) {
-  for (const w of WORKLOADS) {
+  for (const w of workloads) {
     const r = p.workloads[w.key];
     if (!r) continue;
     rows.push({
@@ -98,7 +136,12 @@ for (const p of peers.results) {
       msPer1000LogProb: r.log_prob_1000_ms ?? null,
       msPer1000Samples: r.sample_1000_ms ?? null,
       peakRssMiB: r.peak_rss_mb ?? null,
-      gflops: trainStepFlops(w) / (r.train_step_ms * 1e6),
+      gflops: w.flopsPerStep / (r.train_step_ms * 1e6),
+      ...(r.parameters !== undefined ? { parameters: r.parameters } : {}),
+      ...(r.loss_first !== undefined ? { firstLoss: r.loss_first } : {}),
+      ...(r.load_avg_1min !== undefined ? { load: r.load_avg_1min } : {}),
+      ...(r.max_other_load_cores !== undefined ? { otherLoadCores: r.max_other_load_cores } : {}),
+      ...(p.source ? { source: p.source } : {}),
     });
   }
 }
@@ -107,11 +150,11 @@ const report = {
   date: new Date().toISOString(),
   machine: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, deno: Deno.version.deno },
   blas: { library: nativeBlasLibrary(), gemm: gemmRates, numpy: peers.numpy ?? null },
-  workloads: WORKLOADS.map((w) => ({ ...w, flopsPerStep: trainStepFlops(w) })),
+  workloads: workloads.map(describeWorkload),
   steps,
   warmup,
   rows,
-  notes: peers.notes,
+  notes,
 };
 const bound = peers.numpy?.best_sustained_gflops ?? blasGflops;
 const md = markdownReport(report, bound);
@@ -120,9 +163,9 @@ await writeFileAtomic(join(args.out, "bench.md"), md);
 await savePlot(
   barChart({
     title: "Training step time (lower is better)",
-    subtitle: `median of ${steps} steps, batch 128; ${
-      report.date.slice(0, 10)
-    }, ${report.machine.cpus} CPUs`,
+    subtitle: `median of ${steps} steps, batch ${
+      workloads.map((w) => `${w.key} ${w.batchSize}`).join(", ")
+    }; ${report.date.slice(0, 10)}, ${report.machine.cpus} CPUs`,
     bars: rows.map((r) => ({
       group: `workload ${r.workload}`,
       name: r.config,
@@ -130,7 +173,7 @@ await savePlot(
     })),
     yLabel: "ms per training step (log)",
     logY: true,
-    width: 560,
+    width: 140 * workloads.length + 280,
   }),
   join(args.out, "bench.png"),
 );
