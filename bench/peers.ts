@@ -84,11 +84,14 @@ export interface PeerRunOptions {
   steps?: number;
   /** Warm-up repeats (`--warmup`). */
   warmup?: number;
+  /** Intra-op thread counts to run each peer with (`--threads`; default [2]). */
+  threads?: number[];
 }
 
 // deno-lint-ignore no-explicit-any
 function addReport(outcome: PeersOutcome, r: any, source?: string): void {
-  for (const [variant, workloads] of Object.entries(r.variants ?? { [r.peer]: r.workloads })) {
+  const label = r.label ?? r.peer;
+  for (const [variant, workloads] of Object.entries(r.variants ?? { [label]: r.workloads })) {
     const existing = outcome.results.find((p) => p.label === variant);
     if (existing) {
       Object.assign(existing.workloads, workloads);
@@ -166,14 +169,17 @@ export async function runPeers(
   const extra = ["--workloads", keys.join(",")];
   if (options.steps !== undefined) extra.push("--steps", String(options.steps));
   if (options.warmup !== undefined) extra.push("--warmup", String(options.warmup));
-  for (const script of ["tfp_flow.py", "torch_flow.py"]) {
-    // deno-lint-ignore no-explicit-any
-    const r = (await runScript(python, script, log, extra)) as any;
-    if (!r?.workloads) {
-      outcome.notes.push(`${script} gave no result`);
-      continue;
+  for (const threads of options.threads ?? [2]) {
+    for (const script of ["tfp_flow.py", "torch_flow.py"]) {
+      const args = [...extra, "--threads", String(threads)];
+      // deno-lint-ignore no-explicit-any
+      const r = (await runScript(python, script, log, args)) as any;
+      if (!r?.workloads) {
+        outcome.notes.push(`${script} --threads ${threads} gave no result`);
+        continue;
+      }
+      addReport(outcome, r);
     }
-    addReport(outcome, r);
   }
   return outcome;
 }

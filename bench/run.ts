@@ -8,7 +8,8 @@
  * Flags: `--steps N` (timed steps, default 30), `--warmup N` (5),
  * `--workloads a,c` (default all: a, b, c, d), `--no-peers`,
  * `--peer-results FILE,…` (read the peers' saved JSON, e.g.
- * `bench/peers/results/tfp.json`, instead of running them), `--no-cpu` (skip
+ * `bench/peers/results/tfp.json`, instead of running them), `--peer-threads 2,1`
+ * (run the peers at each of these intra-op thread counts; default 2), `--no-cpu` (skip
  * the tfjs cpu rows), `--cpu-step-limit S` (skip a tfjs cpu row whose first
  * step takes longer, default 20 s), `--out DIR`.
  *
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     workloads: { type: "string", default: "" },
     "no-peers": { type: "boolean", default: false },
     "peer-results": { type: "string", default: "" },
+    "peer-threads": { type: "string", default: "2" },
     "no-cpu": { type: "boolean", default: false },
     "cpu-step-limit": { type: "string", default: "20" },
     out: { type: "string", default: "output/bench" },
@@ -121,7 +123,11 @@ if (args["peer-results"]) {
 } else if (args["no-peers"]) {
   peers = { results: [], notes: ["peers skipped (--no-peers)"] };
 } else {
-  peers = await runPeers(log, { workloads: keys, steps, warmup });
+  const threads = args["peer-threads"].split(",").map(Number);
+  if (!threads.every((t) => Number.isInteger(t) && t >= 1)) {
+    throw new Error(`--peer-threads must be positive integers, got ${args["peer-threads"]}`);
+  }
+  peers = await runPeers(log, { workloads: keys, steps, warmup, threads });
 }
 notes.push(...peers.notes);
 for (const p of peers.results) {

@@ -2,15 +2,16 @@
 
 Every peer script prints one JSON object to stdout:
 
-    {"peer": "tfp" | "torch" | "numpy",
+    {"peer": "tfp" | "torch" | "numpy", "label": "tfp" | "tfp, 1 thread" | ...,
      "versions": {...}, "threads": n, "machine": {...}, "config": {...},
-     "workloads": {"a": {...}, "b": {...}}}
+     "workloads": {"a": {...}, "b": {...}, "c": {...}, "d": {...}}}
 
 Each training workload ("a": affine coupling, "b": rational-quadratic spline
-coupling) carries, with every time a median over the timed repeats:
+coupling, batch 128; "c": application 2's Glow, batch 64; "d": application 5's
+cINN, batch 256) carries, with every time a median over the timed repeats:
 
-    train_step_ms        loss + gradients + Adam update, batch 128 (the primary number)
-    samples_per_s        128 / train_step_ms
+    train_step_ms        loss + gradients + Adam update, one batch (the primary number)
+    samples_per_s        batch / train_step_ms
     grad_step_ms         loss + gradients only (what bench/train_step_bench.ts times)
     log_prob_1000_ms     log-prob of a batch of 1000 points, inference mode
     sample_1000_ms       1000 samples: base draw + inverse (latent -> data)
@@ -18,6 +19,7 @@ coupling) carries, with every time a median over the timed repeats:
                          workload runs in its own process); peak_rss_mb_train_only is the
                          same right after the train-step timing, before the other quantities
     <name>_ms            medians of any extra quantity (eager_train_step_ms, ...)
+    load_avg_1min        the 1-minute load average (`uptime`) when the workload ended
     max_other_load_cores the most CPU cores other processes kept busy, on average, while
                          one quantity was timed (the machine is shared; ~0 = clean numbers)
     stats                {name: {"median", "p10", "p90", "min", "n", "other_load_cores"}}
@@ -50,6 +52,32 @@ BN_MOMENTUM = 0.99
 BN_EPSILON = 1e-3
 LEARNING_RATE = 1e-3
 EVAL_BATCH = 1000
+
+# Workload c: application 2's default Glow (params/app2.json; lib/flows/glow_flow.ts).
+GLOW_IMAGE = (28, 28, 1)
+GLOW_LEVELS = 2
+GLOW_STEPS = 4
+GLOW_HIDDEN = 64
+GLOW_BATCH = 64
+GLOW_ALPHA = 1e-6  # logit margin
+GLOW_PIXEL_LEVELS = 256
+GLOW_LOG_SCALE_CLIP = 5.0  # "clamp" log-scale c*tanh(raw/c), couplings and split priors
+GLOW_LEARNING_RATE = 1e-3
+
+# Workload d: application 5's cINN (params/app5.json; lib/inn/cinn.ts), robot arm.
+CINN_DIM_X = 4
+CINN_DIM_Y = 2
+CINN_BLOCKS = 6
+CINN_HIDDEN = (128, 128)
+CINN_COND_HIDDEN = (64, 64)
+CINN_CONTEXT = 16
+CINN_LOG_SCALE_CLIP = 2.0
+CINN_BATCH = 256
+CINN_LEARNING_RATE = 2e-3
+ARM_LENGTHS = (0.5, 0.5, 1.0)
+ARM_PRIOR_STD = (0.25, 0.5, 0.5, 0.5)
+
+BATCH_SIZES = {"a": BATCH, "b": BATCH, "c": GLOW_BATCH, "d": CINN_BATCH}
 
 
 def log(*args: object) -> None:
@@ -228,7 +256,156 @@ def architecture(coupling: str) -> dict:
     return base
 
 
-def workload_report(stats: dict[str, list[float]], extra: dict | None = None) -> dict:
+def glow_level_shapes() -> list[tuple[int, int, int, int]]:
+    """(h, w, c, factored channels) per level after its squeeze, as lib/bijectors/multiscale.ts."""
+    h, w, c = GLOW_IMAGE
+    out = []
+    for i in range(GLOW_LEVELS):
+        c *= 4
+        h, w = h // 2, w // 2
+        last = i == GLOW_LEVELS - 1
+        out.append((h, w, c, 0 if last else c - c // 2))
+        if not last:
+            c //= 2
+    return out
+
+
+def glow_train_flops() -> int:
+    """FLOPs of one training step of workload c as bench/workloads.ts counts them:
+    3 x batch x glowForwardFlops (lib/flows/glow_flow.ts): convolutions of the coupling
+    networks and split priors and the 1x1 convolutions, 2 per multiply-add."""
+    hid = GLOW_HIDDEN
+    macs = 0
+    for h, w, c, factored in glow_level_shapes():
+        half, rest = c // 2, c - c // 2
+        coupling = 9 * half * hid + hid * hid + 9 * hid * 2 * rest
+        macs += GLOW_STEPS * h * w * (coupling + c * c)
+        if factored:
+            macs += h * w * 9 * half * 2 * rest
+    return 3 * GLOW_BATCH * 2 * macs
+
+
+def glow_parameters(lu: str) -> int:
+    """Trainable parameters of workload c. `lu="ours"`: the 1x1 convolution as flow_models
+    stores it (full c x c `lower` and `upper` variables, of which only the strict triangles
+    are used, plus c log-scales: 2c^2 + c); `lu="packed"`: c^2 (TFP's lower_upper)."""
+    hid = GLOW_HIDDEN
+    total = 0
+    for _, _, c, factored in glow_level_shapes():
+        half, rest = c // 2, c - c // 2
+        net = (9 * half * hid + hid) + (hid * hid + hid) + (9 * hid * 2 * rest + 2 * rest)
+        conv = 2 * c * c + c if lu == "ours" else c * c
+        total += GLOW_STEPS * (net + 2 * c + conv)
+        if factored:
+            total += 9 * half * 2 * rest + 2 * rest
+    return total
+
+
+def cinn_widths() -> tuple[list[int], list[int]]:
+    """Layer widths of one coupling network and of the conditioner (workload d)."""
+    half = CINN_DIM_X // 2
+    coupling = [half + CINN_CONTEXT, *CINN_HIDDEN, 2 * (CINN_DIM_X - half)]
+    conditioner = [CINN_DIM_Y, *CINN_COND_HIDDEN, CINN_CONTEXT]
+    return coupling, conditioner
+
+
+def cinn_train_flops() -> int:
+    """Matrix-product FLOPs of one cINN training step (3 x forward), as bench/workloads.ts."""
+    coupling, conditioner = cinn_widths()
+
+    def fwd(widths):
+        return sum(2 * CINN_BATCH * a * b for a, b in zip(widths[:-1], widths[1:]))
+
+    return 3 * (2 * CINN_BLOCKS * fwd(coupling) + fwd(conditioner))
+
+
+def cinn_parameters() -> int:
+    coupling, conditioner = cinn_widths()
+
+    def dense(widths):
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+    return 2 * CINN_BLOCKS * dense(coupling) + dense(conditioner) + CINN_BLOCKS * 2 * CINN_DIM_X
+
+
+def glow_data(n: int, seed: int):
+    """Dequantised pixels [n, 28, 28, 1]: integers 0..255 (uniform) + U(0, 1), float32."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, GLOW_PIXEL_LEVELS, (n, *GLOW_IMAGE)).astype(np.float32)
+    return pixels + rng.uniform(0, 1, pixels.shape).astype(np.float32)
+
+
+def robot_arm_rows(n: int, seed: int):
+    """Rows [x (4), y (2)] of robot-arm pairs, x from the prior, y the end point, each column
+    standardised with the mean and std of 20 000 pairs (as the app's training set), float32."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+
+    def simulate(m):
+        x = rng.normal(size=(m, 4)) * np.asarray(ARM_PRIOR_STD)
+        l1, l2, l3 = ARM_LENGTHS
+        a1 = x[:, 1]
+        a2 = a1 + x[:, 2]
+        a3 = a2 + x[:, 3]
+        y1 = l1 * np.cos(a1) + l2 * np.cos(a2) + l3 * np.cos(a3)
+        y2 = x[:, 0] + l1 * np.sin(a1) + l2 * np.sin(a2) + l3 * np.sin(a3)
+        return np.concatenate([x, np.stack([y1, y2], 1)], 1)
+
+    pool = simulate(20_000)
+    mean, std = pool.mean(0), pool.std(0)
+    return ((simulate(n) - mean) / std).astype(np.float32)
+
+
+def glow_architecture() -> dict:
+    return {
+        "image": list(GLOW_IMAGE),
+        "levels": GLOW_LEVELS,
+        "steps_per_level": GLOW_STEPS,
+        "hidden": GLOW_HIDDEN,
+        "batch": GLOW_BATCH,
+        "preprocessing": f"logit, alpha {GLOW_ALPHA}, {GLOW_PIXEL_LEVELS} levels",
+        "step": "ActNorm (data-dependent init) -> 1x1 conv (LU) -> affine coupling (x2 + t) * exp(s)",
+        "coupling_net": f"conv3x3 {GLOW_HIDDEN} relu -> conv1x1 {GLOW_HIDDEN} relu -> conv3x3 (zero init)",
+        "log_scale": f"{GLOW_LOG_SCALE_CLIP}*tanh(raw/{GLOW_LOG_SCALE_CLIP})",
+        "split_prior": "coupling of the factored half on the kept half, one conv3x3 (zero init)",
+        "optimizer": f"Adam(lr={GLOW_LEARNING_RATE})",
+        "loss": "mean NLL (nats per image)",
+        "flops_per_step": glow_train_flops(),
+    }
+
+
+def cinn_architecture() -> dict:
+    coupling, conditioner = cinn_widths()
+    return {
+        "dim_x": CINN_DIM_X,
+        "dim_y": CINN_DIM_Y,
+        "blocks": CINN_BLOCKS,
+        "block": "ActNorm -> random permutation -> affine coupling (2|2) -> swap -> affine coupling",
+        "coupling_net": coupling,
+        "conditioner": conditioner,
+        "log_scale": f"{CINN_LOG_SCALE_CLIP}*tanh(raw/{CINN_LOG_SCALE_CLIP})",
+        "init": "glorot_uniform, zero bias",
+        "batch": CINN_BATCH,
+        "optimizer": f"Adam(lr={CINN_LEARNING_RATE})",
+        "loss": "mean NLL of x given y",
+        "flops_per_step": cinn_train_flops(),
+    }
+
+
+def time_quantities(label: str, quantities: list[tuple[str, Callable[[], object], int]], warmup: int) -> dict:
+    """Times each (name, fn, repeats) with time_calls, logging each phase; returns raw timings."""
+    clock = Phases(label)
+    stats: dict[str, list[float]] = {}
+    for name, fn, repeats in quantities:
+        stats[name] = time_calls(fn, warmup, repeats)
+        clock.done(name)
+    return stats
+
+
+def workload_report(stats: dict[str, list[float]], extra: dict | None = None, batch: int = BATCH) -> dict:
     """Builds one workload's entry from raw timings (seconds) keyed by quantity."""
     summaries = {k: summarize(v) for k, v in stats.items() if v}
     out: dict = {}
@@ -237,11 +414,12 @@ def workload_report(stats: dict[str, list[float]], extra: dict | None = None) ->
         if name in summaries:
             out[key] = summaries[name]["median"]
     if "train_step_ms" in out:
-        out["samples_per_s"] = round(BATCH / (out["train_step_ms"] / 1e3), 1)
+        out["samples_per_s"] = round(batch / (out["train_step_ms"] / 1e3), 1)
     for k, s in summaries.items():
         if k not in ("train_step", "grad_step", "log_prob_1000", "sample_1000"):
             out[k + "_ms"] = s["median"]
     out["peak_rss_mb"] = peak_rss_mb()
+    out["load_avg_1min"] = round(os.getloadavg()[0], 2)
     loads = [s["other_load_cores"] for s in summaries.values() if "other_load_cores" in s]
     if loads:
         out["max_other_load_cores"] = max(loads)
@@ -263,6 +441,11 @@ def run_in_children(script: str, argv: list[str], workloads: list[str]) -> dict:
         res = subprocess.run(cmd, stdout=subprocess.PIPE, check=True)
         out[w] = json.loads(res.stdout)
     return out
+
+
+def peer_label(peer: str, threads: int) -> str:
+    """Table label of a peer run: the peer's name at the default 2 threads, else with the count."""
+    return peer if threads == 2 else f"{peer}, {threads} thread{'s' if threads > 1 else ''}"
 
 
 def emit(report: dict) -> None:

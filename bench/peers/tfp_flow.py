@@ -2,7 +2,9 @@
 RealNVP coupling; b: rational-quadratic spline coupling), written the way a TFP
 user writes it: tfb.BatchNormalization, tfb.Permute, tfb.RealNVP in a tfb.Chain
 under a TransformedDistribution, trained with a tf.function-compiled
-GradientTape step and Adam.
+GradientTape step and Adam. Workloads c (application 2's Glow, tfp_glow.py) and
+d (application 5's cINN, tfp_cinn.py) are timed the same way by
+run_model_workload.
 
 Direction. TFP bijectors run latent -> data, so `log_prob` runs the chain's
 inverse: BatchNormalization.inverse normalizes with the batch statistics
@@ -16,7 +18,7 @@ coupling in tfb.Invert so the training path runs the coupling's forward map
 coupling both are the same computation.
 
 Usage: bench/peers/.venv/bin/python bench/peers/tfp_flow.py [--steps N] [--warmup W]
-       [--workloads a,b] [--direction tfp|ours] [--log-prob ildj|td] [--no-eager] [--xla]
+       [--workloads a,b,c,d] [--direction tfp|ours] [--log-prob ildj|td] [--no-eager] [--xla]
 
 Log-prob. See flow_log_prob: by default the script computes
 base.log_prob(chain.inverse(y)) + chain.inverse_log_det_jacobian(y), because
@@ -46,13 +48,14 @@ tfd = tfp.distributions
 
 
 class DenseNet(tf.Module):
-    """[in -> 512 -> 512 -> out], relu, Glorot-uniform kernels, zero biases."""
+    """[in -> 512 -> 512 -> out] (or the given hidden widths), relu, Glorot-uniform kernels,
+    zero biases."""
 
     calls = 0  # Python-level calls (counted while tracing: network evaluations per graph)
 
-    def __init__(self, in_dim: int, out_dim: int, rng: np.random.Generator, name: str):
+    def __init__(self, in_dim: int, out_dim: int, rng: np.random.Generator, name: str, hidden=C.HIDDEN):
         super().__init__(name=name)
-        widths = [in_dim, *C.HIDDEN, out_dim]
+        widths = [in_dim, *hidden, out_dim]
         self.kernels, self.biases = [], []
         for i, (fi, fo) in enumerate(zip(widths[:-1], widths[1:])):
             limit = np.sqrt(6.0 / (fi + fo))
@@ -250,12 +253,137 @@ def run_workload(coupling: str, args) -> dict:
     return rep
 
 
+_FLOP_OPS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul", "BatchMatMulV2", "BatchMatMulV3")
+
+
+def graph_flops(concrete) -> dict:
+    """FLOPs of the convolutions and matrix products in a traced (not yet grappler-optimised)
+    graph, from the ops' static shapes, by op type; nested function bodies (tf.cond branches)
+    are not counted."""
+    out: dict[str, int] = {}
+    for op in concrete.graph.get_operations():
+        if op.type not in _FLOP_OPS:
+            continue
+        try:
+            if op.type == "Conv2D":
+                n, h, w, co = op.outputs[0].shape.as_list()
+                kh, kw, ci, _ = op.inputs[1].shape.as_list()
+                f = 2 * n * h * w * co * kh * kw * ci
+            elif op.type == "Conv2DBackpropInput":
+                n, h, w, ci = op.outputs[0].shape.as_list()
+                kh, kw, _, co = op.inputs[1].shape.as_list()
+                f = 2 * n * h * w * ci * kh * kw * co
+            elif op.type == "Conv2DBackpropFilter":
+                kh, kw, ci, co = op.outputs[0].shape.as_list()
+                n, h, w, _ = op.inputs[2].shape.as_list()
+                f = 2 * n * h * w * co * kh * kw * ci
+            else:
+                a, b = (t.shape.as_list() for t in op.inputs[:2])
+                ta = op.get_attr("transpose_a" if op.type == "MatMul" else "adj_x")
+                tb = op.get_attr("transpose_b" if op.type == "MatMul" else "adj_y")
+                m, k = (a[-1], a[-2]) if ta else (a[-2], a[-1])
+                n_ = b[-2] if tb else b[-1]
+                batch = int(np.prod(op.outputs[0].shape.as_list()[:-2] or [1]))
+                f = 2 * batch * m * k * n_
+        except (TypeError, ValueError):  # an unknown dimension
+            continue
+        out[op.type] = out.get(op.type, 0) + int(f)
+    return {"total": sum(out.values()), "by_op": out}
+
+
+def run_model_workload(key: str, args) -> dict:
+    """Workload c (Glow) or d (cINN): the flow of tfp_glow.py / tfp_cinn.py, timed as a and b
+    (tf.function train step, grad step, log-prob and sampling)."""
+    import tfp_cinn
+    import tfp_glow
+
+    tf.random.set_seed(1)
+    spec = {"c": tfp_glow, "d": tfp_cinn}[key].build()
+    variables, batch, eval_x = spec["variables"], spec["batch"], spec["eval"]
+    n_params = int(sum(np.prod(v.shape) for v in variables))
+    extra: dict = {}
+    if "parameters_packed_lu" in spec:
+        extra["parameters_flow_models_packed_lu"] = spec["parameters_packed_lu"]
+    C.log(
+        f"[tfp] workload {key}: {len(variables)} trainable variables, {n_params} parameters "
+        f"(flow_models: {spec['parameters_expected']}"
+        + (f", {spec['parameters_packed_lu']} with a packed LU" if "parameters_packed_lu" in spec else "")
+        + f"), {spec['flops_expected'] / 1e9:.3f} GFLOP per step as bench/workloads.ts counts them"
+    )
+    opt = tf_keras.optimizers.Adam(learning_rate=spec["lr"])
+
+    def loss_fn():
+        return -tf.reduce_mean(spec["log_prob_train"](batch))
+
+    def train_step_py():
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    def grad_step_py():
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        return loss, tape.gradient(loss, variables)
+
+    train_step = tf.function(train_step_py)
+    grad_step = tf.function(grad_step_py)
+    log_prob = tf.function(lambda: spec["log_prob_eval"](eval_x))
+    sample = tf.function(spec["sample_1000"])
+    counter = spec["net_counter"]
+
+    clock = C.Phases(f"tfp {key}")
+    first_loss = float(train_step())  # traces, compiles, initialises the ActNorms
+    clock.done("trace + first train_step")
+    counter.calls = 0
+    concrete = grad_step.get_concrete_function()
+    other = spec.get("other_net_calls", 0)  # the cINN's conditioner, once per log-prob
+    extra["net_calls_per_coupling_train"] = (counter.calls - other) / spec["couplings"]
+    extra["graph_flops_grad_step"] = graph_flops(concrete)
+    counter.calls = 0
+    log_prob.get_concrete_function()
+    extra["net_calls_per_coupling_log_prob"] = (counter.calls - other) / spec["couplings"]
+    C.log(
+        f"[tfp] {key}: network calls per coupling: {extra['net_calls_per_coupling_train']} (train), "
+        f"{extra['net_calls_per_coupling_log_prob']} (log-prob); traced graph of loss + gradients: "
+        f"{extra['graph_flops_grad_step']['total'] / 1e9:.3f} GFLOP {extra['graph_flops_grad_step']['by_op']}"
+    )
+    stats = C.time_quantities(
+        f"tfp {key}",
+        [
+            ("train_step", lambda: train_step().numpy(), args.steps),
+            ("grad_step", lambda: grad_step()[0].numpy(), args.steps),
+            ("log_prob_1000", lambda: log_prob().numpy(), args.steps),
+            ("sample_1000", lambda: sample().numpy(), args.steps),
+        ],
+        args.warmup,
+    )
+    samples = sample().numpy()
+    extra.update(
+        {
+            "parameters": n_params,
+            "parameters_flow_models": spec["parameters_expected"],
+            "flops_per_step": spec["flops_expected"],
+            "loss_first": round(first_loss, 4),
+            "loss_last": round(float(loss_fn()), 4),
+            "samples_finite": bool(np.isfinite(samples).all()),
+            "architecture": spec["architecture"],
+        }
+    )
+    rep = C.workload_report(stats, extra, batch=C.BATCH_SIZES[key])
+    C.log(
+        f"[tfp] {key}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
+        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
+    )
+    return rep
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=30, help="timed repeats per quantity (>= 30 for the report)")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--eager-steps", type=int, default=5, help="timed repeats of the eager quantities (slow)")
-    p.add_argument("--workloads", default="a,b")
+    p.add_argument("--workloads", default="a,b,c,d")
     p.add_argument("--direction", choices=["tfp", "ours"], default="tfp")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument(
@@ -290,10 +418,11 @@ def main() -> None:
     workloads = {}
     names = {"a": "affine", "b": "spline"}
     for w in wanted:
-        workloads[w] = run_workload(names[w], args)
+        workloads[w] = run_workload(names[w], args) if w in names else run_model_workload(w, args)
     C.emit(
         {
             "peer": "tfp",
+            "label": C.peer_label("tfp", args.threads),
             "versions": {
                 "tensorflow": tf.__version__,
                 "tensorflow_probability": tfp.__version__,

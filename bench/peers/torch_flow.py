@@ -1,6 +1,10 @@
 """PyTorch peer of application 1's reference flow (workload a: affine coupling;
 b: rational-quadratic spline coupling), written here in plain torch (no
-normflows/zuko) so that it follows flow_models' architecture exactly:
+normflows/zuko) so that it follows flow_models' architecture exactly; workloads
+c (application 2's Glow, torch_glow.py) and d (application 5's cINN,
+torch_cinn.py) are timed the same way by run_model_workload.
+
+Workloads a and b:
 
   per step, data -> latent: BatchNorm (batch statistics in training, moving
   averages otherwise, TFP semantics) -> fixed random permutation (not in step
@@ -16,7 +20,7 @@ flow_models does; sampling runs their inverses (the spline's by the quadratic
 root).
 
 Usage: bench/peers/.venv/bin/python bench/peers/torch_flow.py [--steps N] [--warmup W]
-       [--workloads a,b] [--threads 2] [--compile]
+       [--workloads a,b,c,d] [--threads 2] [--compile]
 """
 
 from __future__ import annotations
@@ -302,11 +306,101 @@ def run_workload(coupling: str, args) -> dict:
     return rep
 
 
+def count_flops(step) -> dict:
+    """FLOPs torch itself counts (torch.utils.flop_counter: convolutions and matrix products,
+    forward and backward) in one call of `step`, by operator."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        step()
+    by_op = {str(k): int(v) for k, v in counter.get_flop_counts().get("Global", {}).items()}
+    return {"total": int(counter.get_total_flops()), "by_op": by_op}
+
+
+def run_model_workload(key: str, args) -> dict:
+    """Workload c (Glow) or d (cINN): the model of torch_glow.py / torch_cinn.py, timed as a and b."""
+    import torch_cinn
+    import torch_glow
+
+    spec = {"c": torch_glow, "d": torch_cinn}[key].build()
+    model, batch, eval_x = spec["model"], spec["batch"], spec["eval"]
+    params = [p for p in model.parameters() if p.requires_grad]
+    n_params = sum(p.numel() for p in params)
+    C.log(
+        f"[torch] workload {key}: {n_params} parameters (flow_models: {spec['parameters_expected']}), "
+        f"{spec['flops_expected'] / 1e9:.3f} GFLOP per step as bench/workloads.ts counts them"
+    )
+    opt = torch.optim.Adam(params, lr=spec["lr"])
+
+    def loss_fn():
+        return -model.log_prob(batch, True).mean()
+
+    def train_step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    def grad_step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        return loss.item()
+
+    def log_prob():
+        with torch.inference_mode():
+            return model.log_prob(eval_x, False).sum().item()
+
+    def sample():
+        with torch.inference_mode():
+            return spec["sample_1000"]().sum().item()
+
+    clock = C.Phases(f"torch {key}")
+    first_loss = train_step()  # also the ActNorms' data-dependent initialisation
+    clock.done("first train_step")
+    flops = count_flops(grad_step)
+    C.log(
+        f"[torch] {key}: torch counts {flops['total'] / 1e9:.3f} GFLOP in loss + gradients "
+        f"(bench/workloads.ts: {spec['flops_expected'] / 1e9:.3f}); {flops['by_op']}"
+    )
+    stats = C.time_quantities(
+        f"torch {key}",
+        [
+            ("train_step", train_step, args.steps),
+            ("grad_step", grad_step, args.steps),
+            ("log_prob_1000", log_prob, args.steps),
+            ("sample_1000", sample, args.steps),
+        ],
+        args.warmup,
+    )
+    with torch.no_grad():
+        last_loss = loss_fn().item()
+        samples = spec["sample_1000"]()
+    extra = {
+        "parameters": n_params,
+        "parameters_flow_models": spec["parameters_expected"],
+        "flops_per_step": spec["flops_expected"],
+        "flops_counted_by_torch": flops,
+        "loss_first": round(first_loss, 4),
+        "loss_last": round(last_loss, 4),
+        "samples_finite": bool(torch.isfinite(samples).all()),
+        "architecture": spec["architecture"],
+    }
+    rep = C.workload_report(stats, extra, batch=C.BATCH_SIZES[key])
+    C.log(
+        f"[torch] {key}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
+        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
+    )
+    return rep
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=30, help="timed repeats per quantity (>= 30 for the report)")
     p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--workloads", default="a,b")
+    p.add_argument("--workloads", default="a,b,c,d")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--compile", action="store_true", help="torch.compile the training log-prob (inductor)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -327,7 +421,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     names = {"a": "affine", "b": "spline"}
-    workloads = {w: run_workload(names[w], args) for w in wanted}
+    workloads = {w: run_workload(names[w], args) if w in names else run_model_workload(w, args) for w in wanted}
     cfg = torch.__config__.show()
     blas = [
         part.strip()
@@ -338,6 +432,7 @@ def main() -> None:
     C.emit(
         {
             "peer": "torch",
+            "label": C.peer_label("torch", args.threads),
             "versions": {"torch": torch.__version__, "numpy": np.__version__},
             "threads": torch.get_num_threads(),
             "machine": C.machine(),
