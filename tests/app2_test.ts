@@ -78,7 +78,7 @@ Deno.test("app2 --quick writes every output and metrics; --no-train and --resume
     assert.equal(m.num_val, 1500);
     assert.equal(m.num_val_anomalies, 1350);
     assert.equal(m.skipped_images, 0);
-    assert.equal(m.epochs_run, 2);
+    assert.equal(m.epochs_run, 3);
     assert.equal(m.heldout_source, "val/ images of the normal class");
     assert.ok(m.round_trip_max_abs_error < 0.05, `round trip ${m.round_trip_max_abs_error}`);
     assert.ok(m.ms_per_step > 0 && m.wall_time_s > 0);
@@ -94,12 +94,12 @@ Deno.test("app2 --quick writes every output and metrics; --no-train and --resume
     assert.equal(m2.heldout_bits_per_dim, m.heldout_bits_per_dim, "same model, same numbers");
     assert.equal(m2.auroc, m.auroc);
 
-    const resumed = await app2(...TINY, "--out", dir, "--resume", "--epochs", "3");
+    const resumed = await app2(...TINY, "--out", dir, "--resume", "--epochs", "4");
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stderr + resumed.stdout, /resumed from checkpoint at epoch 2/);
+    assert.match(resumed.stderr + resumed.stdout, /resumed from checkpoint at epoch 3/);
     const m3 = await readMetrics(dir);
-    assert.equal(m3.resumed_from_epoch, 2);
-    assert.equal(m3.epochs_run, 3);
+    assert.equal(m3.resumed_from_epoch, 3);
+    assert.equal(m3.epochs_run, 4);
   } finally {
     await removeDir(dir);
   }

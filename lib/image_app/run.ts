@@ -305,6 +305,7 @@ export async function runImageApp(
       batch: ReturnType<typeof imageBatch>,
       opts: Parameters<typeof saveImageGrid>[2],
     ) => {
+      if (!run.do_imgs_and_points) return; // images and latent points not wanted
       const path = join(out, name);
       await saveImageGrid(batch, path, { ...PIXEL_GRID, ...opts });
       files.push(path);
@@ -405,30 +406,32 @@ export async function runImageApp(
         },
       ].filter((s) => s.points.length > 0)
       : [];
-    plots.push([
-      "pca_scatter.png",
-      latentScatterFigure(
-        fit,
-        trainMap.latents,
-        [
-          {
-            name: "simulated",
-            points: simulated.latents,
-            color: "#1f77b4",
-          },
-          ...valLatentSets,
-        ],
-        [
-          { name: "outliers", rows: outliers, color: "#d62728" },
-          { name: "closest to mean", rows: closest, color: "#9467bd" },
-        ],
-        `simulated: regen_source ${run.regen_source}; numbers as in outliers.png and closest_to_mean.png`,
-      ),
-    ]);
-    plots.push([
-      "latent_norms.png",
-      normHistogramChart(trainNorms, D, { title: "Norms of the training latent points" }),
-    ]);
+    if (run.do_imgs_and_points) {
+      plots.push([
+        "pca_scatter.png",
+        latentScatterFigure(
+          fit,
+          trainMap.latents,
+          [
+            {
+              name: "simulated",
+              points: simulated.latents,
+              color: "#1f77b4",
+            },
+            ...valLatentSets,
+          ],
+          [
+            { name: "outliers", rows: outliers, color: "#d62728" },
+            { name: "closest to mean", rows: closest, color: "#9467bd" },
+          ],
+          `simulated: regen_source ${run.regen_source}; numbers as in outliers.png and closest_to_mean.png`,
+        ),
+      ]);
+      plots.push([
+        "latent_norms.png",
+        normHistogramChart(trainNorms, D, { title: "Norms of the training latent points" }),
+      ]);
+    }
     if (evaluation?.roc) {
       plots.push([
         "roc.png",
