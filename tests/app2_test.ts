@@ -7,6 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { exists } from "../lib/io/atomic.ts";
+import {
+  anomalyScoresCsv,
+  evaluateAnomalies,
+  translateImageFlags,
+  withImageFlagsHelp,
+} from "../lib/image_app/mod.ts";
+import { ParamsError } from "../lib/params/mod.ts";
 import { FASHION_MNIST_DIR } from "../lib/images/fashion_mnist.ts";
 import { type BadInputCase, expectRejected, readMetrics, RUN_TAG, runTask } from "./app_task.ts";
 import { S3RVER_CREDENTIALS, startS3Server } from "./images_s3_server.ts";
@@ -23,6 +30,72 @@ const TINY = [
   "run.num_gen_sims=32",
 ];
 const app2 = (...args: string[]) => runTask("app2", ...args);
+
+Deno.test("app2 flags: --images and --s3-endpoint become --set overrides; help lists them", () => {
+  assert.deepEqual(
+    translateImageFlags(["--quick", "--images", "idx:?normal=bag", "--s3-endpoint=http://h:9"]),
+    ["--quick", "--set", "run.images_path=idx:?normal=bag", "--set", "run.s3_endpoint=http://h:9"],
+  );
+  assert.deepEqual(translateImageFlags(["--images=data/x", "--epochs", "2"]), [
+    "--set",
+    "run.images_path=data/x",
+    "--epochs",
+    "2",
+  ]);
+  assert.throws(() => translateImageFlags(["--images"]), ParamsError);
+  assert.throws(() => translateImageFlags(["--images", "--quick"]), /--images needs a value/);
+  const help = withImageFlagsHelp("Flags:\n  --quick  q\n\nGroup run:\n  run.x\n");
+  assert.ok(help.indexOf("--images") < help.indexOf("Group run:"), help);
+  assert.match(help, /--s3-endpoint URL/);
+});
+
+Deno.test("app2 anomaly evaluation: scores, AUROC overall and per class, CSV", () => {
+  // Two normal images (typical NLL and norm), two anomalies of class "bag" with high NLL,
+  // one of class "sandal" with a low NLL (more likely than the normal images).
+  const dims = 4;
+  const latents = [1, 1, 1, 1, 1, -1, 1, -1, 3, 3, 3, 3, 3, -3, 3, -3, 0.1, 0, 0, 0];
+  const e = evaluateAnomalies({
+    logProb: [-10, -11, -30, -31, -2],
+    latents,
+    labels: ["shoe", "shoe", "bag", "bag", "sandal"],
+    anomalies: [false, false, true, true, true],
+    trainLogProb: [-10.5, -10.5],
+    dims,
+    latentDims: dims,
+  });
+  assert.equal(e.aurocPerClass.bag.nll, 1);
+  assert.equal(e.aurocPerClass.sandal.nll, 0, "flows can find anomalies more likely");
+  assert.equal(e.aurocPerClass.sandal.nll_typicality, 1, "typicality catches both sides");
+  assert.ok(Math.abs(e.auroc.nll! - 4 / 6) < 1e-12);
+  assert.equal(e.auroc.nll_typicality, 1);
+  assert.ok(Math.abs(e.bitsPerDimPerClass.shoe - 10.5 / (dims * Math.LN2)) < 1e-12);
+  const csv = anomalyScoresCsv(["a", "b", "c,d", "e", "f"], [
+    "shoe",
+    "shoe",
+    "bag",
+    "bag",
+    "sandal",
+  ], [
+    false,
+    false,
+    true,
+    true,
+    true,
+  ], e).trim().split("\n");
+  assert.equal(csv.length, 6);
+  assert.match(csv[3], /^"c,d",bag,1,/);
+  const none = evaluateAnomalies({
+    logProb: [-1, -2],
+    latents: [0, 1, 1, 0],
+    labels: ["a", "a"],
+    anomalies: [false, false],
+    trainLogProb: [-1],
+    dims: 2,
+    latentDims: 2,
+  });
+  assert.equal(none.roc, null);
+  assert.equal(none.auroc.nll, null);
+});
 
 const OUTPUTS = [
   "generated.png",
