@@ -60,6 +60,7 @@ Deno.test("app2 anomaly evaluation: scores, AUROC overall and per class, CSV", (
     labels: ["shoe", "shoe", "bag", "bag", "sandal"],
     anomalies: [false, false, true, true, true],
     trainLogProb: [-10.5, -10.5],
+    complexity: [2, 2, 1, 1, 1],
     dims,
     latentDims: dims,
   });
@@ -90,6 +91,7 @@ Deno.test("app2 anomaly evaluation: scores, AUROC overall and per class, CSV", (
     labels: ["a", "a"],
     anomalies: [false, false],
     trainLogProb: [-1],
+    complexity: [1, 1],
     dims: 2,
     latentDims: 2,
   });
@@ -158,7 +160,7 @@ Deno.test("app2 --quick writes every output and metrics; --no-train and --resume
     assert.equal(Object.keys(m.auroc_per_class).length, 9);
     const csv = (await Deno.readTextFile(join(dir, "anomaly_scores.csv"))).trim().split("\n");
     assert.equal(csv.length, 1 + 1500);
-    assert.match(csv[0], /^id,class,anomaly,latent_norm,nll_score/);
+    assert.match(csv[0], /^id,class,anomaly,latent_norm,png_bits_per_dim,nll_score/);
 
     const again = await app2(...TINY, "--out", dir, "--no-train");
     assert.equal(again.code, 0, again.stderr);

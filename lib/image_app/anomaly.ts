@@ -5,6 +5,8 @@
  * - `nll`: −log p(x) in bits per dimension,
  * - `latent_norm`: typicality of the latent norm, `|‖z‖ − E‖z‖|` under χ(D),
  * - `nll_typicality`: `|NLL − mean training NLL|` (Nalisnick et al. 2019),
+ * - `nll_complexity`: NLL minus the image's PNG code length, both in bits per
+ *   dimension (Serrà et al. 2020; see `complexity.ts`),
  *
  * and their ROC curves and AUROC for anomalies (classes absent from `train/`)
  * against in-class validation images, overall and per anomaly class.
@@ -22,7 +24,7 @@ import {
 } from "../analysis/mod.ts";
 
 /** Names of the scores, in the order they are reported. */
-export const ANOMALY_SCORES = ["nll", "latent_norm", "nll_typicality"] as const;
+export const ANOMALY_SCORES = ["nll", "latent_norm", "nll_typicality", "nll_complexity"] as const;
 
 /** One of {@link ANOMALY_SCORES}. */
 export type AnomalyScoreName = (typeof ANOMALY_SCORES)[number];
@@ -32,6 +34,7 @@ export const ANOMALY_SCORE_LABELS: Record<AnomalyScoreName, string> = {
   nll: "NLL (bits/dim)",
   latent_norm: "latent-norm typicality",
   nll_typicality: "NLL typicality",
+  nll_complexity: "NLL − PNG bits/dim",
 };
 
 /** Scores and ROC results of the validation images. */
@@ -40,6 +43,8 @@ export interface AnomalyEvaluation {
   scores: Record<AnomalyScoreName, Float64Array>;
   /** ‖z‖ per validation image. */
   norms: Float64Array;
+  /** The complexity given, bits/dim per validation image. */
+  complexity: Float64Array;
   /** ROC curves by score name; null when there are no anomalies or no in-class images. */
   roc: Record<AnomalyScoreName, RocCurve> | null;
   /** AUROC by score name (null without both kinds of images). */
@@ -62,6 +67,8 @@ export interface AnomalyInputs {
   anomalies: boolean[];
   /** log p(x) of training images (the reference of `nll_typicality`). */
   trainLogProb: ArrayLike<number>;
+  /** Code length of each validation image by a generic compressor, bits/dim (see `pngBitsPerDim`). */
+  complexity: ArrayLike<number>;
   /** Data dimension (for bits/dim). */
   dims: number;
   /** Latent dimension D (equal to `dims` for a flow). */
@@ -78,17 +85,20 @@ export interface AnomalyInputs {
  * import { evaluateAnomalies } from "./anomaly.ts";
  * const e = evaluateAnomalies({
  *   logProb: [-10, -12, -30], latents: [1, 0, 0, 1, 5, 5], labels: ["a", "a", "b"],
- *   anomalies: [false, false, true], trainLogProb: [-11], dims: 2, latentDims: 2,
+ *   anomalies: [false, false, true], trainLogProb: [-11], complexity: [1, 1, 1], dims: 2,
+ *   latentDims: 2,
  * });
  * e.auroc.nll; // 1
  * ```
  */
 export function evaluateAnomalies(input: AnomalyInputs): AnomalyEvaluation {
   const n = input.logProb.length;
-  if (input.labels.length !== n || input.anomalies.length !== n) {
+  if (
+    input.labels.length !== n || input.anomalies.length !== n || input.complexity.length !== n
+  ) {
     throw new Error(
       `evaluateAnomalies: ${n} log-densities, ${input.labels.length} labels, ` +
-        `${input.anomalies.length} anomaly flags`,
+        `${input.anomalies.length} anomaly flags, ${input.complexity.length} complexities`,
     );
   }
   const nll = nllScores(input.logProb, { dims: input.dims });
@@ -98,6 +108,7 @@ export function evaluateAnomalies(input: AnomalyInputs): AnomalyEvaluation {
     nll,
     latent_norm: normDeviationScores(norms, input.latentDims),
     nll_typicality: typicalityScores(nll, trainNll),
+    nll_complexity: nll.map((v, i) => v - input.complexity[i]),
   };
   const anomalies = input.anomalies.filter((a) => a).length;
   const both = anomalies > 0 && anomalies < n;
@@ -135,11 +146,19 @@ export function evaluateAnomalies(input: AnomalyInputs): AnomalyEvaluation {
     });
     bitsPerDimPerClass[c] = s / k;
   }
-  return { scores, norms, roc, auroc: aurocs, aurocPerClass, bitsPerDimPerClass };
+  return {
+    scores,
+    norms,
+    complexity: Float64Array.from(input.complexity),
+    roc,
+    auroc: aurocs,
+    aurocPerClass,
+    bitsPerDimPerClass,
+  };
 }
 
 /**
- * The per-image scores as CSV: id, class, anomaly flag, then each score.
+ * The per-image scores as CSV: id, class, anomaly flag, ‖z‖, PNG bits/dim, then each score.
  * @param ids Image ids.
  * @param labels Classes.
  * @param anomalies Anomaly flags.
@@ -150,7 +169,7 @@ export function evaluateAnomalies(input: AnomalyInputs): AnomalyEvaluation {
  * import { anomalyScoresCsv, evaluateAnomalies } from "./anomaly.ts";
  * const e = evaluateAnomalies({
  *   logProb: [-10, -30], latents: [1, 0, 5, 5], labels: ["a", "b"],
- *   anomalies: [false, true], trainLogProb: [-11], dims: 2, latentDims: 2,
+ *   anomalies: [false, true], trainLogProb: [-11], complexity: [1, 1], dims: 2, latentDims: 2,
  * });
  * anomalyScoresCsv(["x.png", "y.png"], ["a", "b"], [false, true], e);
  * ```
@@ -167,6 +186,7 @@ export function anomalyScoresCsv(
     "class",
     "anomaly",
     "latent_norm",
+    "png_bits_per_dim",
     ...ANOMALY_SCORES.map((s) => `${s}_score`),
   ];
   const rows = ids.map((id, i) =>
@@ -175,6 +195,7 @@ export function anomalyScoresCsv(
       quote(labels[i]),
       anomalies[i] ? "1" : "0",
       evaluation.norms[i].toFixed(4),
+      evaluation.complexity[i].toFixed(4),
       ...ANOMALY_SCORES.map((s) => evaluation.scores[s][i].toFixed(5)),
     ].join(",")
   );

@@ -4,7 +4,8 @@
  * (training subset, early-stopping split, `val/` with anomaly flags), the
  * flow of `model_arch` (Glow or the dense realnvp-based flow, both after
  * the logit pre-processing), images ↔ latents in chunks, latent sampling by
- * `sampling_mode` and `regen_source`, anomaly scores with ROC/AUROC, the
+ * `sampling_mode` and `regen_source`, anomaly scores (NLL, latent-norm and NLL
+ * typicality, NLL minus PNG code length) with ROC/AUROC, the
  * figures, and {@link runImageApp}, which runs it all.
  *
  * @example
@@ -23,5 +24,6 @@ export * from "./model.ts";
 export * from "./latents.ts";
 export * from "./generation.ts";
 export * from "./anomaly.ts";
+export * from "./complexity.ts";
 export * from "./figures.ts";
 export * from "./run.ts";

@@ -28,6 +28,7 @@ import { saveImageGrid, savePlot, type VegaLiteSpec } from "../plot/mod.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import { bitsPerDim, evaluateNll, trainFlow, type TrainResult } from "../training/trainer.ts";
 import { ANOMALY_SCORES, anomalyScoresCsv, evaluateAnomalies } from "./anomaly.ts";
+import { pngBitsPerDim } from "./complexity.ts";
 import { type AppImages, type ImageSet, loadAppImages, loadImageSet } from "./data.ts";
 import {
   anomalyRocFigure,
@@ -291,6 +292,7 @@ export async function runImageApp(
         labels: valLabels,
         anomalies: valAnomaly,
         trainLogProb: trainMap.logProb,
+        complexity: await pngBitsPerDim(valSet!.pixels, imageShape),
         dims,
         latentDims: D,
       })
