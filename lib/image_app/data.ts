@@ -20,12 +20,24 @@ import type { Params } from "../params/mod.ts";
 import { Rng } from "../random.ts";
 import type { DataSource } from "../training/data_source.ts";
 
-/** The shipped default images: Fashion-MNIST, sneakers as the normal class. */
-export const DEFAULT_IMAGES_PATH: string = fileURLToPath(
-  new URL("../../data/fashion_mnist", import.meta.url),
-);
+/**
+ * The shipped default images (Fashion-MNIST, sneakers as the normal class) as
+ * a local path. Resolved when asked for, so that importing the library by an
+ * http URL works; the shipped data only exist in a local checkout.
+ * @returns The folder `data/fashion_mnist` of this checkout.
+ */
+export function defaultImagesPath(): string {
+  const url = new URL("../../data/fashion_mnist", import.meta.url);
+  if (url.protocol !== "file:") {
+    throw new ImageDataError(
+      `The shipped images exist only in a local checkout (this module was loaded from ${url.origin}); ` +
+        `give run.images_path (a folder, s3://bucket/prefix or idx:?normal=CLASS)`,
+    );
+  }
+  return fileURLToPath(url);
+}
 
-/** Label of {@link DEFAULT_IMAGES_PATH} in messages and metrics. */
+/** Label of {@link defaultImagesPath} in messages and metrics. */
 export const DEFAULT_IMAGES_LABEL = "data/fashion_mnist";
 
 /** Images decoded at once when loading a whole split into memory. */
@@ -150,7 +162,7 @@ export async function loadAppImages(
   options: { warn?: (line: string) => void } = {},
 ): Promise<AppImages> {
   const imageShape = validateImageShape(params.model_arch.image_shape, "model_arch.image_shape");
-  const spec = params.run.images_path || DEFAULT_IMAGES_PATH;
+  const spec = params.run.images_path || defaultImagesPath();
   const location = params.run.images_path || DEFAULT_IMAGES_LABEL;
   const s3 = spec.startsWith("s3://") ? s3OptionsOf(params) : {};
   const decode = {
