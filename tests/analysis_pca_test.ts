@@ -226,3 +226,14 @@ Deno.test("large symmetric eigensolver agrees with Jacobi and reconstructs the m
   for (const x of top) assert.ok(Math.abs(x - 1 / Math.sqrt(5)) < 1e-12);
   assert.throws(() => symmetricEigenLarge(e, { count: 6 }), /count must be an integer in \[1, 5\]/);
 });
+
+Deno.test("exact PCA of fewer points than dimensions (rank-deficient covariance) converges", () => {
+  const rng = new Rng(17);
+  const n = 30, d = 120;
+  const points = Float32Array.from({ length: n * d }, () => rng.normal());
+  const fit = pca(points, n, d, { nComponents: 40, solver: "exact" });
+  // Rank n − 1: the first 29 components carry all the variance, the rest none.
+  const kept = fit.explainedVariance.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(kept - fit.totalVariance) < 1e-6 * fit.totalVariance);
+  for (const v of fit.explainedVariance.slice(n - 1)) assert.ok(Math.abs(v) < 1e-9);
+});

@@ -90,12 +90,21 @@ function tridiagonalize(a: Matrix): Tridiagonal {
 function tridiagonalQl(diag: Float64Array, off: Float64Array, vecs: Float64Array): void {
   const n = diag.length;
   const eps = Number.EPSILON;
+  // Negligible off-diagonals are judged against the matrix norm too, not only
+  // against neighbouring diagonal entries: a rank-deficient matrix (a
+  // covariance of fewer points than dimensions) has clusters of zero
+  // eigenvalues whose off-diagonals never become small next to 0.
+  let norm = 0;
+  for (let i = 0; i < n; i++) {
+    norm = Math.max(norm, Math.abs(diag[i]) + (i < n - 1 ? Math.abs(off[i]) : 0));
+  }
+  const floor = eps * norm;
   for (let l = 0; l < n; l++) {
     for (let iter = 0;; iter++) {
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(diag[m]) + Math.abs(diag[m + 1]);
-        if (Math.abs(off[m]) <= eps * dd) break;
+        if (Math.abs(off[m]) <= eps * dd || Math.abs(off[m]) <= floor) break;
       }
       if (m === l) break;
       if (iter === 60) {
