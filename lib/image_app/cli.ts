@@ -13,6 +13,7 @@ import {
   type LoadParamsOptions,
   type Params,
   ParamsError,
+  paramsOrExit,
 } from "../params/mod.ts";
 
 /** A flag only the image applications take. */
@@ -153,17 +154,5 @@ export function loadImageAppParamsOrExit(
   argv: readonly string[] = Deno.args,
   options: LoadParamsOptions = {},
 ): Params {
-  try {
-    return loadImageAppParams(app, argv, options);
-  } catch (e) {
-    if (e instanceof HelpRequested) {
-      console.log(e.text);
-      Deno.exit(0);
-    }
-    if (e instanceof ParamsError) {
-      console.error(e.message);
-      Deno.exit(2);
-    }
-    throw e;
-  }
+  return paramsOrExit(() => loadImageAppParams(app, argv, options));
 }

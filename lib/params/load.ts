@@ -153,8 +153,23 @@ export function loadParamsOrExit(
   argv: readonly string[] = Deno.args,
   options: LoadParamsOptions = {},
 ): Params {
+  return paramsOrExit(() => loadParams(app, argv, options));
+}
+
+/**
+ * Runs a params loader for an app's entry point: on `--help` prints the usage
+ * and exits 0; on invalid params prints the problems to stderr and exits 2.
+ * @param load The loader, e.g. `() => loadParams("app1", Deno.args)`.
+ * @returns The validated params.
+ * @example
+ * ```ts ignore
+ * import { loadParams, paramsOrExit } from "./load.ts";
+ * const params = paramsOrExit(() => loadParams("app1", Deno.args));
+ * ```
+ */
+export function paramsOrExit(load: () => Params): Params {
   try {
-    return loadParams(app, argv, options);
+    return load();
   } catch (e) {
     if (e instanceof HelpRequested) {
       console.log(e.text);

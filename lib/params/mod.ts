@@ -20,6 +20,7 @@ export {
   loadParams,
   type LoadParamsOptions,
   loadParamsOrExit,
+  paramsOrExit,
 } from "./load.ts";
 export {
   fieldSpec,
