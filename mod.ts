@@ -73,3 +73,4 @@ export * from "./lib/bijectors/logit.ts";
 export * from "./lib/bijectors/multiscale.ts";
 export * from "./lib/bijectors/dequantize.ts";
 export * from "./lib/flows/glow_flow.ts";
+export * from "./lib/flows/realnvp_params.ts";

@@ -12,7 +12,7 @@ import { LogitTransform } from "../bijectors/logit.ts";
 import { levelShapes } from "../bijectors/multiscale.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import { buildGlowFlow } from "../flows/glow_flow.ts";
-import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+import { realNvpFlowFromParams } from "../flows/realnvp_params.ts";
 import { ImageDataError } from "../images/errors.ts";
 import { type ImageShape, validateImageShape } from "../images/decode.ts";
 import type { Params } from "../params/mod.ts";
@@ -95,19 +95,7 @@ export function imageFlowFromParams(
     });
   }
   const dims = imageShape[0] * imageShape[1] * imageShape[2];
-  const dense = buildRealNvpFlow({
-    dims,
-    flowSteps: arch.realnvp_flow_steps,
-    hiddenLayers: arch.realnvp_hidden_layers,
-    permutation: arch.realnvp_permutation,
-    coupling: arch.coupling,
-    activation: arch.activation,
-    splineNumBins: arch.spline_num_bins,
-    splineTailBound: arch.spline_tail_bound,
-    logScaleClip: params.training.log_scale_clip,
-    regLevel: params.training.reg_level,
-    seed: params.run.seed,
-  });
+  const dense = realNvpFlowFromParams(params, dims);
   const logit = new LogitTransform({ alpha: LOGIT_ALPHA, levels: PIXEL_LEVELS });
   return new TransformedDistribution(dense.base, new Chain([logit, dense.bijector]));
 }
@@ -118,7 +106,7 @@ export function imageFlowFromParams(
  * @returns The count.
  * @example
  * ```ts
- * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { realNvpFlowFromParams } from "../flows/realnvp_params.ts";
  * import { parameterCount } from "./model.ts";
  * parameterCount(buildRealNvpFlow({ dims: 2, flowSteps: 1, hiddenLayers: [4], seed: 1 }));
  * ```

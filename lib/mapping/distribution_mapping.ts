@@ -13,7 +13,7 @@ import { readPointsCsv } from "../data/points_csv.ts";
 import { Rng } from "../random.ts";
 import { hasToyDensity, toyEntropy, toyLogDensity } from "../data/toy_density.ts";
 import { validatePoints } from "../data/validate_points.ts";
-import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+import { realNvpFlowFromParams } from "../flows/realnvp_params.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
@@ -130,19 +130,7 @@ export function flowFromParams(params: Params, dims: number): TransformedDistrib
       `model_arch.bijector "${arch.bijector}" is for images; application 1 uses "realnvp-based"`,
     );
   }
-  return buildRealNvpFlow({
-    dims,
-    flowSteps: arch.realnvp_flow_steps,
-    hiddenLayers: arch.realnvp_hidden_layers,
-    permutation: arch.realnvp_permutation,
-    coupling: arch.coupling,
-    activation: arch.activation,
-    splineNumBins: arch.spline_num_bins,
-    splineTailBound: arch.spline_tail_bound,
-    logScaleClip: params.training.log_scale_clip,
-    regLevel: params.training.reg_level,
-    seed: params.run.seed,
-  });
+  return realNvpFlowFromParams(params, dims);
 }
 
 /** Indices of the `k` smallest values, smallest first. */
