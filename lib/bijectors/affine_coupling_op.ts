@@ -12,6 +12,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 
 /**
  * Applies an affine transform with parameters from a coupling network.
@@ -73,13 +74,6 @@ export function affineCouplingTransform(
 export const AFFINE_COUPLING_KERNEL = "FlowModelsAffineCoupling";
 /** Backward kernel name. */
 export const AFFINE_COUPLING_GRAD_KERNEL = "FlowModelsAffineCouplingGrad";
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 function clampedLogScale(raw: number, clip: number): number {
   return clip > 0 ? clip * Math.tanh(raw / clip) : raw;

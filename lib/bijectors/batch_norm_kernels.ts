@@ -13,18 +13,12 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 
 /** Forward kernel name. */
 export const BATCH_NORM_TRAIN_KERNEL = "FlowModelsBatchNormTrain";
 /** Backward kernel name. */
 export const BATCH_NORM_TRAIN_GRAD_KERNEL = "FlowModelsBatchNormTrainGrad";
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 function forwardKernel(args: KernelArgs): tf.TensorInfo[] {
   const { x, gamma, beta, movingMean, movingVariance } = args.inputs as Record<

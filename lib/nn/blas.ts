@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 
 /** Kernel name of the native gemm. */
 export const GEMM_KERNEL = "FlowModelsGemm";
@@ -72,14 +73,8 @@ interface BlasState {
 let state: BlasState | null = null;
 let enabled = true;
 
-/** Heap access of the wasm backend that the kernel needs. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
 function gemmKernel(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+  args: KernelArgs,
 ): tf.TensorInfo {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const transposeA = Boolean(args.attrs?.transposeA), transposeB = Boolean(args.attrs?.transposeB);

@@ -10,6 +10,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 import { nativeGemmActive, nativeSgemm } from "./blas.ts";
 import { type SimdKernels, simdKernelsFor } from "../wasm/simd.ts";
 
@@ -17,14 +18,6 @@ import { type SimdKernels, simdKernelsFor } from "../wasm/simd.ts";
 export const DENSE_KERNEL = "FlowModelsDense";
 /** Backward kernel name. */
 export const DENSE_GRAD_KERNEL = "FlowModelsDenseGrad";
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 function kernels(backend: unknown): SimdKernels {
   const k = simdKernelsFor(backend);

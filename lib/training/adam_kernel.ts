@@ -10,16 +10,11 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 import { simdKernelsFor } from "../wasm/simd.ts";
 
 /** Kernel name of the fused in-place update of many variables at once. */
 export const ADAM_IN_PLACE_KERNEL = "FlowModelsAdamUpdateInPlace";
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  refCount(dataId: object): number;
-}
 
 /** The Adam update of one variable on raw arrays (the outputs may alias the inputs). */
 function adamLoop(
@@ -44,7 +39,7 @@ function adamLoop(
 }
 
 function adamInPlaceKernel(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+  args: KernelArgs,
 ): tf.TensorInfo {
   const backend = args.backend as WasmHeapBackend;
   const inputs = args.inputs as Record<string, tf.TensorInfo>;

@@ -7,18 +7,14 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 import { simdKernelsFor } from "../wasm/simd.ts";
 
 /** Kernel name of the fused sum of squares. */
 export const SUM_OF_SQUARES_KERNEL = "FlowModelsSumOfSquares";
 
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-
 function sumOfSquaresKernel(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown },
+  args: KernelArgs,
 ): tf.TensorInfo {
   const backend = args.backend as WasmHeapBackend;
   const out = backend.makeOutput([], "float32");
