@@ -88,7 +88,7 @@ export function markdownReport(r: ReportInput, boundGflops: number | null): stri
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     );
     for (const x of [...rows].sort((a, b) => a.msPerStep - b.msPerStep)) {
-      const load = x.load === undefined ? "–" : fmt(x.load, 2) +
+      const load = fmt(x.load, 2) +
         (x.otherLoadCores !== undefined ? ` (other ${fmt(x.otherLoadCores, 2)})` : "");
       lines.push(
         `| ${x.config} | ${fmt(x.msPerStep)} | ${fmt(x.msPerStep / ours, 2)}× | ${
