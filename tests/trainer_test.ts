@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
-import { ArrayDataSource } from "../lib/training/data_source.ts";
+import { ArrayDataSource, type DataSource } from "../lib/training/data_source.ts";
+import { buildGlowFlow } from "../lib/flows/glow_flow.ts";
+import { DequantizedSource } from "../lib/bijectors/dequantize.ts";
+import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { evaluateNll, NonFiniteError, trainFlow } from "../lib/training/trainer.ts";
 import { learningRateAt, validateLearningRate } from "../lib/training/schedule.ts";
@@ -120,15 +123,56 @@ Deno.test("resume from a checkpoint reproduces an uninterrupted run", async () =
   await Deno.remove(dir, { recursive: true });
 });
 
+/** A pixel-valued image set (integers 0..255, dequantised by the source). */
+function pixelImages(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n * 16 }, () => Math.floor(rng.uniform() * 256));
+}
+
 const LEAK_PATHS: {
   name: string;
   backend: "wasm" | "cpu";
   native: boolean;
-  coupling: "affine" | "spline";
+  make: () => TransformedDistribution;
+  data: (n: number, seed: number) => DataSource;
 }[] = [
-  { name: "wasm + native BLAS, affine", backend: "wasm", native: true, coupling: "affine" },
-  { name: "wasm, spline", backend: "wasm", native: false, coupling: "spline" },
-  { name: "cpu, affine", backend: "cpu", native: false, coupling: "affine" },
+  {
+    name: "wasm + native BLAS, affine",
+    backend: "wasm",
+    native: true,
+    make: () => buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [16], seed: 1 }),
+    data: (n, seed) => new ArrayDataSource(gaussianData(n, seed), [2]),
+  },
+  {
+    name: "wasm, spline",
+    backend: "wasm",
+    native: false,
+    make: () =>
+      buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [16], coupling: "spline", seed: 1 }),
+    data: (n, seed) => new ArrayDataSource(gaussianData(n, seed), [2]),
+  },
+  {
+    name: "cpu, affine",
+    backend: "cpu",
+    native: false,
+    make: () => buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [16], seed: 1 }),
+    data: (n, seed) => new ArrayDataSource(gaussianData(n, seed), [2]),
+  },
+  {
+    name: "wasm + native BLAS, Glow on 4×4×1 images",
+    backend: "wasm",
+    native: true,
+    make: () =>
+      buildGlowFlow({
+        imageShape: [4, 4, 1],
+        numBlocks: 2,
+        stepsPerBlock: 1,
+        numHidden: 4,
+        seed: 1,
+      }),
+    data: (n, seed) =>
+      new DequantizedSource(new ArrayDataSource(pixelImages(n, seed), [4, 4, 1]), seed),
+  },
 ];
 
 for (const path of LEAK_PATHS) {
@@ -137,15 +181,9 @@ for (const path of LEAK_PATHS) {
     setNativeGemmEnabled(path.native);
     const dir = await Deno.makeTempDir();
     try {
-      const flow = buildRealNvpFlow({
-        dims: 2,
-        flowSteps: 2,
-        hiddenLayers: [16],
-        coupling: path.coupling,
-        seed: 1,
-      });
-      const data = new ArrayDataSource(gaussianData(1280, 8), [2]); // 10 steps per epoch
-      const val = new ArrayDataSource(gaussianData(256, 9), [2]);
+      const flow = path.make();
+      const data = path.data(1280, 8); // 10 steps per epoch
+      const val = path.data(256, 9);
       const opts = { ...base, validation: val, checkpointDir: dir, checkpointEveryNEpochs: 1 };
       await trainFlow(flow, data, { ...opts, epochs: 1 });
       const after10 = tf.memory().numTensors;
