@@ -12,7 +12,13 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
+import {
+  customGradOp,
+  registerWasmKernels,
+  runKernel,
+  type WasmHeapBackend,
+  type WasmKernelArgs as KernelArgs,
+} from "../wasm/heap.ts";
 
 /**
  * Applies an affine transform with parameters from a coupling network.
@@ -135,15 +141,9 @@ function couplingGradKernel(args: KernelArgs): tf.TensorInfo[] {
   return [dxInfo, dpInfo];
 }
 
-tf.registerKernel({
-  kernelName: AFFINE_COUPLING_KERNEL,
-  backendName: "wasm",
-  kernelFunc: couplingKernel as tf.KernelFunc,
-});
-tf.registerKernel({
-  kernelName: AFFINE_COUPLING_GRAD_KERNEL,
-  backendName: "wasm",
-  kernelFunc: couplingGradKernel as tf.KernelFunc,
+registerWasmKernels({
+  [AFFINE_COUPLING_KERNEL]: couplingKernel,
+  [AFFINE_COUPLING_GRAD_KERNEL]: couplingGradKernel,
 });
 
 /**
@@ -172,28 +172,13 @@ export function affineCouplingPackedWasm(
   inverse: boolean,
 ): tf.Tensor2D {
   const attrs = { numMasked, clip, inverse: inverse ? 1 : 0 };
-  const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor2D, p: tf.Tensor2D, save: any) => {
-      const out = tf.engine().runKernel(
-        AFFINE_COUPLING_KERNEL,
-        { x: xIn, params: p },
-        attrs,
-      ) as tf.Tensor2D;
-      save([xIn, p, out]);
-      return {
-        value: out,
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [xs, ps, ys] = saved;
-          return tf.engine().runKernel(
-            AFFINE_COUPLING_GRAD_KERNEL,
-            { dy, x: xs, params: ps, y: ys },
-            attrs,
-          ) as unknown as tf.Tensor[];
-        },
-      };
-      // deno-lint-ignore no-explicit-any
-    }) as any,
-  ) as (x: tf.Tensor2D, p: tf.Tensor2D) => tf.Tensor2D;
-  return op(x, params);
+  return customGradOp(
+    [x, params],
+    ([xIn, p]) => {
+      const out = runKernel<tf.Tensor2D>(AFFINE_COUPLING_KERNEL, { x: xIn, params: p }, attrs);
+      return { value: out, save: [xIn, p, out] };
+    },
+    (dy, [xs, ps, ys]) =>
+      runKernel<tf.Tensor[]>(AFFINE_COUPLING_GRAD_KERNEL, { dy, x: xs, params: ps, y: ys }, attrs),
+  );
 }

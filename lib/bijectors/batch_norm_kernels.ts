@@ -13,7 +13,13 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
+import {
+  customGradOp,
+  registerWasmKernels,
+  runKernel,
+  type WasmHeapBackend,
+  type WasmKernelArgs as KernelArgs,
+} from "../wasm/heap.ts";
 
 /** Forward kernel name. */
 export const BATCH_NORM_TRAIN_KERNEL = "FlowModelsBatchNormTrain";
@@ -123,15 +129,9 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   return [dxInfo, dgInfo, dbInfo];
 }
 
-tf.registerKernel({
-  kernelName: BATCH_NORM_TRAIN_KERNEL,
-  backendName: "wasm",
-  kernelFunc: forwardKernel as tf.KernelFunc,
-});
-tf.registerKernel({
-  kernelName: BATCH_NORM_TRAIN_GRAD_KERNEL,
-  backendName: "wasm",
-  kernelFunc: backwardKernel as tf.KernelFunc,
+registerWasmKernels({
+  [BATCH_NORM_TRAIN_KERNEL]: forwardKernel,
+  [BATCH_NORM_TRAIN_GRAD_KERNEL]: backwardKernel,
 });
 
 /** Moving averages a training-mode batch normalization updates. */
@@ -174,36 +174,29 @@ export function batchNormTrainingWasm(
   const width = x.size / n;
   const positions = width / channels;
   const attrs = { epsilon, channels, positions, momentum: moving?.momentum ?? 1 };
-  const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, save: any) => {
-      const stats = moving ?? { mean: tf.zeros([channels]), variance: tf.ones([channels]) };
-      const [packed, mean, variance, newMean, newVariance] = tf.engine().runKernel(
-        BATCH_NORM_TRAIN_KERNEL,
-        { x: xIn, gamma: g, beta: b, movingMean: stats.mean, movingVariance: stats.variance },
-        attrs,
-      ) as unknown as tf.Tensor[];
-      if (moving) {
-        moving.mean.assign(newMean);
-        moving.variance.assign(newVariance);
-      }
-      save([xIn, g, mean, variance]);
-      return {
-        value: packed,
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [xs, gs, mu, v] = saved;
-          return tf.engine().runKernel(
-            BATCH_NORM_TRAIN_GRAD_KERNEL,
-            { dy, x: xs, gamma: gs, mean: mu, variance: v },
-            attrs,
-          ) as unknown as tf.Tensor[];
-        },
-      };
-      // deno-lint-ignore no-explicit-any
-    }) as any,
-  ) as (x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
   return tf.tidy(() => {
-    const packed = op(tf.reshape(x, [n, width]), gamma, beta);
+    const packed = customGradOp<tf.Tensor2D>(
+      [tf.reshape(x, [n, width]), gamma, beta],
+      ([xIn, g, b]) => {
+        const stats = moving ?? { mean: tf.zeros([channels]), variance: tf.ones([channels]) };
+        const [out, mean, variance, newMean, newVariance] = runKernel<tf.Tensor[]>(
+          BATCH_NORM_TRAIN_KERNEL,
+          { x: xIn, gamma: g, beta: b, movingMean: stats.mean, movingVariance: stats.variance },
+          attrs,
+        );
+        if (moving) {
+          moving.mean.assign(newMean);
+          moving.variance.assign(newVariance);
+        }
+        return { value: out as tf.Tensor2D, save: [xIn, g, mean, variance] };
+      },
+      (dy, [xs, gs, mu, v]) =>
+        runKernel<tf.Tensor[]>(
+          BATCH_NORM_TRAIN_GRAD_KERNEL,
+          { dy, x: xs, gamma: gs, mean: mu, variance: v },
+          attrs,
+        ),
+    );
     const [z, logDet] = tf.split(packed, [width, 1], 1);
     return { value: tf.reshape(z, x.shape), logDet: tf.reshape(logDet, [n]) as tf.Tensor1D };
   });

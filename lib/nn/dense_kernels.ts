@@ -10,7 +10,13 @@
  * @module
  */
 import { tf } from "../tf.ts";
-import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
+import {
+  customGradOp,
+  registerWasmKernels,
+  runKernel,
+  type WasmHeapBackend,
+  type WasmKernelArgs as KernelArgs,
+} from "../wasm/heap.ts";
 import { nativeGemmActive, nativeSgemm } from "./blas.ts";
 import { type SimdKernels, simdKernelsFor } from "../wasm/simd.ts";
 
@@ -65,16 +71,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   return [dxInfo, dwInfo, dbInfo];
 }
 
-tf.registerKernel({
-  kernelName: DENSE_KERNEL,
-  backendName: "wasm",
-  kernelFunc: forwardKernel as tf.KernelFunc,
-});
-tf.registerKernel({
-  kernelName: DENSE_GRAD_KERNEL,
-  backendName: "wasm",
-  kernelFunc: backwardKernel as tf.KernelFunc,
-});
+registerWasmKernels({ [DENSE_KERNEL]: forwardKernel, [DENSE_GRAD_KERNEL]: backwardKernel });
 
 /**
  * Whether {@link fusedDense} can run: wasm backend with native BLAS and wasm SIMD.
@@ -104,26 +101,17 @@ export function fusedDense(
   bias: tf.Tensor1D,
   relu: boolean,
 ): tf.Tensor2D {
-  const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: any) => {
-      const y = tf.engine().runKernel(DENSE_KERNEL, { x: xIn, kernel: w, bias: b }, {
-        relu,
-      }) as tf.Tensor2D;
-      save(relu ? [xIn, w, y] : [xIn, w]);
-      return {
-        value: y,
-        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [xs, ws, ys] = saved;
-          return tf.engine().runKernel(
-            DENSE_GRAD_KERNEL,
-            relu ? { dy, x: xs, kernel: ws, y: ys } : { dy, x: xs, kernel: ws },
-            { relu },
-          ) as unknown as tf.Tensor[];
-        },
-      };
-      // deno-lint-ignore no-explicit-any
-    }) as any,
-  ) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-  return op(x, kernel, bias);
+  return customGradOp(
+    [x, kernel, bias],
+    ([xIn, w, b]) => {
+      const y = runKernel<tf.Tensor2D>(DENSE_KERNEL, { x: xIn, kernel: w, bias: b }, { relu });
+      return { value: y, save: relu ? [xIn, w, y] : [xIn, w] };
+    },
+    (dy, [xs, ws, ys]) =>
+      runKernel<tf.Tensor[]>(
+        DENSE_GRAD_KERNEL,
+        relu ? { dy, x: xs, kernel: ws, y: ys } : { dy, x: xs, kernel: ws },
+        { relu },
+      ),
+  );
 }

@@ -2,11 +2,12 @@
  * What this toolkit's own wasm kernels use of the tfjs wasm backend: output
  * allocation and typed-array views on its heap, and buffer reference counts.
  * One description shared by every kernel file (native gemm, fused dense,
- * batch norm, affine coupling, global norm, Adam).
+ * batch norm, affine coupling, global norm, Adam), with the helpers that
+ * register them and turn a forward/backward kernel pair into an op.
  *
  * @module
  */
-import type { tf } from "../tf.ts";
+import { tf } from "../tf.ts";
 
 /** The parts of tfjs-backend-wasm's backend object the kernels call. */
 export interface WasmHeapBackend {
@@ -28,4 +29,70 @@ export interface WasmKernelArgs {
   backend: unknown;
   /** Attributes given to `runKernel`. */
   attrs?: tf.NamedAttrMap;
+}
+
+/**
+ * Registers kernel functions for the wasm backend.
+ * @param kernels Kernel name → function.
+ */
+export function registerWasmKernels(
+  kernels: Record<string, (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[]>,
+): void {
+  for (const [kernelName, fn] of Object.entries(kernels)) {
+    tf.registerKernel({
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: fn as tf.KernelFunc,
+    });
+  }
+}
+
+/**
+ * Runs a registered kernel by name.
+ * @param name Kernel name.
+ * @param inputs Named inputs.
+ * @param attrs Attributes.
+ * @returns The kernel's output tensors (one or several).
+ */
+export function runKernel<T extends tf.Tensor | tf.Tensor[]>(
+  name: string,
+  inputs: Record<string, tf.Tensor>,
+  attrs: Record<string, number | boolean> = {},
+): T {
+  return tf.engine().runKernel(name, inputs, attrs) as unknown as T;
+}
+
+/**
+ * A differentiable op from a forward computation and a hand-written
+ * backward one, without the casts `tf.customGrad` needs.
+ * @param inputs The op's inputs (gradients are returned for each).
+ * @param forward Computes the output and the tensors the backward pass needs.
+ * @param backward Gradients of the inputs, given the output's gradient and the saved tensors.
+ * @returns The output.
+ * @example
+ * ```ts
+ * import { tf } from "../tf.ts";
+ * import { customGradOp } from "./heap.ts";
+ * const x = tf.tensor1d([3]);
+ * const g = tf.grad((a: tf.Tensor) =>
+ *   customGradOp([a], ([t]) => ({ value: tf.square(t), save: [t] }), (dy, [t]) => [tf.mul(dy, tf.mul(t, 2))])
+ * )(x);
+ * g.print(); // [6]
+ * ```
+ */
+export function customGradOp<T extends tf.Tensor>(
+  inputs: tf.Tensor[],
+  forward: (inputs: tf.Tensor[]) => { value: T; save: tf.Tensor[] },
+  backward: (dy: T, saved: tf.Tensor[]) => tf.Tensor[],
+): T {
+  const op = tf.customGrad(
+    ((...args: unknown[]) => {
+      const save = args.pop() as (tensors: tf.Tensor[]) => void;
+      const { value, save: toSave } = forward(args as tf.Tensor[]);
+      save(toSave);
+      return { value, gradFunc: (dy: T, saved: tf.Tensor[]) => backward(dy, saved) };
+      // deno-lint-ignore no-explicit-any
+    }) as any,
+  ) as (...xs: tf.Tensor[]) => T;
+  return op(...inputs);
 }
