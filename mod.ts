@@ -74,3 +74,4 @@ export * from "./lib/bijectors/multiscale.ts";
 export * from "./lib/bijectors/dequantize.ts";
 export * from "./lib/flows/glow_flow.ts";
 export * from "./lib/flows/realnvp_params.ts";
+export * from "./lib/nn/custom_grad.ts";

@@ -12,8 +12,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { customGradOp } from "../nn/custom_grad.ts";
 import {
-  customGradOp,
   registerWasmKernels,
   runKernel,
   type WasmHeapBackend,
@@ -42,38 +42,33 @@ export function affineCouplingTransform(
   inverse: boolean,
 ): tf.Tensor2D {
   const n = x.shape[1];
-  const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor2D, p: tf.Tensor2D, save: any) => {
+  return customGradOp<tf.Tensor2D>(
+    [x, params],
+    ([xIn, p]) => {
       const [shift, raw] = tf.split(p, [n, n], 1);
       const logScale = clip > 0 ? tf.mul(tf.tanh(tf.div(raw, clip)), clip) : raw;
       const y = inverse
         ? tf.mul(tf.sub(xIn, shift), tf.exp(tf.neg(logScale)))
         : tf.add(tf.mul(xIn, tf.exp(logScale)), shift);
-      save([xIn, y, logScale]);
       return {
-        value: tf.concat([y, inverse ? tf.neg(logScale) : logScale], 1),
-        gradFunc: (dPacked: tf.Tensor2D, saved: tf.Tensor[]) => {
-          const [xs, ys, s] = saved as tf.Tensor2D[];
-          const [dy, dLogDet] = tf.split(dPacked, [n, n], 1);
-          // Forward: dx = dy eˢ, dt = dy, ds = dy x eˢ + dℓ = dy (y − t) + dℓ.
-          // Inverse: dx = dy e⁻ˢ, dt = −dy e⁻ˢ, ds = −dy y − dℓ.
-          const scale = tf.exp(inverse ? tf.neg(s) : s);
-          const dx = tf.mul(dy, scale);
-          const dShift = inverse ? tf.neg(dx) : dy;
-          const dLogScale = inverse
-            ? tf.neg(tf.add(tf.mul(dy, ys), dLogDet))
-            : tf.add(tf.mul(dx, xs), dLogDet);
-          const dRaw = clip > 0
-            ? tf.mul(dLogScale, tf.sub(1, tf.square(tf.div(s, clip))))
-            : dLogScale;
-          return [dx, tf.concat([dShift, dRaw], 1)];
-        },
+        value: tf.concat([y, inverse ? tf.neg(logScale) : logScale], 1) as tf.Tensor2D,
+        save: [xIn, y, logScale],
       };
-      // deno-lint-ignore no-explicit-any
-    }) as any,
-  ) as (x: tf.Tensor2D, p: tf.Tensor2D) => tf.Tensor2D;
-  return op(x, params);
+    },
+    (dPacked, [xs, ys, s]) => {
+      const [dy, dLogDet] = tf.split(dPacked, [n, n], 1);
+      // Forward: dx = dy eˢ, dt = dy, ds = dy x eˢ + dℓ = dy (y − t) + dℓ.
+      // Inverse: dx = dy e⁻ˢ, dt = −dy e⁻ˢ, ds = −dy y − dℓ.
+      const scale = tf.exp(inverse ? tf.neg(s) : s);
+      const dx = tf.mul(dy, scale);
+      const dShift = inverse ? tf.neg(dx) : dy;
+      const dLogScale = inverse
+        ? tf.neg(tf.add(tf.mul(dy, ys), dLogDet))
+        : tf.add(tf.mul(dx, xs), dLogDet);
+      const dRaw = clip > 0 ? tf.mul(dLogScale, tf.sub(1, tf.square(tf.div(s, clip)))) : dLogScale;
+      return [dx, tf.concat([dShift, dRaw], 1)];
+    },
+  );
 }
 
 /** Forward kernel name of the whole affine coupling on wasm. */

@@ -13,8 +13,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { customGradOp } from "../nn/custom_grad.ts";
 import {
-  customGradOp,
   registerWasmKernels,
   runKernel,
   type WasmHeapBackend,

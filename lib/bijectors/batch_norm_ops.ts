@@ -16,6 +16,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { customGradOp } from "../nn/custom_grad.ts";
 import { batchNormTrainingWasm, type MovingStatistics } from "./batch_norm_kernels.ts";
 import { positionsPerExample } from "./normalization.ts";
 
@@ -41,8 +42,6 @@ function asRows(x: tf.Tensor): tf.Tensor2D {
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
-import { batchNormTrainingWasm, type MovingStatistics } from "./batch_norm_kernels.ts";
-import { positionsPerExample } from "./normalization.ts";
  * import { batchNormalizeTraining } from "./batch_norm_ops.ts";
  * const z = batchNormalizeTraining(tf.tensor2d([[1], [3]]), tf.ones([1]), tf.zeros([1]), 0);
  * z.print(); // [[-1], [1]]
@@ -55,34 +54,28 @@ export function batchNormalizeTraining(
   epsilon: number,
   onMoments?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
 ): tf.Tensor {
-  const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D, save: any) => {
+  return customGradOp(
+    [x, gamma, beta],
+    ([xIn, g, b]) => {
       const rows = asRows(xIn);
       const { mean, variance } = channelMoments(rows);
       const r = tf.rsqrt(tf.add(variance, epsilon));
       const xHat = tf.mul(tf.sub(rows, mean), r);
       onMoments?.(mean, variance);
-      save([xHat, r, g]);
-      return {
-        value: tf.reshape(tf.add(tf.mul(xHat, g), b), xIn.shape),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xh, rs, gs] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-          const dz = asRows(dy);
-          const dBeta = tf.sum(dz, 0);
-          const dGamma = tf.sum(tf.mul(dz, xh), 0);
-          const gz = tf.mul(dz, gs);
-          const dx = tf.mul(
-            tf.sub(tf.sub(gz, tf.mean(gz, 0)), tf.mul(xh, tf.mean(tf.mul(gz, xh), 0))),
-            rs,
-          );
-          return [tf.reshape(dx, dy.shape), dGamma, dBeta];
-        },
-      };
-      // deno-lint-ignore no-explicit-any
-    }) as any,
-  ) as (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-  return op(x, gamma, beta);
+      return { value: tf.reshape(tf.add(tf.mul(xHat, g), b), xIn.shape), save: [xHat, r, g] };
+    },
+    (dy, [xh, rs, gs]) => {
+      const dz = asRows(dy);
+      const dBeta = tf.sum(dz, 0);
+      const dGamma = tf.sum(tf.mul(dz, xh), 0);
+      const gz = tf.mul(dz, gs);
+      const dx = tf.mul(
+        tf.sub(tf.sub(gz, tf.mean(gz, 0)), tf.mul(xh, tf.mean(tf.mul(gz, xh), 0))),
+        rs,
+      );
+      return [tf.reshape(dx, dy.shape), dGamma, dBeta];
+    },
+  );
 }
 
 /**
@@ -95,8 +88,6 @@ export function batchNormalizeTraining(
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
-import { batchNormTrainingWasm, type MovingStatistics } from "./batch_norm_kernels.ts";
-import { positionsPerExample } from "./normalization.ts";
  * import { batchNormLogDetTraining } from "./batch_norm_ops.ts";
  * batchNormLogDetTraining(tf.tensor2d([[1], [3]]), tf.ones([1]), 0).print(); // [0, 0]
  * ```
@@ -108,9 +99,9 @@ export function batchNormLogDetTraining(
 ): tf.Tensor1D {
   const batch = x.shape[0];
   const positions = positionsPerExample(x);
-  const op = tf.customGrad(
-    // deno-lint-ignore no-explicit-any
-    ((xIn: tf.Tensor, g: tf.Tensor1D, save: any) => {
+  return customGradOp<tf.Tensor1D>(
+    [x, gamma],
+    ([xIn, g]) => {
       const rows = asRows(xIn);
       const { mean, variance } = channelMoments(rows);
       const varEps = tf.add(variance, epsilon);
@@ -118,22 +109,15 @@ export function batchNormLogDetTraining(
         tf.sum(tf.sub(tf.log(tf.abs(g)), tf.mul(0.5, tf.log(varEps)))),
         positions,
       );
-      save([rows, mean, varEps, g]);
-      return {
-        value: tf.fill([batch], 0).add(perExample),
-        gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
-          const [xs, mu, ve, gs] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-          const s = tf.mul(tf.sum(dy), positions);
-          const dGamma = tf.div(s, gs);
-          const m = xs.shape[0];
-          const dx = tf.mul(tf.div(tf.sub(xs, mu), ve), tf.div(tf.neg(s), m));
-          return [tf.reshape(dx, xIn.shape), dGamma];
-        },
-      };
-      // deno-lint-ignore no-explicit-any
-    }) as any,
-  ) as (x: tf.Tensor, g: tf.Tensor) => tf.Tensor1D;
-  return op(x, gamma);
+      return { value: tf.add(tf.zeros([batch]), perExample), save: [rows, mean, varEps, g] };
+    },
+    (dy, [xs, mu, ve, gs]) => {
+      const s = tf.mul(tf.sum(dy), positions);
+      const dGamma = tf.div(s, gs);
+      const dx = tf.mul(tf.div(tf.sub(xs, mu), ve), tf.div(tf.neg(s), xs.shape[0]));
+      return [tf.reshape(dx, x.shape), dGamma];
+    },
+  );
 }
 
 /**

@@ -10,8 +10,8 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { customGradOp } from "./custom_grad.ts";
 import {
-  customGradOp,
   registerWasmKernels,
   runKernel,
   type WasmHeapBackend,

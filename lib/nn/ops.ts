@@ -37,7 +37,6 @@ const denseGrad = tf.customGrad(
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
-import { gemm } from "./blas.ts";
  * import { denseAffine } from "./ops.ts";
  * const y = denseAffine(tf.ones([2, 3]), tf.ones([3, 4]), tf.zeros([4]));
  * console.log(y.shape); // [2, 4]

@@ -47,7 +47,6 @@ tf.registerKernel({
  * @example
  * ```ts
  * import { tf } from "../tf.ts";
-import { simdKernelsFor } from "../wasm/simd.ts";
  * import { globalNorm } from "./global_norm.ts";
  * globalNorm([tf.tensor1d([3]), tf.tensor1d([4])]).print(); // 5
  * ```
