@@ -164,24 +164,23 @@ export interface ModelMetrics {
   per_observation: Record<string, unknown>[];
 }
 
+/** The names of the {@link ModelMetrics} fields that describe training. */
+type TrainingField =
+  | "label"
+  | "train_time_s"
+  | "steps"
+  | "ms_per_step"
+  | "num_parameters"
+  | "architecture"
+  | "final_loss";
+
 /**
  * Averages one model's comparisons over the observations and checks the targets.
  * @param comparisons One comparison per observation.
  * @returns The averaged metrics (without timing and calibration fields).
  */
 export function summarizeComparisons(comparisons: PosteriorComparison[]):
-  & Omit<
-    ModelMetrics,
-    | "label"
-    | "train_time_s"
-    | "steps"
-    | "ms_per_step"
-    | "num_parameters"
-    | "architecture"
-    | "final_loss"
-    | "calibration"
-    | "targets"
-  >
+  & Omit<ModelMetrics, TrainingField | "calibration" | "targets">
   & { targets: NonNullable<ModelMetrics["targets"]> } {
   const perParamErr = columnMeans(comparisons.map((c) => c.meanErrorSigma));
   const perParamRatio = columnMeans(comparisons.map((c) => c.sigmaRatio));
@@ -226,16 +225,7 @@ export function summarizeComparisons(comparisons: PosteriorComparison[]):
 }
 
 /** The fields of {@link ModelMetrics} that describe training rather than posterior quality. */
-export type TrainedModelRecord = Pick<
-  ModelMetrics,
-  | "label"
-  | "train_time_s"
-  | "steps"
-  | "ms_per_step"
-  | "num_parameters"
-  | "architecture"
-  | "final_loss"
->;
+export type TrainedModelRecord = Pick<ModelMetrics, TrainingField>;
 
 /**
  * The part of a model's metrics that every INN app writes: cost, size, architecture, final loss.
