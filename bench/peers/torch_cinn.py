@@ -18,18 +18,7 @@ import torch
 from torch import nn
 
 import _common as C
-
-
-def dense(widths: list[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i, (fi, fo) in enumerate(zip(widths[:-1], widths[1:])):
-        lin = nn.Linear(fi, fo)
-        nn.init.xavier_uniform_(lin.weight)
-        nn.init.zeros_(lin.bias)
-        layers.append(lin)
-        if i < len(widths) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
+from torch_flow import dense
 
 
 class ActNorm(nn.Module):

@@ -39,8 +39,8 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 
-def dense_net(in_dim: int, out_dim: int) -> nn.Sequential:
-    widths = [in_dim, *C.HIDDEN, out_dim]
+def dense(widths: list[int]) -> nn.Sequential:
+    """Linear layers of the given widths with ReLU between them (Glorot weights, zero biases)."""
     layers: list[nn.Module] = []
     for i, (fi, fo) in enumerate(zip(widths[:-1], widths[1:])):
         lin = nn.Linear(fi, fo)
@@ -50,6 +50,10 @@ def dense_net(in_dim: int, out_dim: int) -> nn.Sequential:
         if i < len(widths) - 2:
             layers.append(nn.ReLU())
     return nn.Sequential(*layers)
+
+
+def dense_net(in_dim: int, out_dim: int) -> nn.Sequential:
+    return dense([in_dim, *C.HIDDEN, out_dim])
 
 
 class BatchNormFlow(nn.Module):
