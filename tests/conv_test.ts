@@ -2,7 +2,8 @@
  * Our convolution (custom gradient) against TensorFlow.js's own conv2d and
  * its autodiff gradient on the cpu backend: values and the gradients of
  * input, kernel and bias, for 1×1, 3×3 and 5×5 kernels, with and without
- * bias, on wasm with the native BLAS and with the plain-tfjs gemm, and on cpu;
+ * bias and ReLU, on wasm with the native BLAS (the fused im2col + sgemm
+ * kernels) and with the plain-tfjs gemm, and on cpu;
  * and the gemm-based channel split and concatenation against tf.split and
  * tf.concat, values and gradients.
  */
@@ -21,6 +22,7 @@ interface Case {
   weights: number[];
   xShape: [number, number, number, number];
   kShape: [number, number, number, number];
+  relu: boolean;
 }
 
 function makeCase(
@@ -29,6 +31,7 @@ function makeCase(
   cOut: number,
   seed: number,
   withBias = true,
+  relu = false,
 ): Case {
   const rng = new Rng(seed);
   const draw = (n: number) => Array.from({ length: n }, () => rng.normal());
@@ -41,6 +44,7 @@ function makeCase(
     weights: draw(n * h * w * cOut),
     xShape,
     kShape,
+    relu,
   };
 }
 
@@ -51,9 +55,12 @@ function evaluate(c: Case, reference: boolean): Float32Array[] {
     const kernel = tf.tensor4d(c.kernel, c.kShape);
     const weights = tf.tensor(c.weights, [c.xShape[0], c.xShape[1], c.xShape[2], c.kShape[3]]);
     const f = (xx: tf.Tensor, kk: tf.Tensor, bb?: tf.Tensor) => {
-      if (!reference) return conv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, bb as tf.Tensor1D);
+      if (!reference) {
+        return conv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, bb as tf.Tensor1D | undefined, c.relu);
+      }
       const y = tf.conv2d(xx as tf.Tensor4D, kk as tf.Tensor4D, 1, "same");
-      return bb ? tf.add(y, bb) : y;
+      const z = bb ? tf.add(y, bb) : y;
+      return c.relu ? tf.relu(z) : z;
     };
     const inputs = c.bias ? [x, kernel, tf.tensor1d(c.bias)] : [x, kernel];
     const y = f(...(inputs as [tf.Tensor, tf.Tensor, tf.Tensor?]));
@@ -114,6 +121,13 @@ Deno.test("conv2d 5×5 on a 1-pixel-wide image (padding larger than the image)",
 Deno.test("conv2d without bias matches tf.conv2d (3×3 and 1×1)", async () => {
   await compareWithCpu(makeCase([2, 4, 5, 3], 3, 3, 5, false), "3x3 no bias");
   await compareWithCpu(makeCase([3, 2, 2, 6], 1, 6, 6, false), "1x1 no bias");
+});
+
+Deno.test("conv2d with ReLU (one fused kernel with native BLAS) matches tf.relu(tf.conv2d)", async () => {
+  await compareWithCpu(makeCase([2, 5, 4, 2], 3, 8, 7, true, true), "3x3 2→8 relu");
+  await compareWithCpu(makeCase([2, 4, 5, 8], 3, 3, 8, true, true), "3x3 8→3 relu");
+  await compareWithCpu(makeCase([3, 3, 3, 5], 1, 6, 9, true, true), "1x1 5→6 relu");
+  await compareWithCpu(makeCase([1, 6, 6, 4], 5, 4, 10, false, true), "5x5 4→4 relu, no bias");
 });
 
 Deno.test("conv2d rejects mismatched shapes with a clear message", async () => {

@@ -26,6 +26,7 @@
  */
 import { tf } from "../tf.ts";
 import { gemm } from "./blas.ts";
+import { fusedConv2d, fusedConvAvailable } from "./conv_kernels.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -118,7 +119,9 @@ const convNoBias = tf.customGrad(
  * @param x Images `[n, h, w, cIn]`.
  * @param kernel Weights `[k, k, cIn, cOut]`, `k` odd (1 and 3 in the Glow couplings).
  * @param bias Optional bias `[cOut]`.
- * @returns `[n, h, w, cOut]`, equal to `tf.conv2d(x, kernel, 1, "same") + bias`.
+ * @param relu Apply a ReLU to the result (one fused kernel with the convolution on wasm with
+ *   native BLAS).
+ * @returns `[n, h, w, cOut]`, equal to `tf.conv2d(x, kernel, 1, "same") + bias` (then `relu`).
  * @throws Error when the shapes do not fit.
  * @example
  * ```ts
@@ -130,7 +133,12 @@ const convNoBias = tf.customGrad(
  * console.log(y.shape); // [2, 5, 5, 8]
  * ```
  */
-export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
+export function conv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  bias?: tf.Tensor1D,
+  relu = false,
+): tf.Tensor4D {
   if (x.rank !== 4 || kernel.rank !== 4) {
     throw new Error(
       `conv2d expects images [n, h, w, c] and a kernel [k, k, cIn, cOut], got [${x.shape}] and [${kernel.shape}]`,
@@ -150,5 +158,7 @@ export function conv2d(x: tf.Tensor4D, kernel: tf.Tensor4D, bias?: tf.Tensor1D):
   if (bias && (bias.rank !== 1 || bias.shape[0] !== cOut)) {
     throw new Error(`conv2d bias must have shape [${cOut}], got [${bias.shape}]`);
   }
-  return bias ? convWithBias(x, kernel, bias) : convNoBias(x, kernel);
+  if (fusedConvAvailable()) return fusedConv2d(x, kernel, bias, relu);
+  const y = bias ? convWithBias(x, kernel, bias) : convNoBias(x, kernel);
+  return relu ? tf.relu(y) : y;
 }

@@ -106,8 +106,7 @@ export class ConvNetwork {
     let h = x;
     const last = this.#kernels.length - 1;
     for (let i = 0; i <= last; i++) {
-      h = conv2d(h, this.#kernels[i] as tf.Tensor4D, this.#biases[i] as tf.Tensor1D);
-      if (i < last) h = tf.relu(h);
+      h = conv2d(h, this.#kernels[i] as tf.Tensor4D, this.#biases[i] as tf.Tensor1D, i < last);
     }
     return h;
   }

@@ -32,6 +32,13 @@ export interface SimdKernels {
   relu_grad(dy: number, y: number, out: number, n: number): void;
   /** `out[c] = Σ_r x[r, c]` of a `[rows, cols]` matrix. */
   column_sums(x: number, rows: number, cols: number, out: number): void;
+  /**
+   * Patch matrix `[n·h·w, k·k·c]` of a SAME, stride-1, `k×k` convolution of
+   * NHWC images `x` `[n, h, w, c]` (zeros outside the image), written at `out`.
+   */
+  im2col(x: number, n: number, h: number, w: number, c: number, k: number, out: number): void;
+  /** Adjoint of {@link SimdKernels.im2col}: scatter-adds a patch matrix back onto `[n, h, w, c]`. */
+  col2im(cols: number, n: number, h: number, w: number, c: number, k: number, out: number): void;
 }
 
 const cache = new WeakMap<WebAssembly.Memory, SimdKernels>();

@@ -204,4 +204,160 @@
             (br $loop)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; dst[i] = src[i] for i < n floats (four at a time, then the rest).
+  (func $copy (param $dst i32) (param $src i32) (param $n i32)
+    (local $i i32) (local $end4 i32) (local $off i32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $loop4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (v128.store align=4 (i32.add (local.get $dst) (local.get $off))
+          (v128.load align=4 (i32.add (local.get $src) (local.get $off))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loop4)))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 2)))
+        (f32.store (i32.add (local.get $dst) (local.get $off))
+          (f32.load (i32.add (local.get $src) (local.get $off))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop))))
+
+  ;; dst[i] = 0 for i < n floats.
+  (func $zero (param $dst i32) (param $n i32)
+    (local $i i32)
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop))))
+
+  ;; dst[i] += src[i] for i < n floats.
+  (func $add_into (param $dst i32) (param $src i32) (param $n i32)
+    (local $i i32) (local $end4 i32) (local $p i32) (local $q i32)
+    (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $loop4
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $q (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))
+        (v128.store align=4 (local.get $p)
+          (f32x4.add (v128.load align=4 (local.get $p)) (v128.load align=4 (local.get $q))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loop4)))
+    (block $done
+      (loop $loop
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $q (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))
+        (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load (local.get $q))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loop))))
+
+  ;; Patch matrix of SAME, stride-1, k×k convolution (k odd, r = (k − 1) / 2)
+  ;; of NHWC images x [n, h, w, c]: out[(b, i, j), (a, e, ch)] =
+  ;; x[b, i + a − r, j + e − r, ch], zero outside the image; out is
+  ;; [n·h·w, k·k·c] row-major.
+  (func (export "im2col") (param $x i32) (param $n i32) (param $h i32) (param $w i32)
+    (param $c i32) (param $k i32) (param $out i32)
+    (local $r i32) (local $b i32) (local $i i32) (local $j i32) (local $a i32) (local $e i32)
+    (local $yy i32) (local $xx i32) (local $dst i32) (local $rowBytes i32)
+    (local.set $r (i32.shr_u (i32.sub (local.get $k) (i32.const 1)) (i32.const 1)))
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $dst (local.get $out))
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $i (i32.const 0))
+      (block $i_done (loop $i_loop
+        (br_if $i_done (i32.ge_u (local.get $i) (local.get $h)))
+        (local.set $j (i32.const 0))
+        (block $j_done (loop $j_loop
+          (br_if $j_done (i32.ge_u (local.get $j) (local.get $w)))
+          (local.set $a (i32.const 0))
+          (block $a_done (loop $a_loop
+            (br_if $a_done (i32.ge_u (local.get $a) (local.get $k)))
+            (local.set $yy (i32.sub (i32.add (local.get $i) (local.get $a)) (local.get $r)))
+            (local.set $e (i32.const 0))
+            (block $e_done (loop $e_loop
+              (br_if $e_done (i32.ge_u (local.get $e) (local.get $k)))
+              (local.set $xx (i32.sub (i32.add (local.get $j) (local.get $e)) (local.get $r)))
+              (if (i32.and (i32.lt_u (local.get $yy) (local.get $h))
+                           (i32.lt_u (local.get $xx) (local.get $w)))
+                (then (call $copy (local.get $dst)
+                  (i32.add (local.get $x) (i32.mul (local.get $rowBytes)
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h))
+                                               (local.get $yy)) (local.get $w))
+                             (local.get $xx))))
+                  (local.get $c)))
+                (else (call $zero (local.get $dst) (local.get $c))))
+              (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+              (local.set $e (i32.add (local.get $e) (i32.const 1)))
+              (br $e_loop)))
+            (local.set $a (i32.add (local.get $a) (i32.const 1)))
+            (br $a_loop)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $j_loop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $i_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop))))
+
+  ;; Adjoint of im2col (scatter-add of a patch matrix back onto the image):
+  ;; out[b, i, j, ch] = Σ_{a,e} cols[(b, i − a + r, j − e + r), (a, e, ch)] over
+  ;; the source pixels inside the image. cols is [n·h·w, k·k·c], out [n, h, w, c].
+  (func (export "col2im") (param $cols i32) (param $n i32) (param $h i32) (param $w i32)
+    (param $c i32) (param $k i32) (param $out i32)
+    (local $r i32) (local $b i32) (local $i i32) (local $j i32) (local $a i32) (local $e i32)
+    (local $yy i32) (local $xx i32) (local $dst i32) (local $rowBytes i32) (local $tapFloats i32)
+    (local.set $r (i32.shr_u (i32.sub (local.get $k) (i32.const 1)) (i32.const 1)))
+    (local.set $rowBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $tapFloats (i32.mul (i32.mul (local.get $k) (local.get $k)) (local.get $c)))
+    (local.set $dst (local.get $out))
+    (local.set $b (i32.const 0))
+    (block $b_done (loop $b_loop
+      (br_if $b_done (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $i (i32.const 0))
+      (block $i_done (loop $i_loop
+        (br_if $i_done (i32.ge_u (local.get $i) (local.get $h)))
+        (local.set $j (i32.const 0))
+        (block $j_done (loop $j_loop
+          (br_if $j_done (i32.ge_u (local.get $j) (local.get $w)))
+          (call $zero (local.get $dst) (local.get $c))
+          (local.set $a (i32.const 0))
+          (block $a_done (loop $a_loop
+            (br_if $a_done (i32.ge_u (local.get $a) (local.get $k)))
+            (local.set $yy (i32.add (i32.sub (local.get $i) (local.get $a)) (local.get $r)))
+            (local.set $e (i32.const 0))
+            (block $e_done (loop $e_loop
+              (br_if $e_done (i32.ge_u (local.get $e) (local.get $k)))
+              (local.set $xx (i32.add (i32.sub (local.get $j) (local.get $e)) (local.get $r)))
+              (if (i32.and (i32.lt_u (local.get $yy) (local.get $h))
+                           (i32.lt_u (local.get $xx) (local.get $w)))
+                (then (call $add_into (local.get $dst)
+                  (i32.add (local.get $cols) (i32.shl
+                    (i32.add
+                      (i32.mul (local.get $tapFloats)
+                        (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h))
+                                                   (local.get $yy)) (local.get $w))
+                                 (local.get $xx)))
+                      (i32.mul (i32.add (i32.mul (local.get $a) (local.get $k)) (local.get $e))
+                               (local.get $c)))
+                    (i32.const 2)))
+                  (local.get $c))))
+              (local.set $e (i32.add (local.get $e) (i32.const 1)))
+              (br $e_loop)))
+            (local.set $a (i32.add (local.get $a) (i32.const 1)))
+            (br $a_loop)))
+          (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $j_loop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $i_loop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $b_loop))))
 )
