@@ -2,11 +2,20 @@
  * 2-D convolution of NHWC images (stride 1, SAME zero padding, odd square
  * kernels such as 1×1 and 3×3) with a gradient of its own, so convolution
  * weights train on the wasm backend, which has no `Conv2DBackpropFilter`
- * kernel. Every product is one that wasm runs natively:
+ * kernel.
+ *
+ * On wasm with the native BLAS, each layer (with its bias and ReLU) is one
+ * fused kernel forward and one backward: SIMD im2col/col2im on the side with
+ * fewer channels plus native sgemm (lib/nn/conv_kernels.ts). Measured on
+ * Glow's training step (2 levels × 4 steps, 64 filters, batch 64 of 28×28×1,
+ * one BLAS thread): 225 → 114 ms under the profiler, the convolutions at
+ * about 50 GFLOP/s instead of XNNPACK's 6–17 on these few-channel shapes.
+ *
+ * Elsewhere (no native BLAS, or the cpu and webgpu backends) every product is
+ * one that the backend runs natively:
  *
  * - 1×1 kernels are matrix products, `[n·h·w, cIn] · [cIn, cOut]`, through
- *   {@link gemm} (native BLAS when enabled); input gradient `dy · Wᵀ`,
- *   kernel gradient `xᵀ · dy`.
+ *   {@link gemm}; input gradient `dy · Wᵀ`, kernel gradient `xᵀ · dy`.
  * - `k×k` kernels run the backend's forward `Conv2D` (XNNPACK on wasm) three
  *   times. Input gradient: the transposed convolution, which for SAME and
  *   stride 1 is a SAME convolution of `dy` with the kernel flipped in space
@@ -15,12 +24,6 @@
  *   is a convolution of the input with batch and channel axes swapped
  *   (`[cIn, h, w, n]`) by `dy` used as a `[h, w, n, cOut]` filter, with
  *   explicit padding `(k−1)/2`, giving `[cIn, k, k, cOut]`.
- *
- * Measured on wasm (2 vCPU, batch 64, 14×14, 128 → 4 channels, 3×3) forward
- * plus both gradients take about 40 ms this way, against 100 ms for im2col
- * (pad, slices, concat) + native gemm, whose patch matrix alone costs
- * 60–90 ms to form; tfjs's own `Conv2DBackpropInput` on wasm takes 87 ms for
- * the input gradient alone.
  *
  * @module
  */

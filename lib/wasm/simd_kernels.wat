@@ -101,7 +101,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $loop)))
     (local.get $s))
-;; y[r, c] += bias[c] for a row-major [rows, cols] matrix, then, when relu
+  ;; y[r, c] += bias[c] for a row-major [rows, cols] matrix, then, when relu
   ;; is non-zero, y = max(y, 0): the epilogue of a dense layer after its gemm.
   (func (export "bias_act") (param $y i32) (param $bias i32) (param $rows i32) (param $cols i32)
     (param $relu i32)
