@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { initBackend } from "../lib/backend.ts";
-import { fusedDense, fusedDenseAvailable } from "../lib/nn/dense_kernels.ts";
+import { fusedDense } from "../lib/nn/dense_kernels.ts";
+import { fusedKernelsAvailable } from "../lib/nn/fused_layer.ts";
 
 await initBackend("wasm");
 
@@ -14,7 +15,7 @@ for (const [m, k, n] of [[7, 5, 9], [16, 1, 12], [5, 6, 2]]) {
   for (const relu of [true, false]) {
     Deno.test({
       name: `fused dense [${m}×${k}]·[${k}×${n}] relu=${relu} matches autodiff`,
-      ignore: !fusedDenseAvailable(),
+      ignore: !fusedKernelsAvailable(),
       fn: () => {
         tf.tidy(() => {
           const x = tf.randomNormal([m, k], 0, 1, "float32", 1) as tf.Tensor2D;

@@ -29,7 +29,8 @@
  */
 import { tf } from "../tf.ts";
 import { gemm } from "./blas.ts";
-import { fusedConv2d, fusedConvAvailable } from "./conv_kernels.ts";
+import { fusedConv2d } from "./conv_kernels.ts";
+import { fusedKernelsAvailable } from "./fused_layer.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -161,7 +162,7 @@ export function conv2d(
   if (bias && (bias.rank !== 1 || bias.shape[0] !== cOut)) {
     throw new Error(`conv2d bias must have shape [${cOut}], got [${bias.shape}]`);
   }
-  if (fusedConvAvailable()) return fusedConv2d(x, kernel, bias, relu);
+  if (fusedKernelsAvailable()) return fusedConv2d(x, kernel, bias, relu);
   const y = bias ? convWithBias(x, kernel, bias) : convNoBias(x, kernel);
   return relu ? tf.relu(y) : y;
 }

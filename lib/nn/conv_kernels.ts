@@ -4,7 +4,7 @@
  * from native sgemm on the wasm heap and the SIMD `im2col`/`col2im` kernels
  * of lib/wasm/simd_kernels.wat. Used by {@link ../nn/conv.ts conv2d} when the
  * native BLAS and the SIMD kernels are both available on wasm
- * ({@link fusedConvAvailable}).
+ * (`fusedKernelsAvailable` in fused_layer.ts).
  *
  * Notation: `M = n·h·w` pixels, `T = k·k` taps, tap `t` offsets the pixel by
  * `δ_t = (a − r, e − r)`, and the flipped tap `T−1−t` by `−δ_t`. `P(x)` is the
@@ -25,27 +25,20 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { customGradOp } from "./custom_grad.ts";
+import type { tf } from "../tf.ts";
 import {
   registerWasmKernels,
-  runKernel,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
 } from "../wasm/heap.ts";
-import { nativeGemmActive, nativeSgemm } from "./blas.ts";
-import { type SimdKernels, simdKernelsFor } from "../wasm/simd.ts";
+import { nativeSgemm } from "./blas.ts";
+import { requireSimdKernels } from "../wasm/simd.ts";
+import { fusedLayer } from "./fused_layer.ts";
 
 /** Forward kernel name. */
 export const CONV_KERNEL = "FlowModelsConv2D";
 /** Backward kernel name. */
 export const CONV_GRAD_KERNEL = "FlowModelsConv2DGrad";
-
-function kernels(backend: unknown): SimdKernels {
-  const k = simdKernelsFor(backend);
-  if (!k) throw new Error("The fused convolution kernel needs the wasm SIMD kernels");
-  return k;
-}
 
 /** Geometry of one layer. */
 interface Geometry {
@@ -102,7 +95,7 @@ function forwardKernel(args: KernelArgs): tf.TensorInfo {
   const { x, kernel, bias } = args.inputs as Record<string, tf.TensorInfo>;
   const relu = args.attrs?.relu ? 1 : 0;
   const backend = args.backend as WasmHeapBackend;
-  const simd = kernels(backend);
+  const simd = requireSimdKernels(backend, "The fused convolution kernel");
   const g = geometry(x, kernel);
   const { n, h, w, cIn, cOut, k, taps, pixels } = g;
   const out = backend.makeOutput([n, h, w, cOut], "float32");
@@ -132,7 +125,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   const relu = Boolean(args.attrs?.relu);
   const withBias = Boolean(args.attrs?.bias);
   const backend = args.backend as WasmHeapBackend;
-  const simd = kernels(backend);
+  const simd = requireSimdKernels(backend, "The fused convolution kernel");
   const g = geometry(x, kernel);
   const { n, h, w, cIn, cOut, k, taps, pixels } = g;
   const dxInfo = backend.makeOutput(x.shape, "float32");
@@ -190,14 +183,6 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
 registerWasmKernels({ [CONV_KERNEL]: forwardKernel, [CONV_GRAD_KERNEL]: backwardKernel });
 
 /**
- * Whether {@link fusedConv2d} can run: wasm backend with native BLAS and wasm SIMD.
- * @returns True when the fused kernels are usable.
- */
-export function fusedConvAvailable(): boolean {
-  return nativeGemmActive() && simdKernelsFor(tf.backend()) !== null;
-}
-
-/**
  * `act(x ⊛ kernel + bias)` (SAME, stride 1) with its gradient, as two fused kernels.
  * @param x Images `[n, h, w, cIn]`.
  * @param kernel Weights `[k, k, cIn, cOut]`, `k` odd.
@@ -217,22 +202,5 @@ export function fusedConv2d(
   bias: tf.Tensor1D | undefined,
   relu: boolean,
 ): tf.Tensor4D {
-  const attrs = { relu, bias: bias !== undefined };
-  const inputs = bias ? [x, kernel, bias] : [x, kernel];
-  return customGradOp(
-    inputs,
-    ([xIn, w, b]) => {
-      const named: Record<string, tf.Tensor> = b
-        ? { x: xIn, kernel: w, bias: b }
-        : { x: xIn, kernel: w };
-      const y = runKernel<tf.Tensor4D>(CONV_KERNEL, named, attrs);
-      return { value: y, save: relu ? [xIn, w, y] : [xIn, w] };
-    },
-    (dy, [xs, ws, ys]) =>
-      runKernel<tf.Tensor[]>(
-        CONV_GRAD_KERNEL,
-        relu ? { dy, x: xs, kernel: ws, y: ys } : { dy, x: xs, kernel: ws },
-        attrs,
-      ),
-  );
+  return fusedLayer({ forward: CONV_KERNEL, backward: CONV_GRAD_KERNEL }, x, kernel, bias, relu);
 }

@@ -4,32 +4,25 @@
  * epilogues (bias, ReLU, ReLU gradient, bias gradient) from
  * lib/wasm/simd_kernels.wat. Four to five dispatches per layer and step
  * become two. Used when the native BLAS and the SIMD kernels are both
- * available on wasm ({@link fusedDenseAvailable}); otherwise the dense layer
+ * available on wasm (`fusedKernelsAvailable` in fused_layer.ts); otherwise the dense layer
  * is built from {@link ../nn/ops.ts denseAffine} and tf activations.
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { customGradOp } from "./custom_grad.ts";
+import type { tf } from "../tf.ts";
 import {
   registerWasmKernels,
-  runKernel,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
 } from "../wasm/heap.ts";
-import { nativeGemmActive, nativeSgemm } from "./blas.ts";
-import { type SimdKernels, simdKernelsFor } from "../wasm/simd.ts";
+import { nativeSgemm } from "./blas.ts";
+import { requireSimdKernels } from "../wasm/simd.ts";
+import { fusedLayer } from "./fused_layer.ts";
 
 /** Forward kernel name. */
 export const DENSE_KERNEL = "FlowModelsDense";
 /** Backward kernel name. */
 export const DENSE_GRAD_KERNEL = "FlowModelsDenseGrad";
-
-function kernels(backend: unknown): SimdKernels {
-  const k = simdKernelsFor(backend);
-  if (!k) throw new Error("The fused dense kernel needs the wasm SIMD kernels");
-  return k;
-}
 
 function forwardKernel(args: KernelArgs): tf.TensorInfo {
   const { x, kernel, bias } = args.inputs as Record<string, tf.TensorInfo>;
@@ -39,7 +32,13 @@ function forwardKernel(args: KernelArgs): tf.TensorInfo {
   const out = backend.makeOutput([m, n], "float32");
   const [xs, w, b, y] = [x, kernel, bias, out].map((t) => backend.typedArrayFromHeap(t));
   nativeSgemm(false, false, m, n, k, xs, k, w, n, 0, y);
-  kernels(backend).bias_act(y.byteOffset, b.byteOffset, m, n, relu);
+  requireSimdKernels(backend, "The fused dense kernel").bias_act(
+    y.byteOffset,
+    b.byteOffset,
+    m,
+    n,
+    relu,
+  );
   return out;
 }
 
@@ -47,7 +46,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   const { dy, x, kernel, y } = args.inputs as Record<string, tf.TensorInfo>;
   const relu = Boolean(args.attrs?.relu);
   const backend = args.backend as WasmHeapBackend;
-  const simd = kernels(backend);
+  const simd = requireSimdKernels(backend, "The fused dense kernel");
   const [m, k] = x.shape, n = kernel.shape[1];
   const dxInfo = backend.makeOutput([m, k], "float32");
   const dwInfo = backend.makeOutput([k, n], "float32");
@@ -74,14 +73,6 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
 registerWasmKernels({ [DENSE_KERNEL]: forwardKernel, [DENSE_GRAD_KERNEL]: backwardKernel });
 
 /**
- * Whether {@link fusedDense} can run: wasm backend with native BLAS and wasm SIMD.
- * @returns True when the fused kernels are usable.
- */
-export function fusedDenseAvailable(): boolean {
-  return nativeGemmActive() && simdKernelsFor(tf.backend()) !== null;
-}
-
-/**
  * `act(x · W + b)` with its gradient, as two fused kernels.
  * @param x Batch `[m, k]`.
  * @param kernel Weights `[k, n]`.
@@ -101,17 +92,5 @@ export function fusedDense(
   bias: tf.Tensor1D,
   relu: boolean,
 ): tf.Tensor2D {
-  return customGradOp(
-    [x, kernel, bias],
-    ([xIn, w, b]) => {
-      const y = runKernel<tf.Tensor2D>(DENSE_KERNEL, { x: xIn, kernel: w, bias: b }, { relu });
-      return { value: y, save: relu ? [xIn, w, y] : [xIn, w] };
-    },
-    (dy, [xs, ws, ys]) =>
-      runKernel<tf.Tensor[]>(
-        DENSE_GRAD_KERNEL,
-        relu ? { dy, x: xs, kernel: ws, y: ys } : { dy, x: xs, kernel: ws },
-        { relu },
-      ),
-  );
+  return fusedLayer({ forward: DENSE_KERNEL, backward: DENSE_GRAD_KERNEL }, x, kernel, bias, relu);
 }

@@ -8,7 +8,8 @@
 import { makeVariable, tf } from "../tf.ts";
 import type { NamedVariable } from "../bijectors/bijector.ts";
 import { Rng } from "../random.ts";
-import { fusedDense, fusedDenseAvailable } from "./dense_kernels.ts";
+import { fusedDense } from "./dense_kernels.ts";
+import { fusedKernelsAvailable } from "./fused_layer.ts";
 import { denseAffine } from "./ops.ts";
 
 /** Activations between hidden layers. */
@@ -91,7 +92,7 @@ export class DenseNetwork {
     const activation = this.config.activation ?? "relu";
     let h = x;
     const last = this.#kernels.length - 1;
-    const fused = fusedDenseAvailable();
+    const fused = fusedKernelsAvailable();
     for (let i = 0; i <= last; i++) {
       const kernel = this.#kernels[i] as tf.Tensor2D, bias = this.#biases[i] as tf.Tensor1D;
       const relu = i < last && activation === "relu";

@@ -77,3 +77,16 @@ export function simdKernelsFor(backend: unknown): SimdKernels | null {
     return null;
   }
 }
+
+/**
+ * The kernels bound to a wasm backend's heap, for code that cannot run without them.
+ * @param backend The tfjs wasm backend object.
+ * @param what Who needs them, for the error message.
+ * @returns The kernels.
+ * @throws Error when they cannot run here.
+ */
+export function requireSimdKernels(backend: unknown, what: string): SimdKernels {
+  const kernels = simdKernelsFor(backend);
+  if (!kernels) throw new Error(`${what} needs the wasm SIMD kernels`);
+  return kernels;
+}
