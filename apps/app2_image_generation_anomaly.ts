@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { initBackend } from "../lib/backend.ts";
+import { describeRuntime, initBackend } from "../lib/backend.ts";
 import { loadImageAppParamsOrExit, runImageApp } from "../lib/image_app/mod.ts";
 
 const params = loadImageAppParamsOrExit("app2", Deno.args, {
@@ -25,6 +25,7 @@ const params = loadImageAppParamsOrExit("app2", Deno.args, {
 });
 try {
   const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
+  console.log(`app2: ${describeRuntime()}`);
   const { metrics, files } = await runImageApp(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { initBackend } from "../lib/backend.ts";
+import { describeRuntime, initBackend } from "../lib/backend.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
 import { APP5_PROBLEMS, runInverseKinematics } from "../lib/problems/inverse_kinematics.ts";
@@ -37,6 +37,7 @@ if (refusals.length) {
 }
 try {
   const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
+  console.log(`app5: ${describeRuntime()}`);
   const { metrics, files } = await runInverseKinematics(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const ref = metrics.reference as Record<string, number>;

@@ -5,12 +5,13 @@
  * `FLOW_MODELS_BACKEND` environment variable, then the default `wasm`. On
  * wasm, dense layers multiply with a native BLAS through FFI when the
  * library is present and `--allow-ffi` is granted (see `nn/blas.ts`);
- * `FLOW_MODELS_BLAS=0` turns that off.
+ * `FLOW_MODELS_BLAS=0` turns that off, and any other value except `1` names
+ * the library to load instead of searching the usual ones.
  *
  * @module
  */
 import { tf } from "./tf.ts";
-import { enableNativeBlas } from "./nn/blas.ts";
+import { enableNativeBlas, nativeBlasStatus } from "./nn/blas.ts";
 
 /** Backends this toolkit knows how to start. */
 export const BACKENDS = ["wasm", "cpu", "webgpu"] as const;
@@ -20,7 +21,10 @@ export type BackendName = typeof BACKENDS[number];
 export const DEFAULT_BACKEND: BackendName = "wasm";
 /** Environment variable read by {@link initBackend} when no name is given. */
 export const BACKEND_ENV_VAR = "FLOW_MODELS_BACKEND";
-/** Set to `0` to keep the wasm backend off the native BLAS path. */
+/**
+ * `0` keeps the wasm backend off the native BLAS path; a path or library name
+ * (other than `1`) is the one BLAS library to load.
+ */
 export const BLAS_ENV_VAR = "FLOW_MODELS_BLAS";
 
 function env(name: string): string | undefined {
@@ -52,7 +56,10 @@ export async function initBackend(name?: string): Promise<BackendName> {
     );
   }
   const backend = requested as BackendName;
-  if (backend === "wasm" && env(BLAS_ENV_VAR) !== "0") enableNativeBlas();
+  const blas = env(BLAS_ENV_VAR);
+  if (backend === "wasm" && blas !== "0") {
+    enableNativeBlas(blas && blas !== "1" ? { library: blas } : {});
+  }
   if (tf.getBackend() === backend) return backend;
   if (backend === "webgpu" && tf.findBackendFactory("webgpu") === null) {
     try {
@@ -82,4 +89,27 @@ export async function currentBackend(): Promise<BackendName> {
   const active = tf.getBackend();
   if ((BACKENDS as readonly string[]).includes(active)) return active as BackendName;
   return await initBackend();
+}
+
+/**
+ * One line saying what runs the arithmetic, for the apps' first output line:
+ * the backend and, on wasm, the native BLAS library with its threads or the
+ * reason there is none.
+ * @returns E.g. `wasm + native BLAS libopenblas.so.0 (1 thread)`.
+ * @example
+ * ```ts
+ * import { describeRuntime, initBackend } from "./backend.ts";
+ * await initBackend("cpu");
+ * console.log(describeRuntime()); // "cpu"
+ * ```
+ */
+export function describeRuntime(): string {
+  const backend = tf.getBackend();
+  if (backend !== "wasm") return backend;
+  const { library, threads, reason } = nativeBlasStatus();
+  if (library) {
+    const t = threads === null ? "" : ` (${threads} thread${threads === 1 ? "" : "s"})`;
+    return `wasm + native BLAS ${library}${t}`;
+  }
+  return `wasm, without native BLAS (${reason ?? `turned off by ${BLAS_ENV_VAR}=0`})`;
 }

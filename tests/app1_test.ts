@@ -35,6 +35,7 @@ Deno.test("app1 --quick writes every figure, the model and metrics; --no-train a
     const m = await readMetrics(dir);
     assert.equal(m.dataset, "gmm");
     assert.equal(m.backend, "wasm");
+    assert.match(String(m.runtime), /^wasm( \+ native BLAS |, without native BLAS \()/);
     assert.equal(m.epochs_run, 3);
     assert.ok(Number.isFinite(m.heldout_nll) && Number.isFinite(m.kl_paired));
     assert.ok(Math.abs(m.kl_estimate - (m.heldout_nll - m.true_entropy)) < 1e-9);

@@ -53,6 +53,7 @@ Deno.test("app4 --quick (linear) writes corner plots, the forward fit, histories
     const m = await readMetrics(dir);
     assert.equal(m.app, "app4_parameter_estimation");
     assert.equal(m.backend, "wasm");
+    assert.match(String(m.runtime), /^wasm( \+ native BLAS |, without native BLAS \()/);
     assert.equal(m.problem.name, "linear");
     assert.ok(m.problem.condition_number >= 1e3, `condition number ${m.problem.condition_number}`);
     assert.equal(m.reference.method, "analytic");

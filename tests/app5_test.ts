@@ -55,6 +55,7 @@ Deno.test("app5 --quick writes the arm-pose figures, end points, histories and m
     const m = await readMetrics(dir);
     assert.equal(m.app, "app5_inverse_no_noise");
     assert.equal(m.backend, "wasm");
+    assert.match(String(m.runtime), /^wasm( \+ native BLAS |, without native BLAS \()/);
     assert.equal(m.problem.name, "robot_arm");
     assert.deepEqual(m.problem.segment_lengths, [0.5, 0.5, 1]);
     assert.deepEqual(m.problem.prior_std, [0.25, 0.5, 0.5, 0.5]);

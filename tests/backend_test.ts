@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
-import { BACKEND_ENV_VAR, initBackend } from "../lib/backend.ts";
+import { BACKEND_ENV_VAR, BLAS_ENV_VAR, describeRuntime, initBackend } from "../lib/backend.ts";
+import { nativeBlasStatus } from "../lib/nn/blas.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 
 Deno.test("unknown backend names the allowed ones", async () => {
@@ -32,6 +33,64 @@ console.log(await initBackend());`;
   }).output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "cpu");
+});
+
+function existsFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** `describeRuntime()` after `initBackend()` in a fresh process with `FLOW_MODELS_BLAS` set. */
+async function runtimeWithBlasEnv(value: string): Promise<string> {
+  const code = `import { describeRuntime, initBackend } from "${
+    new URL("../lib/backend.ts", import.meta.url).href
+  }";
+await initBackend("wasm");
+console.log(describeRuntime());`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: { [BLAS_ENV_VAR]: value },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test("describeRuntime names the backend and the native BLAS or why there is none", async () => {
+  await initBackend("cpu");
+  assert.equal(describeRuntime(), "cpu");
+  await initBackend("wasm");
+  const { library, threads } = nativeBlasStatus();
+  if (library) {
+    assert.equal(
+      describeRuntime(),
+      `wasm + native BLAS ${library} (${threads} thread${threads === 1 ? "" : "s"})`,
+    );
+  } else {
+    assert.match(describeRuntime(), /^wasm, without native BLAS \(/);
+  }
+  assert.equal(
+    await runtimeWithBlasEnv("0"),
+    `wasm, without native BLAS (turned off by ${BLAS_ENV_VAR}=0)`,
+  );
+  const missing = "/nonexistent/libnoblas.so";
+  const failed = await runtimeWithBlasEnv(missing);
+  assert.ok(
+    failed.startsWith("wasm, without native BLAS (no BLAS library could be loaded"),
+    failed,
+  );
+  assert.ok(failed.includes(missing), failed);
+  // A path given in FLOW_MODELS_BLAS is the library loaded, with no search of the usual names
+  // (checked where Debian's multiarch OpenBLAS is installed).
+  const debian = library ? `/usr/lib/${Deno.build.arch}-linux-gnu/${library}` : null;
+  if (debian && existsFile(debian)) {
+    const path = Deno.realPathSync(debian);
+    assert.equal((await runtimeWithBlasEnv(path)).split(" (")[0], `wasm + native BLAS ${path}`);
+  }
 });
 
 Deno.test("webgpu either starts and agrees with wasm or fails with a clear message", async () => {

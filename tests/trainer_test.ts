@@ -11,6 +11,8 @@ import { evaluateNll, NonFiniteError, trainFlow } from "../lib/training/trainer.
 import { learningRateAt, validateLearningRate } from "../lib/training/schedule.ts";
 import { Rng } from "../lib/random.ts";
 import { setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { Cinn } from "../lib/inn/cinn.ts";
+import { pairedDataSource } from "../lib/inn/paired_data.ts";
 
 await initBackend("wasm");
 
@@ -172,6 +174,18 @@ const LEAK_PATHS: {
       }),
     data: (n, seed) =>
       new DequantizedSource(new ArrayDataSource(pixelImages(n, seed), [4, 4, 1]), seed),
+  },
+  {
+    // trainCinn's path: the joint over rows [x, y] with the conditioner network.
+    name: "wasm + native BLAS, cINN of x given y",
+    backend: "wasm",
+    native: true,
+    make: () => new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [16], seed: 1 }).joint,
+    data: (n, seed) => {
+      const rows = gaussianData(n, seed); // [x₀, x₁] per row; y = x₀ + x₁
+      const y = Float32Array.from({ length: n }, (_, i) => rows[2 * i] + rows[2 * i + 1]);
+      return pairedDataSource({ x: rows, y }, { dimX: 2, dimY: 1 });
+    },
   },
 ];
 

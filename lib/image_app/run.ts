@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { describeRuntime } from "../backend.ts";
 import { join } from "node:path";
 import {
   distancesTo,
@@ -468,6 +469,7 @@ export async function runImageApp(
       image_shape: imageShape,
       bijector: params.model_arch.bijector,
       backend: options.backend,
+      runtime: describeRuntime(),
       trained: run.do_train,
       normal_classes: images.normalClasses,
       counts: images.counts,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { describeRuntime } from "../backend.ts";
 import { join } from "node:path";
 import type { Params } from "../params/mod.ts";
 import { generateToyData, isToyDataset, TOY_DATASET_INFO, TOY_DATASETS } from "../data/toy.ts";
@@ -320,6 +321,7 @@ export async function runDistributionMapping(
       dataset: data.dataset,
       dims,
       backend: options.backend,
+      runtime: describeRuntime(),
       trained: params.run.do_train,
       num_train: data.train.length / dims,
       num_validation: data.validation.length / dims,

@@ -17,11 +17,19 @@ import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap
 
 /** Kernel name of the native gemm. */
 export const GEMM_KERNEL = "FlowModelsGemm";
-/** Library names tried in order by {@link enableNativeBlas}. */
+/**
+ * Libraries tried in order by {@link enableNativeBlas}: OpenBLAS on Linux
+ * (Debian `libopenblas0-pthread`), Homebrew's OpenBLAS and Apple's Accelerate
+ * on macOS, OpenBLAS on Windows, then the reference BLAS.
+ */
 export const BLAS_LIBRARIES = [
   "libopenblas.so.0",
   "libopenblas.so",
   "libopenblas.dylib",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+  "/usr/local/opt/openblas/lib/libopenblas.dylib",
+  "/System/Library/Frameworks/Accelerate.framework/Accelerate",
+  "libopenblas.dll",
   "libblas.so.3",
 ];
 
@@ -68,9 +76,11 @@ interface BlasState {
   // deno-lint-ignore no-explicit-any
   sgemm: (...args: any[]) => void;
   setThreads: ((n: number) => void) | null;
+  threads: number | null;
 }
 
 let state: BlasState | null = null;
+let lastFailure: string | null = null;
 let enabled = true;
 
 function gemmKernel(
@@ -103,7 +113,8 @@ function gemmKernel(
 
 /**
  * Loads a BLAS library and registers the native gemm for the wasm backend.
- * @param options `library`: a path or name to try first; `threads`: OpenBLAS threads (default 1).
+ * @param options `library`: the one path or name to load (no other is tried
+ *   then); `threads`: OpenBLAS threads (default 1, or `FLOW_MODELS_BLAS_THREADS`).
  * @returns The library used, or null (with the reason) when unavailable.
  * @example
  * ```ts ignore
@@ -117,17 +128,20 @@ export function enableNativeBlas(
 ): { library: string | null; reason?: string } {
   if (state) return { library: state.library };
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return { library: null, reason: "FFI is not permitted (--allow-ffi)" };
+    lastFailure = "FFI is not permitted (--allow-ffi)";
+    return { library: null, reason: lastFailure };
   }
   const errors: string[] = [];
-  for (const name of options.library ? [options.library, ...BLAS_LIBRARIES] : BLAS_LIBRARIES) {
+  for (const name of options.library ? [options.library] : BLAS_LIBRARIES) {
     try {
       const lib = Deno.dlopen(name, SYMBOLS);
       // One thread by default: our matrices are small and a second thread
       // competing with the JS thread on 2 cores measured slower.
       const setThreads = lib.symbols.openblas_set_num_threads ?? null;
-      setThreads?.(options.threads ?? threadsFromEnv());
-      state = { library: name, sgemm: lib.symbols.cblas_sgemm, setThreads };
+      const threads = setThreads ? options.threads ?? threadsFromEnv() : null;
+      if (setThreads && threads !== null) setThreads(threads);
+      state = { library: name, sgemm: lib.symbols.cblas_sgemm, setThreads, threads };
+      lastFailure = null;
       tf.registerKernel({
         kernelName: GEMM_KERNEL,
         backendName: "wasm",
@@ -138,7 +152,8 @@ export function enableNativeBlas(
       errors.push(`${name}: ${(err as Error).message}`);
     }
   }
-  return { library: null, reason: `no BLAS library could be loaded (${errors.join("; ")})` };
+  lastFailure = `no BLAS library could be loaded (${errors.join("; ")})`;
+  return { library: null, reason: lastFailure };
 }
 
 /**
@@ -153,6 +168,7 @@ export function setNativeBlasThreads(threads: number): boolean {
   }
   if (!state?.setThreads) return false;
   state.setThreads(threads);
+  state.threads = threads;
   return true;
 }
 
@@ -220,6 +236,29 @@ export function nativeSgemm(
 /** The loaded BLAS library, or null. */
 export function nativeBlasLibrary(): string | null {
   return state?.library ?? null;
+}
+
+/** What {@link nativeBlasStatus} reports. */
+export interface NativeBlasStatus {
+  /** The loaded library, or null. */
+  library: string | null;
+  /** OpenBLAS threads; null when the library has no thread setting or none is loaded. */
+  threads: number | null;
+  /** Why no library is loaded (null when one is, or when loading was never tried). */
+  reason: string | null;
+}
+
+/**
+ * The native BLAS: which library, how many threads, or why there is none.
+ * @returns The status.
+ * @example
+ * ```ts
+ * import { nativeBlasStatus } from "./blas.ts";
+ * console.log(nativeBlasStatus().library); // e.g. "libopenblas.so.0", or null
+ * ```
+ */
+export function nativeBlasStatus(): NativeBlasStatus {
+  return { library: state?.library ?? null, threads: state?.threads ?? null, reason: lastFailure };
 }
 
 /**

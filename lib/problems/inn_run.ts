@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { describeRuntime } from "../backend.ts";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { resimulationError } from "../inference/resimulation.ts";
@@ -656,6 +657,7 @@ export async function runInnApp(
       ...options.problemInfo,
     },
     backend: options.backend,
+    runtime: describeRuntime(),
     trained: params.run.do_train,
     num_train: params.run.do_train ? numTrain : null,
     num_validation: params.run.do_train ? numVal : null,
