@@ -405,8 +405,11 @@ def time_quantities(label: str, quantities: list[tuple[str, Callable[[], object]
     return stats
 
 
-def workload_report(stats: dict[str, list[float]], extra: dict | None = None, batch: int = BATCH) -> dict:
-    """Builds one workload's entry from raw timings (seconds) keyed by quantity."""
+def workload_report(
+    stats: dict[str, list[float]], extra: dict | None = None, batch: int = BATCH, label: str | None = None
+) -> dict:
+    """Builds one workload's entry from raw timings (seconds) keyed by quantity; with a label
+    (e.g. "[tfp] c"), logs its four headline times on one line."""
     summaries = {k: summarize(v) for k, v in stats.items() if v}
     out: dict = {}
     for key in ("train_step_ms", "grad_step_ms", "log_prob_1000_ms", "sample_1000_ms"):
@@ -426,6 +429,11 @@ def workload_report(stats: dict[str, list[float]], extra: dict | None = None, ba
     if extra:
         out.update(extra)
     out["stats"] = summaries
+    if label:
+        log(
+            f"{label}: train {out['train_step_ms']:.1f} ms, grad {out['grad_step_ms']:.1f} ms, "
+            f"log_prob(1000) {out['log_prob_1000_ms']:.1f} ms, sample(1000) {out['sample_1000_ms']:.1f} ms"
+        )
     return out
 
 

@@ -245,12 +245,7 @@ def run_workload(coupling: str, args) -> dict:
             "architecture": C.architecture(coupling),
         }
     )
-    rep = C.workload_report(stats, extra)
-    C.log(
-        f"[tfp] {coupling}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
-        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
-    )
-    return rep
+    return C.workload_report(stats, extra, label=f"[tfp] {coupling}")
 
 
 _FLOP_OPS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul", "BatchMatMulV2", "BatchMatMulV3")
@@ -370,12 +365,7 @@ def run_model_workload(key: str, args) -> dict:
             "architecture": spec["architecture"],
         }
     )
-    rep = C.workload_report(stats, extra, batch=C.BATCH_SIZES[key])
-    C.log(
-        f"[tfp] {key}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
-        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
-    )
-    return rep
+    return C.workload_report(stats, extra, batch=C.BATCH_SIZES[key], label=f"[tfp] {key}")
 
 
 def main() -> None:

@@ -302,12 +302,7 @@ def run_workload(coupling: str, args) -> dict:
             "architecture": C.architecture(coupling),
         }
     )
-    rep = C.workload_report(stats, extra)
-    C.log(
-        f"[torch] {coupling}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
-        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
-    )
-    return rep
+    return C.workload_report(stats, extra, label=f"[torch] {coupling}")
 
 
 def count_flops(step) -> dict:
@@ -392,12 +387,7 @@ def run_model_workload(key: str, args) -> dict:
         "samples_finite": bool(torch.isfinite(samples).all()),
         "architecture": spec["architecture"],
     }
-    rep = C.workload_report(stats, extra, batch=C.BATCH_SIZES[key])
-    C.log(
-        f"[torch] {key}: train {rep['train_step_ms']:.1f} ms, grad {rep['grad_step_ms']:.1f} ms, "
-        f"log_prob(1000) {rep['log_prob_1000_ms']:.1f} ms, sample(1000) {rep['sample_1000_ms']:.1f} ms"
-    )
-    return rep
+    return C.workload_report(stats, extra, batch=C.BATCH_SIZES[key], label=f"[torch] {key}")
 
 
 def main() -> None:
