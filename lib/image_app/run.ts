@@ -22,7 +22,7 @@ import {
 } from "../analysis/mod.ts";
 import { DequantizedSource } from "../bijectors/dequantize.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { writeFileAtomic, writeMetricsFile } from "../io/atomic.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import type { Params } from "../params/mod.ts";
 import { saveImageGrid, savePlot, type VegaLiteSpec } from "../plot/mod.ts";
@@ -520,9 +520,7 @@ export async function runImageApp(
       anomaly_scores: [...ANOMALY_SCORES],
       params,
     };
-    const metricsPath = join(out, "metrics.json");
-    await writeFileAtomic(metricsPath, JSON.stringify(metrics, null, 2) + "\n");
-    files.push(metricsPath);
+    files.push(await writeMetricsFile(out, metrics));
     return { metrics, files };
   } finally {
     flow?.dispose();

@@ -38,6 +38,23 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 }
 
 /**
+ * Writes an app's `metrics.json` (indented JSON) into its output folder atomically.
+ * @param outDir The app's output folder.
+ * @param metrics The metrics object.
+ * @returns The path written.
+ * @example
+ * ```ts
+ * import { writeMetricsFile } from "./atomic.ts";
+ * console.log(await writeMetricsFile(await Deno.makeTempDir(), { nll: 1.5 })); // …/metrics.json
+ * ```
+ */
+export async function writeMetricsFile(outDir: string, metrics: unknown): Promise<string> {
+  const path = join(outDir, "metrics.json");
+  await writeFileAtomic(path, JSON.stringify(metrics, null, 2) + "\n");
+  return path;
+}
+
+/**
  * Fills a fresh folder through `fill`, then moves it to `path`, replacing any
  * folder there only once the new one is complete.
  * @param path Destination folder.

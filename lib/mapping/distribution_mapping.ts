@@ -17,7 +17,7 @@ import { validatePoints } from "../data/validate_points.ts";
 import { realNvpFlowFromParams } from "../flows/realnvp_params.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { writeFileAtomic, writeMetricsFile } from "../io/atomic.ts";
 import { ArrayDataSource } from "../training/data_source.ts";
 import { bitsPerDim, type EpochRecord, trainFlow, type TrainResult } from "../training/trainer.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
@@ -352,9 +352,7 @@ export async function runDistributionMapping(
       })),
       params,
     };
-    const metricsPath = join(out, "metrics.json");
-    await writeFileAtomic(metricsPath, JSON.stringify(metrics, null, 2) + "\n");
-    files.push(metricsPath);
+    files.push(await writeMetricsFile(out, metrics));
     return { metrics, files };
   } finally {
     flow.dispose();

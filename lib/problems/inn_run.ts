@@ -17,7 +17,7 @@
  */
 import { describeRuntime } from "../backend.ts";
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { writeFileAtomic, writeMetricsFile } from "../io/atomic.ts";
 import { resimulationError } from "../inference/resimulation.ts";
 import type { Params } from "../params/mod.ts";
 import { savePlot, type VegaLiteSpec } from "../plot/mod.ts";
@@ -689,8 +689,6 @@ export async function runInnApp(
     wall_time_s: (performance.now() - t0) / 1000,
     params,
   };
-  const metricsPath = join(out, "metrics.json");
-  await writeFileAtomic(metricsPath, JSON.stringify(metrics, null, 2) + "\n");
-  files.push(metricsPath);
+  files.push(await writeMetricsFile(out, metrics));
   return { metrics, files };
 }
