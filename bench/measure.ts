@@ -107,13 +107,14 @@ export async function measureWorkload(
   const points = w.batch(1000, 3);
   const budget = options.evalBudgetMs ?? 20_000;
   // 7 runs, the first 2 untimed; fewer when one run is slow (Glow on 1 000 images).
-  const timeIt = (fn: () => tf.Tensor) => {
+  // Read back asynchronously: WebGPU in Deno cannot read synchronously.
+  const timeIt = async (fn: () => tf.Tensor) => {
     const runs: number[] = [];
     let spent = 0;
     for (let i = 0; i < 7; i++) {
       const t0 = performance.now();
       const out = fn();
-      out.dataSync();
+      await out.data();
       const ms = performance.now() - t0;
       out.dispose();
       peak = Math.max(peak, Deno.memoryUsage().rss);
@@ -123,8 +124,8 @@ export async function measureWorkload(
     }
     return median(runs);
   };
-  const msPer1000LogProb = timeIt(() => flow.logProb(points));
-  const msPer1000Samples = timeIt(() => flow.sample(1000, { seed: 4 }));
+  const msPer1000LogProb = await timeIt(() => flow.logProb(points));
+  const msPer1000Samples = await timeIt(() => flow.sample(1000, { seed: 4 }));
   peak = Math.max(peak, Deno.memoryUsage().rss);
   const mem = tf.memory();
   points.dispose();

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/tf.ts";
 import { BACKEND_ENV_VAR, BLAS_ENV_VAR, describeRuntime, initBackend } from "../lib/backend.ts";
 import { nativeBlasStatus } from "../lib/nn/blas.ts";
+import { sumTensors } from "../lib/nn/ops.ts";
+import { Cinn } from "../lib/inn/cinn.ts";
+import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 
 Deno.test("unknown backend names the allowed ones", async () => {
@@ -93,20 +96,87 @@ Deno.test("describeRuntime names the backend and the native BLAS or why there is
   }
 });
 
-Deno.test("webgpu either starts and agrees with wasm or fails with a clear message", async () => {
-  const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 3 });
-  const x = [[0.5, -0.5], [1, 2]];
-  const reference = flow.logProb(tf.tensor2d(x)).arraySync();
+/** Starts WebGPU, or returns false when this machine has no adapter (the message is checked). */
+async function startWebGpu(): Promise<boolean> {
   try {
     await initBackend("webgpu");
-    const onGpu = (await flow.logProb(tf.tensor2d(x)).array()) as number[];
-    onGpu.forEach((v, i) =>
-      assert.ok(Math.abs(v - reference[i]) < 1e-3, `${v} vs ${reference[i]}`)
-    );
+    return true;
   } catch (err) {
     assert.match((err as Error).message, /Backend "webgpu" could not (start|be loaded)/);
+    return false;
+  }
+}
+
+/** Flows checked on WebGPU against wasm: inference log-prob, training loss, gradients. */
+const WEBGPU_CASES: { name: string; build: () => TransformedDistribution; x: number[][] }[] = [
+  {
+    // more log-dets than one WebGPU AddN can sum (see sumTensors)
+    name: "12-step realnvp flow with batch norm",
+    build: () => buildRealNvpFlow({ dims: 2, flowSteps: 12, hiddenLayers: [8], seed: 3 }),
+    x: [[0.5, -0.5], [1, 2], [-1, 0.3]],
+  },
+  {
+    // ActNorm (data-dependent initialisation), the conditioner and split/concat of the rows
+    name: "cINN with ActNorm, rows [x, y]",
+    build: () => new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [8], seed: 4 }).joint,
+    x: [[0.5, -0.5, 0.2], [1, 2, -1], [-1, 0.3, 0.7]],
+  },
+];
+
+/** Inference log-prob, then training loss and gradients, of a fresh flow on the active backend. */
+async function evaluateFlow(build: () => TransformedDistribution, x: number[][]) {
+  const flow = build();
+  try {
+    const variables = flow.bijector.trainableVariables();
+    const logProb = await flow.logProb(tf.tensor2d(x)).array();
+    const { value, grads } = tf.variableGrads(
+      () => tf.neg(tf.mean(flow.logProb(tf.tensor2d(x), { training: true }))) as tf.Scalar,
+      variables,
+    );
+    const g = await Promise.all(variables.map((v) => grads[v.name].data()));
+    return { logProb, loss: (await value.data())[0], g };
   } finally {
-    await initBackend("wasm");
     flow.dispose();
   }
+}
+
+for (const c of WEBGPU_CASES) {
+  Deno.test(`webgpu either starts and agrees with wasm or fails with a clear message: ${c.name}`, async () => {
+    // One flow per backend, built alike: moving data back from WebGPU to wasm needs a
+    // synchronous read, which Deno lacks.
+    const close = (a: number, b: number) => Math.abs(a - b) < 1e-4 * Math.max(1, Math.abs(b));
+    await initBackend("wasm");
+    const reference = await evaluateFlow(c.build, c.x);
+    try {
+      if (!(await startWebGpu())) return;
+      const onGpu = await evaluateFlow(c.build, c.x);
+      onGpu.logProb.forEach((v, i) =>
+        assert.ok(close(v, reference.logProb[i]), `${v} vs ${reference.logProb[i]}`)
+      );
+      assert.ok(close(onGpu.loss, reference.loss), `${onGpu.loss} vs ${reference.loss}`);
+      let diff = 0, norm = 0;
+      reference.g.forEach((g, i) =>
+        g.forEach((v, j) => {
+          diff += (onGpu.g[i][j] - v) ** 2;
+          norm += v * v;
+        })
+      );
+      assert.ok(Math.sqrt(diff / norm) < 1e-3, `gradient relative error ${Math.sqrt(diff / norm)}`);
+    } finally {
+      await initBackend("wasm");
+    }
+  });
+}
+
+Deno.test("sumTensors adds any number of tensors on every backend that starts", async () => {
+  for (const backend of ["wasm", "cpu", "webgpu"]) {
+    if (backend === "webgpu" ? !(await startWebGpu()) : !(await initBackend(backend))) continue;
+    for (const n of [1, 2, 7, 8, 30]) {
+      const terms = Array.from({ length: n }, (_, i) => tf.fill([3], i + 1));
+      const sum = await sumTensors(terms).data();
+      assert.deepEqual(Array.from(sum), [1, 2, 3].map(() => (n * (n + 1)) / 2), `${backend}, ${n}`);
+      tf.dispose(terms);
+    }
+  }
+  await initBackend("wasm");
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { sumTensors } from "../nn/ops.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -18,7 +19,7 @@ import {
 /** Sum of the steps' log-dets in one kernel (one `add` per step costs a dispatch each way). */
 function sumLogDets(logDets: tf.Tensor1D[], batch: number): tf.Tensor1D {
   if (logDets.length === 0) return tf.zeros([batch]);
-  return logDets.length === 1 ? logDets[0] : tf.addN(logDets);
+  return sumTensors(logDets);
 }
 
 /** A sequence of bijectors applied one after another. */
@@ -76,7 +77,7 @@ export class Chain extends Bijector {
   override regularization(): tf.Scalar | null {
     const terms = this.bijectors.map((b) => b.regularization()).filter((t) => t !== null);
     if (terms.length === 0) return null;
-    return tf.tidy(() => tf.addN(terms) as tf.Scalar);
+    return tf.tidy(() => sumTensors(terms as tf.Scalar[]));
   }
 
   config(): BijectorConfig {

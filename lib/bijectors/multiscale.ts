@@ -21,6 +21,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { sumTensors } from "../nn/ops.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -223,7 +224,7 @@ export class MultiScale extends Bijector {
     const terms = [...this.levels, ...this.priors].map((b) => b.regularization())
       .filter((t) => t !== null);
     if (terms.length === 0) return null;
-    return tf.tidy(() => tf.addN(terms) as tf.Scalar);
+    return tf.tidy(() => sumTensors(terms as tf.Scalar[]));
   }
 
   config(): BijectorConfig {

@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { sumTensors } from "../nn/ops.ts";
 import { gemm } from "../nn/blas.ts";
 
 /** Default kernel widths: short to long range for data of unit scale. */
@@ -78,10 +79,10 @@ function kernelSum(d2: tf.Tensor2D, widths: readonly number[]): tf.Tensor2D {
       const parts = widths.map((h) => tf.div(h * h, tf.add(d, h * h)));
       save(parts);
       return {
-        value: parts.length === 1 ? tf.clone(parts[0]) : tf.addN(parts),
+        value: parts.length === 1 ? tf.clone(parts[0]) : sumTensors(parts),
         gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
           const slopes = saved.map((k, i) => tf.mul(tf.square(k), -1 / widths[i] ** 2));
-          return tf.mul(dy, slopes.length === 1 ? slopes[0] : tf.addN(slopes));
+          return tf.mul(dy, sumTensors(slopes));
         },
       };
       // deno-lint-ignore no-explicit-any

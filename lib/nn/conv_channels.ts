@@ -11,6 +11,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { sumTensors } from "./ops.ts";
 import { gemm } from "./blas.ts";
 
 /** `S[i][j] = 1` when input channel `i` is output channel `j` of the part `[offset, offset + size)`. */
@@ -52,7 +53,7 @@ function joinParts(parts: readonly tf.Tensor[]): tf.Tensor {
   const sizes = parts.map((p) => p.shape[p.rank - 1]!);
   const c = sizes.reduce((a, b) => a + b, 0);
   const terms = offsets(sizes).map((o, i) => place(parts[i], o, c));
-  return terms.length === 1 ? terms[0] : tf.addN(terms);
+  return sumTensors(terms);
 }
 
 function checkSizes(x: tf.Tensor, sizes: readonly number[]): void {

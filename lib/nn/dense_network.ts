@@ -10,7 +10,7 @@ import type { NamedVariable } from "../bijectors/bijector.ts";
 import { Rng } from "../random.ts";
 import { fusedDense } from "./dense_kernels.ts";
 import { fusedKernelsAvailable } from "./fused_layer.ts";
-import { denseAffine } from "./ops.ts";
+import { denseAffine, sumTensors } from "./ops.ts";
 
 /** Activations between hidden layers. */
 export const ACTIVATIONS = ["relu", "tanh", "elu", "leaky_relu"] as const;
@@ -119,7 +119,7 @@ export class DenseNetwork {
     const level = this.config.regLevel ?? 0;
     if (level === 0) return null;
     return tf.tidy(() =>
-      tf.mul(level, tf.addN(this.#kernels.map((k) => tf.sum(tf.square(k))))) as tf.Scalar
+      tf.mul(level, sumTensors(this.#kernels.map((k) => tf.sum(tf.square(k))))) as tf.Scalar
     );
   }
 }

@@ -66,3 +66,34 @@ export function permuteLastAxis(x: tf.Tensor, perm: readonly number[]): tf.Tenso
   ) as (input: tf.Tensor) => tf.Tensor;
   return op(x);
 }
+
+/**
+ * Inputs one `AddN` may take on WebGPU: tfjs-webgpu binds every input as a
+ * storage buffer, and under the default device limits (8 per shader stage,
+ * one for the output) a larger `AddN` returns a wrong sum without an error
+ * (measured: 30 ones summed to 7).
+ */
+export const WEBGPU_MAX_ADDN_INPUTS = 7;
+
+/**
+ * The elementwise sum of tensors of one shape: one `addN` (one kernel on
+ * wasm, however many inputs), in chunks on WebGPU. Differentiable.
+ * @param tensors At least one tensor, all of the same shape.
+ * @returns Their sum (the tensor itself when there is one).
+ * @throws Error when the list is empty.
+ * @example
+ * ```ts
+ * import { tf } from "../tf.ts";
+ * import { sumTensors } from "./ops.ts";
+ * sumTensors(Array.from({ length: 30 }, () => tf.ones([2]))).print(); // [30, 30]
+ * ```
+ */
+export function sumTensors<T extends tf.Tensor>(tensors: readonly T[]): T {
+  if (tensors.length === 0) throw new Error("sumTensors needs at least one tensor");
+  if (tensors.length === 1) return tensors[0];
+  const max = tf.getBackend() === "webgpu" ? WEBGPU_MAX_ADDN_INPUTS : Infinity;
+  if (tensors.length <= max) return tf.addN(tensors as T[]);
+  const partial: T[] = [];
+  for (let i = 0; i < tensors.length; i += max) partial.push(sumTensors(tensors.slice(i, i + max)));
+  return sumTensors(partial);
+}

@@ -7,6 +7,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { sumTensors } from "../nn/ops.ts";
 import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "../wasm/heap.ts";
 import { simdKernelsFor } from "../wasm/simd.ts";
 
@@ -59,5 +60,5 @@ export function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
       tf.sqrt(tf.engine().runKernel(SUM_OF_SQUARES_KERNEL, inputs) as tf.Scalar)
     );
   }
-  return tf.tidy(() => tf.sqrt(tf.addN(tensors.map((g) => tf.sum(tf.square(g))))));
+  return tf.tidy(() => tf.sqrt(sumTensors(tensors.map((g) => tf.sum(tf.square(g))))));
 }
