@@ -24,6 +24,7 @@ import { describeRuntime, initBackend } from "../lib/backend.ts";
 import { writeFileAtomic } from "../lib/io/atomic.ts";
 import { measureWorkload } from "./measure.ts";
 import { selectWorkloads, type Workload } from "./workloads.ts";
+import { exitUsage, parseBenchArgs } from "./cli.ts";
 
 /** Agreement of one workload's loss and gradients between two backends. */
 export interface BackendComparison {
@@ -111,20 +112,38 @@ export async function compareWithWasm(w: Workload, backend: string): Promise<Bac
   }
 }
 
+const USAGE =
+  `deno task bench:backend [flags]: checks another TensorFlow.js backend against wasm + native
+BLAS on the benchmark workloads (training loss and every gradient), then times it there.
+
+  --backend NAME   backend to check: webgpu (default) or cpu
+  --workloads a,c  workloads (default a,c,d)
+  --steps N        timed training steps (default 10)
+  --tolerance T    largest relative loss and gradient error accepted (default 1e-3)
+  --out DIR        where backend_check.json goes (default output/bench)
+
+Exit code 1 when a comparison fails, 2 when the backend cannot start or a flag is wrong.`;
+
 async function main(): Promise<number> {
-  const { values: args } = parseArgs({
-    options: {
-      backend: { type: "string", default: "webgpu" },
-      workloads: { type: "string", default: "a,c,d" },
-      steps: { type: "string", default: "10" },
-      out: { type: "string", default: "output/bench" },
-      tolerance: { type: "string", default: "1e-3" },
-    },
-  });
+  const { values: args } = parseBenchArgs("bench:backend", USAGE, () =>
+    parseArgs({
+      args: Deno.args,
+      options: {
+        backend: { type: "string", default: "webgpu" },
+        workloads: { type: "string", default: "a,c,d" },
+        steps: { type: "string", default: "10" },
+        out: { type: "string", default: "output/bench" },
+        tolerance: { type: "string", default: "1e-3" },
+      },
+    }));
   const steps = Number(args.steps), tolerance = Number(args.tolerance);
   if (!Number.isInteger(steps) || steps < 1 || !(tolerance > 0)) {
-    throw new Error(`--steps must be a positive integer and --tolerance > 0`);
+    exitUsage(
+      "bench:backend",
+      `--steps must be a positive integer and --tolerance > 0, got ${args.steps} and ${args.tolerance}`,
+    );
   }
+  const workloads = parseBenchArgs("bench:backend", USAGE, () => selectWorkloads(args.workloads));
   try {
     await initBackend(args.backend);
   } catch (err) {
@@ -133,7 +152,7 @@ async function main(): Promise<number> {
   }
   const results = [];
   let failed = false;
-  for (const w of selectWorkloads(args.workloads)) {
+  for (const w of workloads) {
     const c = await compareWithWasm(w, args.backend);
     const ok = c.lossRelativeError <= tolerance && c.gradientRelativeError <= tolerance;
     failed ||= !ok;

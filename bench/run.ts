@@ -32,29 +32,56 @@ import { writeFileAtomic } from "../lib/io/atomic.ts";
 import { barChart, savePlot } from "../lib/plot/mod.ts";
 import { type MeasureOptions, measureWorkload } from "./measure.ts";
 import { measureGemm } from "./blas_bound.ts";
-import { describeWorkload, selectWorkloads, type Workload } from "./workloads.ts";
+import { describeWorkload, selectWorkloads, type Workload, WORKLOADS } from "./workloads.ts";
+import { exitUsage, parseBenchArgs } from "./cli.ts";
 import { loadPeerResults, type PeersOutcome, runPeers } from "./peers.ts";
 import { markdownReport, type ResultRow } from "./report.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    steps: { type: "string", default: "30" },
-    warmup: { type: "string", default: "5" },
-    workloads: { type: "string", default: "" },
-    "no-peers": { type: "boolean", default: false },
-    "peer-results": { type: "string", default: "" },
-    "peer-threads": { type: "string", default: "2" },
-    "no-cpu": { type: "boolean", default: false },
-    "cpu-step-limit": { type: "string", default: "20" },
-    out: { type: "string", default: "output/bench" },
-  },
-});
+const USAGE =
+  `deno task bench [flags]: times the benchmark workloads on this toolkit, the Python peers
+and the BLAS bound; writes bench.json, bench.md and bench.png.
+
+  --workloads a,c        workloads to run (default all: ${WORKLOADS.map((w) => w.key).join(", ")})
+  --steps N              timed training steps per row (default 30)
+  --warmup N             untimed steps first (default 5)
+  --no-peers             skip the Python peers
+  --peer-results F,…     read the peers' saved JSON instead of running them
+  --peer-threads 2,1     run the peers at each of these thread counts (default 2)
+  --no-cpu               skip the tfjs cpu rows
+  --cpu-step-limit S     skip a tfjs cpu row whose first step takes longer (default 20 s)
+  --out DIR              output folder (default output/bench)`;
+
+const { values: args } = parseBenchArgs("bench", USAGE, () =>
+  parseArgs({
+    args: Deno.args,
+    options: {
+      steps: { type: "string", default: "30" },
+      warmup: { type: "string", default: "5" },
+      workloads: { type: "string", default: "" },
+      "no-peers": { type: "boolean", default: false },
+      "peer-results": { type: "string", default: "" },
+      "peer-threads": { type: "string", default: "2" },
+      "no-cpu": { type: "boolean", default: false },
+      "cpu-step-limit": { type: "string", default: "20" },
+      out: { type: "string", default: "output/bench" },
+    },
+  }));
 const steps = Number(args.steps), warmup = Number(args.warmup);
 const cpuLimitMs = 1000 * Number(args["cpu-step-limit"]);
-if (!(steps >= 1) || !(warmup >= 0) || !(cpuLimitMs > 0)) {
-  throw new Error(`--steps must be ≥ 1, --warmup ≥ 0 and --cpu-step-limit > 0`);
+if (!(Number.isInteger(steps) && steps >= 1) || !(Number.isInteger(warmup) && warmup >= 0)) {
+  exitUsage(
+    "bench",
+    `--steps must be an integer ≥ 1 and --warmup ≥ 0, got ${args.steps} and ${args.warmup}`,
+  );
 }
-const workloads = selectWorkloads(args.workloads);
+if (!(cpuLimitMs > 0)) {
+  exitUsage("bench", `--cpu-step-limit must be > 0, got ${args["cpu-step-limit"]}`);
+}
+const peerThreads = args["peer-threads"].split(",").map(Number);
+if (!peerThreads.every((t) => Number.isInteger(t) && t >= 1)) {
+  exitUsage("bench", `--peer-threads must be positive integers, got ${args["peer-threads"]}`);
+}
+const workloads = parseBenchArgs("bench", USAGE, () => selectWorkloads(args.workloads));
 
 await initBackend("wasm");
 const blas = enableNativeBlas();
@@ -123,11 +150,7 @@ if (args["peer-results"]) {
 } else if (args["no-peers"]) {
   peers = { results: [], notes: ["peers skipped (--no-peers)"] };
 } else {
-  const threads = args["peer-threads"].split(",").map(Number);
-  if (!threads.every((t) => Number.isInteger(t) && t >= 1)) {
-    throw new Error(`--peer-threads must be positive integers, got ${args["peer-threads"]}`);
-  }
-  peers = await runPeers(log, { workloads: keys, steps, warmup, threads });
+  peers = await runPeers(log, { workloads: keys, steps, warmup, threads: peerThreads });
 }
 notes.push(...peers.notes);
 for (const p of peers.results) {
