@@ -56,17 +56,21 @@ Deno.test("compareMoments: per-parameter and principal-axis errors of a shifted,
   close(c.meanErrorSigma[0], thin / Math.SQRT2, 0.03, "marginal mean error of x1");
 });
 
-Deno.test("comparePosterior: the exact posterior is indistinguishable from itself; a wrong one is not", () => {
+Deno.test("comparePosterior: the exact posterior is indistinguishable from itself; a wrong one is not", async () => {
   const p = new LinearIllConditioned();
   const y = p.forward([0.3, -0.4, 0.2]);
   const ref = p.referencePosterior(y, 1000, 1);
   const same = p.referencePosterior(y, 1000, 2).samples;
-  const good = comparePosterior(p, same, y, ref, { seed: 1, c2stPoints: 500, c2stEpochs: 20 });
+  const good = await comparePosterior(p, same, y, ref, {
+    seed: 1,
+    c2stPoints: 500,
+    c2stEpochs: 20,
+  });
   assert.ok(good.c2st! < 0.6, `C2ST of exact vs exact ${good.c2st}`);
   assert.ok(good.mmd2 < 0.01, `MMD² ${good.mmd2}`);
   // The prior instead of the posterior: far too wide across the ridge.
   const prior = new MultivariateNormal([0, 0, 0], fromRows([[1, 0, 0], [0, 1, 0], [0, 0, 1]]));
-  const bad = comparePosterior(p, prior.sample(1000, { seed: 3 }), y, ref, {
+  const bad = await comparePosterior(p, prior.sample(1000, { seed: 3 }), y, ref, {
     seed: 1,
     c2stPoints: 500,
     c2stEpochs: 20,
@@ -74,7 +78,7 @@ Deno.test("comparePosterior: the exact posterior is indistinguishable from itsel
   assert.ok(bad.c2st! > 0.8, `C2ST of prior vs posterior ${bad.c2st}`);
   assert.ok(bad.principalSigmaRatio[2] > 10, `thin-axis ratio ${bad.principalSigmaRatio}`);
   assert.ok(bad.resimulationError > 3 * good.resimulationError);
-  const none = comparePosterior(p, same, y, ref, { seed: 1, c2stPoints: 0 });
+  const none = await comparePosterior(p, same, y, ref, { seed: 1, c2stPoints: 0 });
   assert.equal(none.c2st, null);
 
   const summary = summarizeComparisons([good, good]);

@@ -84,7 +84,7 @@ function logisticLoss(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {
   ) as tf.Scalar;
 }
 
-function trainAndScore(
+async function trainAndScore(
   features: Float64Array,
   labels: Uint8Array,
   train: number[],
@@ -92,7 +92,7 @@ function trainAndScore(
   dims: number,
   options: Required<Omit<C2stOptions, "seed" | "dims" | "folds">>,
   rng: Rng,
-): number {
+): Promise<number> {
   const net = new DenseNetwork(dims, 1, { hiddenLayers: options.hiddenLayers }, rng.seed());
   const variables = net.variables().map((v) => v.variable);
   const adam = new Adam(variables);
@@ -116,7 +116,7 @@ function trainAndScore(
     }
     const { x, y } = gatherRows(features, labels, test, dims);
     const logits = tf.tidy(() => net.apply(tf.tensor2d(x, [test.length, dims])));
-    const out = logits.dataSync();
+    const out = await logits.data(); // asynchronous: WebGPU in Deno cannot read synchronously
     logits.dispose();
     let correct = 0;
     for (let i = 0; i < test.length; i++) if ((out[i] > 0 ? 1 : 0) === y[i]) correct++;
@@ -142,14 +142,14 @@ function trainAndScore(
  * const rng = new Rng(1);
  * const a = Float64Array.from({ length: 2000 }, () => rng.normal());
  * const b = Float64Array.from({ length: 2000 }, () => rng.normal() + 3);
- * const { accuracy } = classifierTwoSampleTest(a, b, { dims: 2, seed: 1 }); // ≈ 0.98
+ * const { accuracy } = await classifierTwoSampleTest(a, b, { dims: 2, seed: 1 }); // ≈ 0.98
  * ```
  */
-export function classifierTwoSampleTest(
+export async function classifierTwoSampleTest(
   x: Float64Array | Float32Array,
   y: Float64Array | Float32Array,
   options: C2stOptions,
-): C2stResult {
+): Promise<C2stResult> {
   const { dims } = options;
   validatePoints(x, dims, "the first C2ST sample");
   validatePoints(y, dims, "the second C2ST sample");
@@ -185,7 +185,7 @@ export function classifierTwoSampleTest(
     const lo = Math.floor(k * 2 * n / folds), hi = Math.floor((k + 1) * 2 * n / folds);
     const test = order.slice(lo, hi);
     const trainIdx = [...order.slice(0, lo), ...order.slice(hi)];
-    foldAccuracies.push(trainAndScore(features, labels, trainIdx, test, dims, train, rng));
+    foldAccuracies.push(await trainAndScore(features, labels, trainIdx, test, dims, train, rng));
   }
   const accuracy = foldAccuracies.reduce((s, a) => s + a, 0) / folds;
   return { accuracy, foldAccuracies, pointsPerSample: n };

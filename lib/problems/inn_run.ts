@@ -588,7 +588,7 @@ export async function runInnApp(
           seed: seed + 3000 + i,
         });
         comparisons.push(
-          comparePosterior(problem, samples, o.y, o.reference, {
+          await comparePosterior(problem, samples, o.y, o.reference, {
             seed: seed + 4000 + i,
             c2stPoints: params.run.c2st_points,
           }),

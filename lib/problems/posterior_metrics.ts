@@ -124,23 +124,23 @@ function scaled(rows: Float64Array, dims: number, std: number[], mean: ArrayLike
  * @param options Seeds and C2ST/MMD sizes.
  * @returns Moments, C2ST accuracy, MMD² and re-simulation error.
  */
-export function comparePosterior(
+export async function comparePosterior(
   problem: InverseProblem,
   samples: ArrayLike<number>,
   observed: ArrayLike<number>,
   reference: ReferencePosterior,
   options: ComparePosteriorOptions,
-): PosteriorComparison {
+): Promise<PosteriorComparison> {
   const d = problem.dimX;
   const moments = compareMoments(samples, reference.mean, reference.cov);
   const c2stPoints = options.c2stPoints ?? 1000;
   const mmdPoints = options.mmdPoints ?? 1000;
   const c2st = c2stPoints > 0
-    ? classifierTwoSampleTest(
+    ? (await classifierTwoSampleTest(
       firstRows(samples, d, c2stPoints),
       firstRows(reference.samples, d, c2stPoints),
       { dims: d, seed: options.seed, epochs: options.c2stEpochs ?? 40 },
-    ).accuracy
+    )).accuracy
     : null;
   const sigma = Array.from({ length: d }, (_, j) => Math.sqrt(reference.cov.data[j * d + j]));
   const mmd2 = mmdSquared(
