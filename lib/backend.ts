@@ -81,7 +81,35 @@ export async function initBackend(name?: string): Promise<BackendName> {
       (backend === "webgpu" ? "no WebGPU adapter is available on this machine" : "setup failed");
     throw new Error(`Backend "${backend}" could not start: ${why}`);
   }
+  if (backend === "webgpu") explainSyncReads(tf.backend());
   return backend;
+}
+
+/** Marks a backend whose synchronous reads were already given a clear error. */
+const EXPLAINED = Symbol("flow-models sync-read message");
+
+/**
+ * tfjs-webgpu reads a GPU tensor synchronously (`dataSync`, `arraySync`)
+ * through a 2-D canvas, which Deno does not have: it fails with "Cannot read
+ * properties of null (reading 'clearRect')". This replaces that message with
+ * one that says what to do instead.
+ */
+function explainSyncReads(backend: unknown): void {
+  const b = backend as { readSync?: (dataId: unknown) => unknown; [EXPLAINED]?: boolean };
+  if (typeof b.readSync !== "function" || b[EXPLAINED]) return;
+  const readSync = b.readSync.bind(b);
+  b.readSync = (dataId: unknown) => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (!/clearRect/.test((err as Error).message)) throw err;
+      throw new Error(
+        "The webgpu backend cannot read a tensor synchronously in Deno (dataSync/arraySync); " +
+          "read it with `await tensor.data()` or `await tensor.array()`, or use --backend wasm",
+      );
+    }
+  };
+  b[EXPLAINED] = true;
 }
 
 /** The name of the active backend, starting the default one if none is active yet. */

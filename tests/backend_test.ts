@@ -180,3 +180,18 @@ Deno.test("sumTensors adds any number of tensors on every backend that starts", 
   }
   await initBackend("wasm");
 });
+
+Deno.test("webgpu: a synchronous read fails with a message that says what to do instead", async () => {
+  try {
+    if (!(await startWebGpu())) return;
+    const product = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));
+    assert.throws(
+      () => product.dataSync(),
+      /cannot read a tensor synchronously.*await tensor\.data\(\)/,
+    );
+    assert.equal((await product.data())[0], 64);
+    product.dispose();
+  } finally {
+    await initBackend("wasm");
+  }
+});
