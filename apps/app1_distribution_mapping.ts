@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { describeRuntime, initBackend } from "../lib/backend.ts";
+import { startAppBackend } from "../lib/backend.ts";
 import {
   checkMappingDataset,
   runDistributionMapping,
@@ -20,8 +20,7 @@ import { loadParamsOrExit } from "../lib/params/mod.ts";
 
 const params = loadParamsOrExit("app1", Deno.args, { datasets: checkMappingDataset });
 try {
-  const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
-  console.log(`app1: ${describeRuntime()}`);
+  const backend = await startAppBackend("app1", params.run.backend);
   const { metrics, files } = await runDistributionMapping(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));

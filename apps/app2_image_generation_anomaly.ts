@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { describeRuntime, initBackend } from "../lib/backend.ts";
+import { startAppBackend } from "../lib/backend.ts";
 import { loadImageAppParamsOrExit, runImageApp } from "../lib/image_app/mod.ts";
 
 const params = loadImageAppParamsOrExit("app2", Deno.args, {
@@ -24,8 +24,7 @@ const params = loadImageAppParamsOrExit("app2", Deno.args, {
       "(--images DIR, --images s3://bucket/prefix or --images idx:?normal=CLASS)",
 });
 try {
-  const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
-  console.log(`app2: ${describeRuntime()}`);
+  const backend = await startAppBackend("app2", params.run.backend);
   const { metrics, files } = await runImageApp(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));

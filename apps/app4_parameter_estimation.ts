@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { describeRuntime, initBackend } from "../lib/backend.ts";
+import { startAppBackend } from "../lib/backend.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
 import { APP4_PROBLEMS, runParameterEstimation } from "../lib/problems/parameter_estimation.ts";
@@ -36,8 +36,7 @@ if (refusals.length) {
   Deno.exit(2);
 }
 try {
-  const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
-  console.log(`app4: ${describeRuntime()}`);
+  const backend = await startAppBackend("app4", params.run.backend);
   const { metrics, files } = await runParameterEstimation(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const models = metrics.models as Record<string, Record<string, unknown>>;

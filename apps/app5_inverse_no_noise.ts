@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { describeRuntime, initBackend } from "../lib/backend.ts";
+import { startAppBackend } from "../lib/backend.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
 import { APP5_PROBLEMS, runInverseKinematics } from "../lib/problems/inverse_kinematics.ts";
@@ -36,8 +36,7 @@ if (refusals.length) {
   Deno.exit(2);
 }
 try {
-  const backend = await initBackend(params.run.backend === "auto" ? undefined : params.run.backend);
-  console.log(`app5: ${describeRuntime()}`);
+  const backend = await startAppBackend("app5", params.run.backend);
   const { metrics, files } = await runInverseKinematics(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const ref = metrics.reference as Record<string, number>;

@@ -1,7 +1,8 @@
 /**
- * Command-line handling shared by the benchmark scripts (bench/run.ts, bench/backend_check.ts): `--help` prints the
- * usage, and an unknown flag or a bad value ends the script with a message
- * naming it and exit code 2 (no stack trace).
+ * Command-line handling shared by the benchmark scripts (bench/run.ts,
+ * bench/backend_check.ts): `--help` prints the usage, and an unknown flag or
+ * a bad value ends the script with a message naming it and exit code 2 (no
+ * stack trace).
  *
  * @module
  */

@@ -141,3 +141,17 @@ export function describeRuntime(): string {
   }
   return `wasm, without native BLAS (${reason ?? `turned off by ${BLAS_ENV_VAR}=0`})`;
 }
+
+/**
+ * Starts the backend an app was asked for (`auto`: `FLOW_MODELS_BACKEND` or
+ * wasm) and prints what runs the arithmetic as the app's first line.
+ * @param app The app's name, e.g. `app1`.
+ * @param choice `run.backend` of its params: `auto` or a backend name.
+ * @returns The backend now active.
+ * @throws Error naming the backend and the reason when it cannot start.
+ */
+export async function startAppBackend(app: string, choice: string): Promise<BackendName> {
+  const backend = await initBackend(choice === "auto" ? undefined : choice);
+  console.log(`${app}: ${describeRuntime()}`);
+  return backend;
+}

@@ -139,7 +139,7 @@ export function enableNativeBlas(
       // competing with the JS thread on 2 cores measured slower.
       const setThreads = lib.symbols.openblas_set_num_threads ?? null;
       const threads = setThreads ? options.threads ?? threadsFromEnv() : null;
-      if (setThreads && threads !== null) setThreads(threads);
+      if (threads !== null) setThreads!(threads);
       state = { library: name, sgemm: lib.symbols.cblas_sgemm, setThreads, threads };
       lastFailure = null;
       tf.registerKernel({

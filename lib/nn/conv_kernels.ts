@@ -30,6 +30,7 @@ import {
   registerWasmKernels,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
+  withScratch,
 } from "../wasm/heap.ts";
 import { nativeSgemm } from "./blas.ts";
 import { requireSimdKernels } from "../wasm/simd.ts";
@@ -75,20 +76,6 @@ function flippedKernel(weights: Float32Array, g: Geometry, inFirst: boolean): Fl
     }
   }
   return out;
-}
-
-/** Allocates heap scratch buffers and frees them after `body`. */
-function withScratch<T>(
-  backend: WasmHeapBackend,
-  sizes: number[],
-  body: (scratch: tf.TensorInfo[]) => T,
-): T {
-  const scratch = sizes.map((s) => backend.makeOutput([s], "float32"));
-  try {
-    return body(scratch);
-  } finally {
-    for (const s of scratch) backend.disposeData(s.dataId, true);
-  }
 }
 
 function forwardKernel(args: KernelArgs): tf.TensorInfo {

@@ -14,6 +14,7 @@ import {
   registerWasmKernels,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
+  withScratch,
 } from "../wasm/heap.ts";
 import { nativeSgemm } from "./blas.ts";
 import { requireSimdKernels } from "../wasm/simd.ts";
@@ -51,22 +52,19 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   const dxInfo = backend.makeOutput([m, k], "float32");
   const dwInfo = backend.makeOutput([k, n], "float32");
   const dbInfo = backend.makeOutput([n], "float32");
-  const scratch = relu ? backend.makeOutput([m, n], "float32") : null;
-  try {
+  withScratch(backend, [relu ? m * n : 0], ([scratch]) => {
     const [d, xs, w, dx, dw, db] = [dy, x, kernel, dxInfo, dwInfo, dbInfo].map((t) =>
       backend.typedArrayFromHeap(t)
     );
     let g = d;
-    if (scratch) {
+    if (relu) {
       g = backend.typedArrayFromHeap(scratch);
       simd.relu_grad(d.byteOffset, backend.typedArrayFromHeap(y).byteOffset, g.byteOffset, m * n);
     }
     nativeSgemm(false, true, m, k, n, g, n, w, n, 0, dx); // dx = g · Wᵀ
     nativeSgemm(true, false, k, n, m, xs, k, g, n, 0, dw); // dW = xᵀ · g
     simd.column_sums(g.byteOffset, m, n, db.byteOffset);
-  } finally {
-    if (scratch) backend.disposeData(scratch.dataId, true);
-  }
+  });
   return [dxInfo, dwInfo, dbInfo];
 }
 

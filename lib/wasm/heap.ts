@@ -61,3 +61,25 @@ export function runKernel<T extends tf.Tensor | tf.Tensor[]>(
 ): T {
   return tf.engine().runKernel(name, inputs, attrs) as unknown as T;
 }
+
+/**
+ * Allocates float32 scratch buffers on the heap for the duration of `body`
+ * and frees them afterwards, also when it throws. Take typed-array views
+ * inside `body`: allocating may grow the heap and invalidate older views.
+ * @param backend The wasm backend.
+ * @param sizes Float count of each buffer (0 allowed).
+ * @param body Work that uses the buffers.
+ * @returns What `body` returns.
+ */
+export function withScratch<T>(
+  backend: WasmHeapBackend,
+  sizes: number[],
+  body: (scratch: tf.TensorInfo[]) => T,
+): T {
+  const scratch = sizes.map((s) => backend.makeOutput([s], "float32"));
+  try {
+    return body(scratch);
+  } finally {
+    for (const s of scratch) backend.disposeData(s.dataId, true);
+  }
+}
