@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { concatFloat32 } from "../data/float_arrays.ts";
 import { fileURLToPath } from "node:url";
 import { loadImageDataset } from "../images/open.ts";
 import { type ImageShape, type ResizeMode, validateImageShape } from "../images/decode.ts";
@@ -229,11 +230,5 @@ export async function loadImageSet(source: ImageDataSource, limit = Infinity): P
     items.push(...batch.items.slice(0, take));
     if (items.length >= limit) break;
   }
-  const pixels = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    pixels.set(p, offset);
-    offset += p.length;
-  }
-  return { pixels, items };
+  return { pixels: concatFloat32(parts), items };
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatFloat32 } from "../data/float_arrays.ts";
 import {
   type NamedRoc,
   pcaProject,
@@ -65,21 +66,14 @@ export function imageBatch(
  */
 export function concatBatches(batches: ImageBatch[]): ImageBatch {
   const inner = batches[0].shape.slice(1);
-  let n = 0, len = 0;
+  let n = 0;
   for (const b of batches) {
     if (b.shape.slice(1).join(",") !== inner.join(",")) {
       throw new Error(`concatBatches: image shapes [${inner}] and [${b.shape.slice(1)}] differ`);
     }
     n += b.shape[0];
-    len += b.data.length;
   }
-  const data = new Float32Array(len);
-  let offset = 0;
-  for (const b of batches) {
-    data.set(b.data, offset);
-    offset += b.data.length;
-  }
-  return { data, shape: [n, ...inner] };
+  return { data: concatFloat32(batches.map((b) => b.data)), shape: [n, ...inner] };
 }
 
 /**

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { concatFloat32 } from "../data/float_arrays.ts";
 import { tf } from "../tf.ts";
 import { Rng } from "../random.ts";
 import type { DataSource } from "../training/data_source.ts";
@@ -326,12 +327,6 @@ export class ImageDataSource implements DataSource {
       batch.images.dispose();
       items.push(...batch.items);
     }
-    const pixels = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      pixels.set(p, offset);
-      offset += p.length;
-    }
-    return { pixels, items };
+    return { pixels: concatFloat32(parts), items };
   }
 }

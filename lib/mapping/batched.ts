@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { concatFloat32 } from "../data/float_arrays.ts";
 import { tf } from "../tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 
@@ -31,14 +32,7 @@ export async function mapInBatches(
     parts.push((await out.data()) as Float32Array);
     out.dispose();
   }
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const result = new Float32Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    result.set(p, offset);
-    offset += p.length;
-  }
-  return result;
+  return concatFloat32(parts);
 }
 
 /**
