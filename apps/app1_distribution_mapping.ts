@@ -11,11 +11,8 @@
  *
  * @module
  */
-import { startAppBackend } from "../lib/backend.ts";
-import {
-  checkMappingDataset,
-  runDistributionMapping,
-} from "../lib/mapping/distribution_mapping.ts";
+import { startAppBackend } from "./common/app_edges.ts";
+import { checkMappingDataset, runDistributionMapping } from "./app1/distribution_mapping.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 
 const params = loadParamsOrExit("app1", Deno.args, { datasets: checkMappingDataset });

@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { startAppBackend } from "../lib/backend.ts";
-import { loadImageAppParamsOrExit, runImageApp } from "../lib/image_app/mod.ts";
+import { startAppBackend } from "./common/app_edges.ts";
+import { loadImageAppParamsOrExit, runImageApp } from "./app2/mod.ts";
 
 const params = loadImageAppParamsOrExit("app2", Deno.args, {
   datasets: (name) =>

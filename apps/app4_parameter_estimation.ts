@@ -18,10 +18,10 @@
  *
  * @module
  */
-import { startAppBackend } from "../lib/backend.ts";
+import { startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
-import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
-import { APP4_PROBLEMS, runParameterEstimation } from "../lib/problems/parameter_estimation.ts";
+import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
+import { APP4_PROBLEMS, runParameterEstimation } from "./app4/parameter_estimation.ts";
 
 const params = loadParamsOrExit("app4", Deno.args, {
   datasets: (name) =>

@@ -19,10 +19,10 @@
  *
  * @module
  */
-import { startAppBackend } from "../lib/backend.ts";
+import { startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
-import { innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
-import { APP5_PROBLEMS, runInverseKinematics } from "../lib/problems/inverse_kinematics.ts";
+import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
+import { APP5_PROBLEMS, runInverseKinematics } from "./app5/inverse_kinematics.ts";
 
 const params = loadParamsOrExit("app5", Deno.args, {
   datasets: (name) =>

@@ -19,9 +19,9 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { tf } from "../lib/tf.ts";
-import { describeRuntime, initBackend } from "../lib/backend.ts";
-import { writeFileAtomic } from "../lib/io/atomic.ts";
+import { tf } from "../lib/core/tf.ts";
+import { describeRuntime, initBackend } from "../lib/kernels/backend.ts";
+import { writeFileAtomic } from "../lib/core/atomic.ts";
 import { measureWorkload } from "./measure.ts";
 import { selectWorkloads, type Workload } from "./workloads.ts";
 import { exitUsage, parseBenchArgs } from "./cli.ts";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { tf } from "../lib/tf.ts";
-import { gemm, nativeGemmActive } from "../lib/nn/blas.ts";
+import { tf } from "../lib/core/tf.ts";
+import { gemm, nativeGemmActive } from "../lib/kernels/blas.ts";
 
 /** GFLOP/s of one shape. */
 export interface GemmRate {

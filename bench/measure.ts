@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../lib/tf.ts";
+import { tf } from "../lib/core/tf.ts";
 import { Adam } from "../lib/training/adam.ts";
 import { createTrainStep } from "../lib/training/train_step.ts";
 import type { Workload } from "./workloads.ts";

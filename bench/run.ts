@@ -20,15 +20,15 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import {
   enableNativeBlas,
   nativeBlasLibrary,
   setNativeBlasThreads,
   setNativeGemmEnabled,
-} from "../lib/nn/blas.ts";
-import { writeFileAtomic } from "../lib/io/atomic.ts";
+} from "../lib/kernels/blas.ts";
+import { writeFileAtomic } from "../lib/core/atomic.ts";
 import { barChart, savePlot } from "../lib/plot/mod.ts";
 import { type MeasureOptions, measureWorkload } from "./measure.ts";
 import { measureGemm } from "./blas_bound.ts";

@@ -15,14 +15,14 @@
  *
  * @module
  */
-import { tf } from "../lib/tf.ts";
+import { tf } from "../lib/core/tf.ts";
 import { buildRealNvpFlow, type CouplingKind } from "../lib/flows/realnvp_flow.ts";
 import { buildGlowFlow, type GlowFlowOptions, glowForwardFlops } from "../lib/flows/glow_flow.ts";
 import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { Cinn, type CinnOptions } from "../lib/inn/cinn.ts";
-import { prepareTrainingSet } from "../lib/problems/inn_app.ts";
+import { prepareTrainingSet } from "../apps/inverse/inn_app.ts";
 import { RobotArm } from "../lib/problems/robot_arm.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 /** A workload's flow, built fresh for one measurement. */
 export interface BuiltFlow {

@@ -4,12 +4,12 @@
  * clamp of the log-scale.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import {
   affineCouplingPackedWasm,
   affineCouplingTransform,
-} from "../lib/bijectors/affine_coupling_op.ts";
+} from "../lib/kernels/affine_coupling_op.ts";
 
 await initBackend("wasm");
 

@@ -6,9 +6,9 @@ import {
   pcaReconstruct,
   symmetricEigenLarge,
 } from "../lib/analysis/mod.ts";
-import { matrix } from "../lib/inference/linalg.ts";
-import { symmetricEigen } from "../lib/problems/symmetric_eigen.ts";
-import { Rng } from "../lib/random.ts";
+import { matrix } from "../lib/linalg/matrix.ts";
+import { symmetricEigen } from "../lib/linalg/symmetric_eigen.ts";
+import { Rng } from "../lib/core/random.ts";
 
 /** A random d × d orthogonal matrix (columns = eigenvectors of a random symmetric matrix). */
 function randomRotation(d: number, rng: Rng): Float64Array {

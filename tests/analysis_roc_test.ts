@@ -12,7 +12,7 @@ import {
   topIndices,
   typicalityScores,
 } from "../lib/analysis/mod.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 /** P(score⁺ > score⁻) + ½·P(tie) over all positive–negative pairs, counted one by one. */
 function pairwiseAuc(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>): number {

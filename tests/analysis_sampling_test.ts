@@ -7,7 +7,7 @@ import {
   sampleBaseGaussian,
   samplePcaGaussian,
 } from "../lib/analysis/mod.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 /** 4000 points in 10-D with variances 9, 4, 1 on three random-ish axes plus small noise. */
 function trainingLatents() {

@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exists } from "../lib/io/atomic.ts";
+import { exists } from "../lib/core/atomic.ts";
 import {
   anomalyScoresCsv,
   evaluateAnomalies,
   translateImageFlags,
   withImageFlagsHelp,
-} from "../lib/image_app/mod.ts";
+} from "../apps/app2/mod.ts";
 import { ParamsError } from "../lib/params/mod.ts";
 import { FASHION_MNIST_DIR } from "../lib/images/fashion_mnist.ts";
 import { type BadInputCase, expectRejected, readMetrics, RUN_TAG, runTask } from "./app_task.ts";

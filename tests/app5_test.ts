@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exists } from "../lib/io/atomic.ts";
+import { exists } from "../lib/core/atomic.ts";
 import { type BadInputCase, expectRejected, readMetrics, RUN_TAG, runTask } from "./app_task.ts";
 
 const tag = RUN_TAG;

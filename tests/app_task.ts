@@ -1,7 +1,7 @@
 /** Runs an app through its `deno task` (with the task's own permissions) and reads its outputs. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { exists } from "../lib/io/atomic.ts";
+import { exists } from "../lib/core/atomic.ts";
 
 const decoder = new TextDecoder();
 

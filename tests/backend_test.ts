@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { BACKEND_ENV_VAR, BLAS_ENV_VAR, describeRuntime, initBackend } from "../lib/backend.ts";
-import { nativeBlasStatus } from "../lib/nn/blas.ts";
-import { sumTensors } from "../lib/nn/ops.ts";
+import { tf } from "../lib/core/tf.ts";
+import {
+  BACKEND_ENV_VAR,
+  BLAS_ENV_VAR,
+  describeRuntime,
+  initBackend,
+} from "../lib/kernels/backend.ts";
+import { nativeBlasStatus } from "../lib/kernels/blas.ts";
+import { sumTensors } from "../lib/kernels/ops.ts";
 import { Cinn } from "../lib/inn/cinn.ts";
 import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
@@ -26,7 +31,9 @@ Deno.test("cpu and wasm give the same log-density", async () => {
 });
 
 Deno.test("FLOW_MODELS_BACKEND selects the backend", async () => {
-  const code = `import { initBackend } from "${new URL("../lib/backend.ts", import.meta.url).href}";
+  const code = `import { initBackend } from "${
+    new URL("../lib/kernels/backend.ts", import.meta.url).href
+  }";
 console.log(await initBackend());`;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", code],
@@ -49,7 +56,7 @@ function existsFile(path: string): boolean {
 /** `describeRuntime()` after `initBackend()` in a fresh process with `FLOW_MODELS_BLAS` set. */
 async function runtimeWithBlasEnv(value: string): Promise<string> {
   const code = `import { describeRuntime, initBackend } from "${
-    new URL("../lib/backend.ts", import.meta.url).href
+    new URL("../lib/kernels/backend.ts", import.meta.url).href
   }";
 await initBackend("wasm");
 console.log(describeRuntime());`;

@@ -4,14 +4,14 @@
  * the log-det, on rank-2 and image-shaped (rank-4) inputs.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import {
   batchNormalizeTraining,
   batchNormLogDetTraining,
   batchNormTraining,
-} from "../lib/bijectors/batch_norm_ops.ts";
-import { batchNormTrainingWasm } from "../lib/bijectors/batch_norm_kernels.ts";
+} from "../lib/kernels/batch_norm_ops.ts";
+import { batchNormTrainingWasm } from "../lib/kernels/batch_norm_kernels.ts";
 
 await initBackend("wasm");
 

@@ -5,14 +5,14 @@
  * agree, and config + weights round trip.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
+import { tf } from "../lib/core/tf.ts";
 import {
   type Bijector,
   type BijectorCallOptions,
   bijectorFromConfig,
 } from "../lib/bijectors/bijector.ts";
-import { initBackend } from "../lib/backend.ts";
-import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/kernels/blas.ts";
 
 /** What the harness needs to exercise one bijector. */
 export interface HarnessCase {

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { enableNativeBlas, gemm, nativeGemmActive, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import {
+  enableNativeBlas,
+  gemm,
+  nativeGemmActive,
+  setNativeGemmEnabled,
+} from "../lib/kernels/blas.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 import { Adam } from "../lib/training/adam.ts";
 import { createTrainStep } from "../lib/training/train_step.ts";

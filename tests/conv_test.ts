@@ -8,12 +8,12 @@
  * tf.concat, values and gradients.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/kernels/blas.ts";
 import { conv2d } from "../lib/nn/conv.ts";
 import { concatChannels, splitChannels } from "../lib/nn/conv_channels.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 interface Case {
   x: number[];

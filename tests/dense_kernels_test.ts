@@ -4,10 +4,10 @@
  * at widths that exercise both the SIMD body and the scalar tail.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { fusedDense } from "../lib/nn/dense_kernels.ts";
-import { fusedKernelsAvailable } from "../lib/nn/fused_layer.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { fusedDense } from "../lib/kernels/dense_kernels.ts";
+import { fusedKernelsAvailable } from "../lib/kernels/fused_layer.ts";
 
 await initBackend("wasm");
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { generateToyData } from "../lib/data/toy.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
-import { densityGrid, gridMass } from "../lib/mapping/density_grid.ts";
+import { densityGrid, gridMass } from "../apps/app1/density_grid.ts";
 import { ArrayDataSource } from "../lib/training/data_source.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { trainFlow } from "../lib/training/trainer.ts";

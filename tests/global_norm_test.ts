@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { globalNorm } from "../lib/training/global_norm.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { globalNorm } from "../lib/kernels/global_norm.ts";
 
 Deno.test("globalNorm: the fused wasm kernel and the tf-ops path agree with a float64 sum", async () => {
   const arrays = [

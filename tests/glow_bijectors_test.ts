@@ -7,11 +7,11 @@
  * analytic log-det on pixel values, and the dequantisation noise.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { ActNorm } from "../lib/bijectors/act_norm.ts";
 import { Chain } from "../lib/bijectors/chain.ts";
-import { dequantize, DequantizedSource } from "../lib/bijectors/dequantize.ts";
+import { dequantize, DequantizedSource } from "../lib/images/dequantize.ts";
 import { GlowCoupling } from "../lib/bijectors/glow_coupling.ts";
 import {
   InvertibleConv1x1,
@@ -23,7 +23,7 @@ import { levelShapes, MultiScale } from "../lib/bijectors/multiscale.ts";
 import { Squeeze, squeeze2x2, unsqueeze2x2 } from "../lib/bijectors/squeeze.ts";
 import { glowNetwork } from "../lib/nn/conv_network.ts";
 import { ArrayDataSource } from "../lib/training/data_source.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 import { logAbsDet, randomizeVariables, testBijector } from "./bijector_harness.ts";
 
 const glowStep = (channels: number, hidden: number, seed: number) => [

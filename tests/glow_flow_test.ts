@@ -6,16 +6,16 @@
  * the held-out NLL, after which samples have finite log-densities.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { bijectorFromConfig } from "../lib/bijectors/bijector.ts";
-import { DequantizedSource } from "../lib/bijectors/dequantize.ts";
+import { DequantizedSource } from "../lib/images/dequantize.ts";
 import { buildGlowFlow, type GlowFlowOptions, glowForwardFlops } from "../lib/flows/glow_flow.ts";
 import { loadFlow, saveFlow } from "../lib/io/model_io.ts";
 import { ArrayDataSource } from "../lib/training/data_source.ts";
 import { evaluateNll, trainFlow } from "../lib/training/trainer.ts";
 import { silentProgress } from "../lib/training/progress.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 import { logAbsDet, randomizeVariables, testBijector } from "./bijector_harness.ts";
 
 const SMALL: GlowFlowOptions = {

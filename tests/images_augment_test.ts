@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 import {
   augmentBatch,
   drawAugmentation,
@@ -8,7 +8,7 @@ import {
   transformImage,
   validateAugment,
 } from "../lib/images/augment.ts";
-import type { ImageShape } from "../lib/images/decode.ts";
+import type { ImageShape } from "../lib/core/shapes.ts";
 import { randomPixels } from "./images_fixtures.ts";
 import { isRetryableS3Error, withRetry } from "../lib/images/retry.ts";
 import { Limiter } from "../lib/images/limiter.ts";

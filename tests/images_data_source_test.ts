@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../lib/backend.ts";
-import { Rng } from "../lib/random.ts";
-import { tf } from "../lib/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { Rng } from "../lib/core/random.ts";
+import { tf } from "../lib/core/tf.ts";
 import { ImageDataSource } from "../lib/images/image_data_source.ts";
 import type { ImageItem, ImageSource, RawImage } from "../lib/images/source.ts";
 

@@ -5,8 +5,9 @@
  * @module
  */
 import { join } from "node:path";
-import { encodePng, type ImageShape } from "../lib/images/decode.ts";
-import { Rng } from "../lib/random.ts";
+import { encodePng } from "../lib/images/decode.ts";
+import { type ImageShape } from "../lib/core/shapes.ts";
+import { Rng } from "../lib/core/random.ts";
 import type { Split } from "../lib/images/source.ts";
 
 /** Images to generate in one class folder. */

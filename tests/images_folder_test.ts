@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { initBackend } from "../lib/backend.ts";
-import { tf } from "../lib/tf.ts";
-import { Rng } from "../lib/random.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { Rng } from "../lib/core/random.ts";
 import { decodeImage, encodePng } from "../lib/images/decode.ts";
 import { FolderImageSource } from "../lib/images/folder_source.ts";
 import { ImageDataSource } from "../lib/images/image_data_source.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { parseIdx, readIdx, readIdxImages } from "../lib/images/idx.ts";
 import { IdxImageSource, parseIdxSpec } from "../lib/images/idx_source.ts";
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from "../lib/images/fashion_mnist.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { trainFlow } from "../lib/training/trainer.ts";

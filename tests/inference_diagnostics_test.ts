@@ -5,7 +5,7 @@ import {
   splitRhat,
   splitRhatScalar,
 } from "../lib/inference/diagnostics.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 /** `chains` AR(1) series x_t = φ·x_{t−1} + √(1−φ²)·e_t (stationary, unit variance). */
 function ar1(chains: number, n: number, phi: number, seed: number, shift = 0): Float64Array[] {

@@ -17,8 +17,8 @@ import {
   solveLowerTransposed,
   toRows,
   transpose,
-} from "../lib/inference/linalg.ts";
-import { Rng } from "../lib/random.ts";
+} from "../lib/linalg/matrix.ts";
+import { Rng } from "../lib/core/random.ts";
 
 function randomSpd(n: number, seed: number) {
   const rng = new Rng(seed);

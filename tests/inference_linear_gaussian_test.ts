@@ -12,9 +12,9 @@ import {
   matVec,
   solveLower,
   transpose,
-} from "../lib/inference/linalg.ts";
+} from "../lib/linalg/matrix.ts";
 import { LinearGaussian, linearGaussianPosterior } from "../lib/inference/linear_gaussian.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 const rotation = (t: number) => fromRows([[Math.cos(t), -Math.sin(t)], [Math.sin(t), Math.cos(t)]]);
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { DualAveraging, metricWindows, RobbinsMonro } from "../lib/inference/adaptation.ts";
 import { MultivariateNormal } from "../lib/inference/gaussian.ts";
-import { inverseSpd, type Matrix, toRows } from "../lib/inference/linalg.ts";
+import { inverseSpd, type Matrix, toRows } from "../lib/linalg/matrix.ts";
 import { type McmcResult, sampleMcmc } from "../lib/inference/mcmc.ts";
 import { flattenChains, sampleCovariance, sampleMean } from "../lib/inference/moments.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 await initBackend("wasm");
 

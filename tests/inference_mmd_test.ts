@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mmdSquared } from "../lib/inference/mmd.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 function gaussian(n: number, dims: number, seed: number, shift = 0): Float64Array {
   const rng = new Rng(seed);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { MultivariateNormal } from "../lib/inference/gaussian.ts";
-import { fromRows, matrix } from "../lib/inference/linalg.ts";
+import { fromRows, matrix } from "../lib/linalg/matrix.ts";
 import { LinearGaussian } from "../lib/inference/linear_gaussian.ts";
 import { simulationBasedCalibration } from "../lib/inference/sbc.ts";
-import type { Rng } from "../lib/random.ts";
+import type { Rng } from "../lib/core/random.ts";
 
 const problem = new LinearGaussian({
   forward: fromRows([[1, 0.5], [0.2, 1], [1, -1]]),

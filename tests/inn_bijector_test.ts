@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import type { ActNorm } from "../lib/bijectors/act_norm.ts";
 import type { AffineCoupling } from "../lib/bijectors/affine_coupling.ts";
 import type { Permute } from "../lib/bijectors/permute.ts";

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../lib/tf.ts";
-import { Rng } from "../lib/random.ts";
+import { tf } from "../lib/core/tf.ts";
+import { Rng } from "../lib/core/random.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { loadFlow, saveFlow } from "../lib/io/model_io.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
@@ -17,7 +17,7 @@ import { ConditionalBase } from "../lib/inn/conditional_joint.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
 import { loadInnNetwork, saveInnNetwork } from "../lib/inn/inn_io.ts";
 import { trainInn } from "../lib/inn/train_inn.ts";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 
 // As the apps do: wasm with the native BLAS when it is installed.
 await initBackend("wasm");

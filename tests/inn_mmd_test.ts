@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/kernels/blas.ts";
 import { mmd, pairwiseSquaredDistances, stopGradient } from "../lib/inn/mmd.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
 import { innMmdLoss } from "../lib/inn/losses.ts";

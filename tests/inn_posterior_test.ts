@@ -3,9 +3,9 @@
  * posterior is known in closed form: x ~ N(0, I₂), y = a·x + σ ε.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { Rng } from "../lib/random.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { Rng } from "../lib/core/random.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
 import { Cinn, trainCinn } from "../lib/inn/cinn.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { Rng } from "../lib/random.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { Rng } from "../lib/core/random.ts";
 import type { ProgressState } from "../lib/training/progress.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { NonFiniteError } from "../lib/training/trainer.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 import { loadFlow, saveFlow } from "../lib/io/model_io.ts";
 import { randomizeVariables } from "./bijector_harness.ts";

@@ -17,7 +17,7 @@ import {
   subsample,
   svgToPng,
 } from "../lib/plot/mod.ts";
-import { writeFileAtomic } from "../lib/io/atomic.ts";
+import { writeFileAtomic } from "../lib/core/atomic.ts";
 
 /** Deterministic N(0, 1) samples (Box–Muller on a Lehmer generator). */
 function gaussian(seed: number): () => number {

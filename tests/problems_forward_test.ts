@@ -4,16 +4,12 @@
  * eigen-decomposition used for condition numbers and principal axes.
  */
 import assert from "node:assert/strict";
-import { fromRows, matMul, transpose } from "../lib/inference/linalg.ts";
-import { Rng } from "../lib/random.ts";
+import { fromRows, matMul, transpose } from "../lib/linalg/matrix.ts";
+import { Rng } from "../lib/core/random.ts";
 import { decayDesign, LinearIllConditioned } from "../lib/problems/linear_ill_conditioned.ts";
 import { TwoExponentials, twoExponentials } from "../lib/problems/two_exponentials.ts";
 import { forwardRows, gaussianLogLikelihood, simulatePairs } from "../lib/problems/problem.ts";
-import {
-  conditionNumber,
-  singularValues,
-  symmetricEigen,
-} from "../lib/problems/symmetric_eigen.ts";
+import { conditionNumber, singularValues, symmetricEigen } from "../lib/linalg/symmetric_eigen.ts";
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);

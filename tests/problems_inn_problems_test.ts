@@ -6,17 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { loadParams } from "../lib/params/mod.ts";
 import { silentProgress } from "../lib/training/progress.ts";
-import { innProblem, innProblemParamsErrors } from "../lib/problems/inn_problems.ts";
+import { innProblem, innProblemParamsErrors } from "../apps/inverse/inn_problems.ts";
 import {
   type InnAppConfig,
   loadPosteriorModel,
   prepareTrainingSet,
   savePosteriorModel,
   trainPosteriorModel,
-} from "../lib/problems/inn_app.ts";
+} from "../apps/inverse/inn_app.ts";
 import { LinearIllConditioned } from "../lib/problems/linear_ill_conditioned.ts";
 import { RobotArm } from "../lib/problems/robot_arm.ts";
 import { TwoExponentials } from "../lib/problems/two_exponentials.ts";

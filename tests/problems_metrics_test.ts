@@ -5,7 +5,7 @@
  * calibrated and of an over-confident sampler, and the corner plot.
  */
 import assert from "node:assert/strict";
-import { fromRows } from "../lib/inference/linalg.ts";
+import { fromRows } from "../lib/linalg/matrix.ts";
 import { MultivariateNormal } from "../lib/inference/gaussian.ts";
 import { barChart, cornerPlot, PlotError, renderSvg } from "../lib/plot/mod.ts";
 import { LinearIllConditioned } from "../lib/problems/linear_ill_conditioned.ts";
@@ -15,9 +15,9 @@ import {
   compareMoments,
   comparePosterior,
 } from "../lib/problems/posterior_metrics.ts";
-import { summarizeComparisons } from "../lib/problems/inn_run.ts";
-import { parseModelList } from "../lib/problems/inn_app.ts";
-import { initBackend } from "../lib/backend.ts";
+import { summarizeComparisons } from "../apps/inverse/inn_run.ts";
+import { parseModelList } from "../apps/inverse/inn_app.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 
 await initBackend("wasm");
 

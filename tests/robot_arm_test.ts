@@ -12,9 +12,9 @@ import {
   armMetricsFigure,
   armPosteriorFigure,
   endPointsFigure,
-} from "../lib/problems/robot_arm_figures.ts";
-import { armPosteriorMmd } from "../lib/problems/inverse_kinematics.ts";
-import { Rng } from "../lib/random.ts";
+} from "../apps/app5/robot_arm_figures.ts";
+import { armPosteriorMmd } from "../apps/app5/inverse_kinematics.ts";
+import { Rng } from "../lib/core/random.ts";
 
 const arm = new RobotArm();
 const H = Math.PI / 2;

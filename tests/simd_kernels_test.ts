@@ -1,21 +1,21 @@
 /**
- * The committed wasm bytes (lib/wasm/simd_kernels.ts) are what the source
- * (lib/wasm/simd_kernels.wat) compiles to, and the kernels load into the tfjs
+ * The committed wasm bytes (lib/kernels/simd_kernels.ts) are what the source
+ * (lib/kernels/simd_kernels.wat) compiles to, and the kernels load into the tfjs
  * wasm heap.
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
-import { simdKernelsFor } from "../lib/wasm/simd.ts";
-import { SIMD_KERNELS_BASE64 } from "../lib/wasm/simd_kernels.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
+import { simdKernelsFor } from "../lib/kernels/simd.ts";
+import { SIMD_KERNELS_BASE64 } from "../lib/kernels/simd_kernels.ts";
 import { compileSimdKernels, renderSimdKernelsModule } from "../scripts/wasm_compile.ts";
 import { encodeBase64 } from "../lib/plot/base64.ts";
 
-Deno.test("committed SIMD kernel bytes match lib/wasm/simd_kernels.wat (run `deno task build:wasm`)", async () => {
+Deno.test("committed SIMD kernel bytes match lib/kernels/simd_kernels.wat (run `deno task build:wasm`)", async () => {
   const bytes = await compileSimdKernels();
   assert.equal(SIMD_KERNELS_BASE64, encodeBase64(bytes));
   const committed = await Deno.readTextFile(
-    new URL("../lib/wasm/simd_kernels.ts", import.meta.url),
+    new URL("../lib/kernels/simd_kernels.ts", import.meta.url),
   );
   assert.equal(committed, renderSimdKernelsModule(bytes));
 });

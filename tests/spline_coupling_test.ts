@@ -6,8 +6,8 @@
  * spline for the whole coupling).
  */
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import {
   rationalQuadraticForward,
   rationalQuadraticInverse,

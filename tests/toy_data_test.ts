@@ -10,7 +10,7 @@ import {
 import { GaussianMixture } from "../lib/data/gaussian_mixture.ts";
 import { gridEntropy, monteCarloEntropy } from "../lib/data/mixture_entropy.ts";
 import { validatePoints } from "../lib/data/validate_points.ts";
-import { Rng } from "../lib/random.ts";
+import { Rng } from "../lib/core/random.ts";
 
 Deno.test("toy data: same seed gives the same points, another seed different ones", () => {
   for (const name of TOY_DATASETS) {

@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
-import { tf } from "../lib/tf.ts";
-import { initBackend } from "../lib/backend.ts";
+import { tf } from "../lib/core/tf.ts";
+import { initBackend } from "../lib/kernels/backend.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
 import { ArrayDataSource, type DataSource } from "../lib/training/data_source.ts";
 import { buildGlowFlow } from "../lib/flows/glow_flow.ts";
-import { DequantizedSource } from "../lib/bijectors/dequantize.ts";
+import { DequantizedSource } from "../lib/images/dequantize.ts";
 import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { evaluateNll, NonFiniteError, trainFlow } from "../lib/training/trainer.ts";
 import { learningRateAt, validateLearningRate } from "../lib/training/schedule.ts";
-import { Rng } from "../lib/random.ts";
-import { setNativeGemmEnabled } from "../lib/nn/blas.ts";
+import { Rng } from "../lib/core/random.ts";
+import { setNativeGemmEnabled } from "../lib/kernels/blas.ts";
 import { Cinn } from "../lib/inn/cinn.ts";
 import { pairedDataSource } from "../lib/inn/paired_data.ts";
 

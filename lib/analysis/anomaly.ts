@@ -19,7 +19,7 @@
  * @module
  */
 import { chiLogPdf, chiMean } from "./chi.ts";
-import { checkRows } from "./covariance.ts";
+import { checkRows } from "../linalg/covariance.ts";
 
 /**
  * Euclidean norm of each row.

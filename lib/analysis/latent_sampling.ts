@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import type { PcaResult } from "./pca.ts";
 
 /** Options of {@link samplePcaGaussian}. */

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { checkRows, columnMeans, covarianceMatrix, totalVariance } from "./covariance.ts";
+import { checkRows, columnMeans, covarianceMatrix, totalVariance } from "../linalg/covariance.ts";
 import { randomizedPrincipalAxes } from "./pca_randomized.ts";
-import { symmetricEigenLarge } from "./tridiagonal_eigen.ts";
+import { symmetricEigenLarge } from "../linalg/tridiagonal_eigen.ts";
 
 /**
  * PCA algorithm. `"full"` is the name used by the `pca_solver` parameter and

@@ -15,9 +15,9 @@
  *
  * @module
  */
-import { matrix } from "../inference/linalg.ts";
-import { symmetricEigen } from "../problems/symmetric_eigen.ts";
-import { Rng } from "../random.ts";
+import { matrix } from "../linalg/matrix.ts";
+import { symmetricEigen } from "../linalg/symmetric_eigen.ts";
+import { Rng } from "../core/random.ts";
 
 /** Leading principal directions and variances found by {@link randomizedPrincipalAxes}. */
 export interface PrincipalAxes {
@@ -134,7 +134,7 @@ function transposeTimesColumns(
  * @throws Error when k exceeds min(n, d).
  * @example
  * ```ts
- * import { columnMeans } from "./covariance.ts";
+ * import { columnMeans } from "../linalg/covariance.ts";
  * import { randomizedPrincipalAxes } from "./pca_randomized.ts";
  * const x = new Float32Array([0, 0, 1, 1, 2, 2.1, 3, 2.9]);
  * const axes = randomizedPrincipalAxes(x, 4, { d: 2, k: 1, mean: columnMeans(x, 4, 2) });

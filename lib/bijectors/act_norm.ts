@@ -7,16 +7,17 @@
  *
  * @module
  */
-import { makeVariable, tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
+import { makeVariable } from "../core/variables.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
-import { channelReductionAxes, checkChannels, positionsPerExample } from "./normalization.ts";
+import { type NamedVariable } from "../core/variables.ts";
+import { channelReductionAxes, checkChannels, positionsPerExample } from "../core/shapes.ts";
 
 /** Config of an {@link ActNorm}. */
 export interface ActNormConfig {

@@ -6,8 +6,11 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { affineCouplingPackedWasm, affineCouplingTransform } from "./affine_coupling_op.ts";
+import { tf } from "../core/tf.ts";
+import {
+  affineCouplingPackedWasm,
+  affineCouplingTransform,
+} from "../kernels/affine_coupling_op.ts";
 import { type BijectorConfig, type BijectorResult, registerBijector } from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
@@ -26,7 +29,7 @@ export class AffineCoupling extends CouplingBijector {
    * @param config Dims, network architecture, seed and log-scale clip.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { AffineCoupling } from "./affine_coupling.ts";
    * const c = new AffineCoupling({ dims: 2, network: { hiddenLayers: [8] }, seed: 1 });
    * const { value, logDet } = c.forwardAndLogDet(tf.randomNormal([4, 2]));

@@ -11,17 +11,18 @@
  *
  * @module
  */
-import { makeVariable, tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
+import { makeVariable } from "../core/variables.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
-import { batchNormTraining } from "./batch_norm_ops.ts";
-import { checkChannels, positionsPerExample } from "./normalization.ts";
+import { type NamedVariable } from "../core/variables.ts";
+import { batchNormTraining } from "../kernels/batch_norm_ops.ts";
+import { checkChannels, positionsPerExample } from "../core/shapes.ts";
 
 /** Config of a {@link BatchNormalization}. */
 export interface BatchNormalizationConfig {

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { type Tensor1D, tf } from "../tf.ts";
+import { type Tensor1D, tf } from "../core/tf.ts";
+import type { NamedVariable } from "../core/variables.ts";
 
 /** Options for one pass through a bijector. */
 export interface BijectorCallOptions {
@@ -35,14 +36,6 @@ export interface BijectorResult {
   value: tf.Tensor;
   /** `log |det J|` of the map, one entry per batch element. */
   logDet: Tensor1D;
-}
-
-/** A variable with its path-like name inside a model, used for save/load. */
-export interface NamedVariable {
-  /** Stable name, e.g. `3.affine_coupling/net/dense0/kernel`. */
-  name: string;
-  /** The TensorFlow.js variable. */
-  variable: tf.Variable;
 }
 
 /** JSON-serialisable description from which {@link bijectorFromConfig} rebuilds a bijector. */

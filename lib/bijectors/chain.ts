@@ -4,17 +4,17 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { sumTensors } from "../nn/ops.ts";
+import { tf } from "../core/tf.ts";
+import { sumTensors } from "../kernels/ops.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   bijectorFromConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
+import { type NamedVariable } from "../core/variables.ts";
 
 /** Sum of the steps' log-dets in one kernel (one `add` per step costs a dispatch each way). */
 function sumLogDets(logDets: tf.Tensor1D[], batch: number): tf.Tensor1D {

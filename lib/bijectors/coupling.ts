@@ -7,13 +7,9 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import {
-  Bijector,
-  type BijectorCallOptions,
-  type BijectorResult,
-  type NamedVariable,
-} from "./bijector.ts";
+import { tf } from "../core/tf.ts";
+import { Bijector, type BijectorCallOptions, type BijectorResult } from "./bijector.ts";
+import { type NamedVariable } from "../core/variables.ts";
 import { DenseNetwork, type DenseNetworkConfig } from "../nn/dense_network.ts";
 
 /** Fields common to every coupling's config. */

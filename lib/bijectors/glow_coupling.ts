@@ -18,15 +18,15 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import {
   Bijector,
   type BijectorConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
   sumPerExample,
 } from "./bijector.ts";
+import { type NamedVariable } from "../core/variables.ts";
 import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
 import { ConvNetwork, type ConvNetworkConfig } from "../nn/conv_network.ts";
 
@@ -60,7 +60,7 @@ export class GlowCoupling extends Bijector {
    * @param config Channels, network, seed and log-scale function.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { GlowCoupling } from "./glow_coupling.ts";
    * import { glowNetwork } from "../nn/conv_network.ts";
    * const c = new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1 });

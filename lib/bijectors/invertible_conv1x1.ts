@@ -20,16 +20,17 @@
  *
  * @module
  */
-import { makeVariable, tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
+import { makeVariable } from "../core/variables.ts";
 import {
   Bijector,
   type BijectorConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
+import { type NamedVariable } from "../core/variables.ts";
 import { conv2d } from "../nn/conv.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 
 /** Config of an {@link InvertibleConv1x1}. */
 export interface InvertibleConv1x1Config {
@@ -151,7 +152,7 @@ export class InvertibleConv1x1 extends Bijector {
    * @param config Channels and seed (and, when rebuilt from a config, `P` and the signs).
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { InvertibleConv1x1 } from "./invertible_conv1x1.ts";
    * const conv = new InvertibleConv1x1({ channels: 4, seed: 1 });
    * const { value, logDet } = conv.forwardAndLogDet(tf.randomNormal([2, 3, 3, 4]));

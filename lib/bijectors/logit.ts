@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import {
   Bijector,
   type BijectorConfig,
@@ -54,7 +54,7 @@ export class LogitTransform extends Bijector {
    * @param config α and L.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { LogitTransform } from "./logit.ts";
    * const logit = new LogitTransform({ alpha: 1e-6, levels: 256 });
    * logit.forward(tf.tensor2d([[128, 0.5]])).print(); // [[0, -6.24]]

@@ -20,18 +20,18 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { sumTensors } from "../nn/ops.ts";
+import { tf } from "../core/tf.ts";
+import { sumTensors } from "../kernels/ops.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   bijectorFromConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
 } from "./bijector.ts";
-import type { ImageShape } from "../images/decode.ts";
+import { type NamedVariable } from "../core/variables.ts";
+import type { ImageShape } from "../core/shapes.ts";
 import { squeeze2x2, unsqueeze2x2 } from "./squeeze.ts";
 import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
 
@@ -106,7 +106,7 @@ export class MultiScale extends Bijector {
    * @param options Image shape, level bijectors and split priors.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { ActNorm } from "./act_norm.ts";
    * import { GlowCoupling } from "./glow_coupling.ts";
    * import { MultiScale } from "./multiscale.ts";

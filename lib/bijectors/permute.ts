@@ -1,19 +1,19 @@
 /**
  * A fixed permutation of the last axis. Volume-preserving: log-det 0. Its
- * gradient is the inverse permutation (see {@link ../nn/ops.ts}), so it trains
+ * gradient is the inverse permutation (see {@link ../kernels/ops.ts}), so it trains
  * on the wasm backend.
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import {
   Bijector,
   type BijectorConfig,
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import { permuteLastAxis } from "../nn/ops.ts";
-import { Rng } from "../random.ts";
+import { permuteLastAxis } from "../kernels/ops.ts";
+import { Rng } from "../core/random.ts";
 
 /** Permutes the last axis: output `i` is input `permutation[i]`. */
 export class Permute extends Bijector {

@@ -36,7 +36,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { type BijectorCallOptions, type BijectorConfig, registerBijector } from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
@@ -298,7 +298,7 @@ const rqForward = tf.customGrad(
  * @returns `[R, 2]`: the output `y` and `log dy/dx`.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { rationalQuadraticForward } from "./spline_coupling.ts";
  * // One bin [0, 1] → [0, 2] with end slopes 1 and 3.
  * const out = rationalQuadraticForward(tf.tensor2d([[1]]), tf.tensor2d([[0, 1, 0, 2, 1, 3]]));
@@ -388,7 +388,7 @@ export class SplineCoupling extends CouplingBijector {
    * @throws Error when the bin count, bound or minimum sizes are invalid.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { SplineCoupling } from "./spline_coupling.ts";
    * const c = new SplineCoupling({
    *   dims: 2,

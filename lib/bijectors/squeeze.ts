@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import {
   Bijector,
   type BijectorConfig,
@@ -23,7 +23,7 @@ import {
  * @throws Error when the input is not rank 4 or `h`, `w` are odd.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { squeeze2x2 } from "./squeeze.ts";
  * squeeze2x2(tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1])).print(); // [[[[1, 2, 3, 4]]]]
  * ```
@@ -46,7 +46,7 @@ export function squeeze2x2(x: tf.Tensor): tf.Tensor4D {
  * @throws Error when the input is not rank 4 or its channels are not a multiple of 4.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { unsqueeze2x2 } from "./squeeze.ts";
  * console.log(unsqueeze2x2(tf.zeros([1, 2, 2, 4])).shape); // [1, 4, 4, 1]
  * ```

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 
 /** One weighted Gaussian component. */
 export interface GaussianComponent {
@@ -114,7 +114,7 @@ export class GaussianMixture {
    * @returns Points (row-major n×d) and the component index of each.
    * @example
    * ```ts
-   * import { Rng } from "../random.ts";
+   * import { Rng } from "../core/random.ts";
    * import { GaussianMixture } from "./gaussian_mixture.ts";
    * const g = new GaussianMixture([{ weight: 1, mean: [1], cov: [[4]] }]);
    * const { points } = g.sample(10, new Rng(0));

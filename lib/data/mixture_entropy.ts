@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import type { GaussianMixture } from "./gaussian_mixture.ts";
 
 /** Options of {@link gridEntropy}. */
@@ -112,7 +112,7 @@ export function gridEntropy(
  * @returns The estimate and its standard error, in nats.
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { GaussianMixture } from "./gaussian_mixture.ts";
  * import { monteCarloEntropy } from "./mixture_entropy.ts";
  * const g = new GaussianMixture([{ weight: 1, mean: [0], cov: [[1]] }]);

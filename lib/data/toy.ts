@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import { hasToyDensity, toyMixture } from "./toy_density.ts";
 import {
   checkerboard,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 
 /** Points (row-major n×d) and the part each point belongs to. */
 export interface ShapeSample {
@@ -46,7 +46,7 @@ function build(
  * @returns Points and moon labels (0 upper, 1 lower).
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { moons } from "./toy_shapes.ts";
  * const { points } = moons(100, new Rng(1), 0.05);
  * ```
@@ -69,7 +69,7 @@ export function moons(n: number, rng: Rng, noise: number): ShapeSample {
  * @returns Points and circle labels (0 outer, 1 inner).
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { circles } from "./toy_shapes.ts";
  * const { points } = circles(100, new Rng(1), 0.05);
  * ```
@@ -98,7 +98,7 @@ function rollAngle(rng: Rng): number {
  * @returns Points and labels 0.
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { swissRoll } from "./toy_shapes.ts";
  * const { points } = swissRoll(100, new Rng(1), 0.1);
  * ```
@@ -121,7 +121,7 @@ export function swissRoll(n: number, rng: Rng, noise: number): ShapeSample {
  * @returns Points (n×3) and labels 0.
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { swissRoll3d } from "./toy_shapes.ts";
  * const { points } = swissRoll3d(100, new Rng(1), 0.1);
  * ```
@@ -144,7 +144,7 @@ export function swissRoll3d(n: number, rng: Rng, noise: number): ShapeSample {
  * @returns Points and cell labels 0–7.
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { checkerboard } from "./toy_shapes.ts";
  * const { points } = checkerboard(100, new Rng(1), 0);
  * ```
@@ -170,7 +170,7 @@ export function checkerboard(n: number, rng: Rng, noise: number): ShapeSample {
  * @returns Points and arm labels 0–4.
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { pinwheel } from "./toy_shapes.ts";
  * const { points } = pinwheel(100, new Rng(1), 0);
  * ```

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Tensor1D, type Tensor2D, tf } from "../tf.ts";
+import { type Tensor1D, type Tensor2D, tf } from "../core/tf.ts";
 
 /** JSON form of a {@link DiagonalNormal}. */
 export interface DiagonalNormalConfig {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Tensor1D, type Tensor2D, tf } from "../tf.ts";
+import { type Tensor1D, type Tensor2D, tf } from "../core/tf.ts";
 import type { Bijector, BijectorCallOptions } from "../bijectors/bijector.ts";
 import type { DiagonalNormal } from "./normal.ts";
 

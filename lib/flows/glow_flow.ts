@@ -25,11 +25,11 @@ import { GlowCoupling, type GlowScale } from "../bijectors/glow_coupling.ts";
 import { InvertibleConv1x1 } from "../bijectors/invertible_conv1x1.ts";
 import { LogitTransform } from "../bijectors/logit.ts";
 import { levelShapes, MultiScale } from "../bijectors/multiscale.ts";
-import type { ImageShape } from "../images/decode.ts";
+import type { ImageShape } from "../core/shapes.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import { glowNetwork } from "../nn/conv_network.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 
 /** Architecture of {@link buildGlowFlow}. */
 export interface GlowFlowOptions {
@@ -68,7 +68,7 @@ export interface GlowFlowOptions {
  * @throws Error when the image cannot be squeezed `numBlocks` times or a size is invalid.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { buildGlowFlow } from "./glow_flow.ts";
  * const flow = buildGlowFlow({
  *   imageShape: [8, 8, 1], numBlocks: 2, stepsPerBlock: 2, numHidden: 16, seed: 1,

@@ -20,7 +20,7 @@ import { SplineCoupling } from "../bijectors/spline_coupling.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import type { Activation } from "../nn/dense_network.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 
 /** Permutation schemes between couplings. */
 export type PermutationScheme = "random" | "reverse" | "alternating";

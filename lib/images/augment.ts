@@ -14,9 +14,9 @@
  *
  * @module
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import { ImageDataError } from "./errors.ts";
-import type { ImageShape } from "./decode.ts";
+import type { ImageShape } from "../core/shapes.ts";
 
 /** What the augmentation may do; everything is off by default. */
 export interface AugmentOptions {
@@ -103,7 +103,7 @@ export function isAugmenting(options: AugmentOptions): boolean {
  * @example
  * ```ts
  * import { drawAugmentation } from "./augment.ts";
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * drawAugmentation({ horizontalFlip: true, rotationRange: 10 }, new Rng(1));
  * ```
  */
@@ -191,7 +191,7 @@ export function transformImage(
  * @example
  * ```ts
  * import { augmentBatch } from "./augment.ts";
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * const batch = new Float32Array(2 * 28 * 28).fill(128);
  * augmentBatch(batch, [28, 28, 1], { horizontalFlip: true, zoomRange: 0.1, rotationRange: 10 }, new Rng(3));
  * ```

@@ -7,12 +7,10 @@
  *
  * @module
  */
+import type { ImageShape } from "../core/shapes.ts";
 import { loadImageCodec } from "./codec.ts";
 import { ImageDataError } from "./errors.ts";
 import type { ImagePayload } from "./source.ts";
-
-/** `[height, width, channels]`, channels 1 (grey) or 3 (RGB). */
-export type ImageShape = [number, number, number];
 
 /**
  * How an image of another size reaches the target size:

@@ -9,8 +9,8 @@
  * @module
  */
 import { join } from "node:path";
-import { writeDirAtomic } from "../io/atomic.ts";
-import { Rng } from "../random.ts";
+import { writeDirAtomic } from "../core/atomic.ts";
+import { Rng } from "../core/random.ts";
 import { encodePng } from "./decode.ts";
 import { ImageDataError } from "./errors.ts";
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, IDX_FILES } from "./fashion_mnist.ts";

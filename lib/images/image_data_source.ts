@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { concatFloat32 } from "../data/float_arrays.ts";
-import { tf } from "../tf.ts";
-import { Rng } from "../random.ts";
+import { concatFloat32 } from "../core/float_arrays.ts";
+import { tf } from "../core/tf.ts";
+import { Rng } from "../core/random.ts";
 import type { DataSource } from "../training/data_source.ts";
 import {
   type AugmentDraw,
@@ -32,7 +32,8 @@ import {
   isAugmenting,
   transformImage,
 } from "./augment.ts";
-import { decodeImage, type ImageShape, type ResizeMode, validateImageShape } from "./decode.ts";
+import { decodeImage, type ResizeMode, validateImageShape } from "./decode.ts";
+import { type ImageShape } from "../core/shapes.ts";
 import { errorMessage, ImageDataError } from "./errors.ts";
 import { Limiter } from "./limiter.ts";
 import { type ImageItem, type ImageSource, itemsOfSplit, type Split } from "./source.ts";

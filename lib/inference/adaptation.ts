@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { identity, type Matrix, matrix } from "./linalg.ts";
+import { identity, type Matrix, matrix } from "../linalg/matrix.ts";
 
 /** Adapts one chain's step size from its acceptance probabilities during warm-up. */
 export interface StepSizeAdapter {

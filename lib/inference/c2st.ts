@@ -10,11 +10,11 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { validatePoints } from "../data/validate_points.ts";
 import { DenseNetwork } from "../nn/dense_network.ts";
 import { Adam } from "../training/adam.ts";
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import { rngFrom } from "./seeding.ts";
 
 /** Options of {@link classifierTwoSampleTest}. */
@@ -138,7 +138,7 @@ async function trainAndScore(
  * @example
  * ```ts
  * import { classifierTwoSampleTest } from "./c2st.ts";
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * const rng = new Rng(1);
  * const a = Float64Array.from({ length: 2000 }, () => rng.normal());
  * const b = Float64Array.from({ length: 2000 }, () => rng.normal() + 3);

@@ -58,7 +58,7 @@ function varianceComponents(chains: ArrayLike<number>[]): { within: number; plus
  * @returns ESS, at most `M·N·log10(M·N)`; NaN when every draw is identical.
  * @example
  * ```ts
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { effectiveSampleSizeScalar } from "./diagnostics.ts";
  * const rng = new Rng(1);
  * const iid = [0, 1].map(() => Float64Array.from({ length: 1000 }, () => rng.normal()));

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { cholesky, fromRows, logDetCholesky, type Matrix, solveLower } from "./linalg.ts";
+import { cholesky, fromRows, logDetCholesky, type Matrix, solveLower } from "../linalg/matrix.ts";
 import { rngFrom, type SeedOptions } from "./seeding.ts";
 
 const LOG_2PI = Math.log(2 * Math.PI);

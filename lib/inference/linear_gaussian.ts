@@ -30,7 +30,7 @@ import {
   solveLowerTransposed,
   symmetrize,
   transpose,
-} from "./linalg.ts";
+} from "../linalg/matrix.ts";
 import { rngFrom, type SeedOptions } from "./seeding.ts";
 
 /** A linear forward model with Gaussian prior and Gaussian noise. */
@@ -69,7 +69,7 @@ export class LinearGaussian {
    * @throws Error naming the mismatched shape, or a covariance that is not positive definite.
    * @example
    * ```ts
-   * import { fromRows, identity } from "./linalg.ts";
+   * import { fromRows, identity } from "../linalg/matrix.ts";
    * import { LinearGaussian } from "./linear_gaussian.ts";
    * const problem = new LinearGaussian({
    *   forward: fromRows([[1, 1], [1, 1.001]]),
@@ -128,7 +128,7 @@ export class LinearGaussian {
    * @returns E[x | y*].
    * @example
    * ```ts
-   * import { identity } from "./linalg.ts";
+   * import { identity } from "../linalg/matrix.ts";
    * import { LinearGaussian } from "./linear_gaussian.ts";
    * const p = new LinearGaussian({
    *   forward: identity(1), noiseCov: identity(1), priorMean: [0], priorCov: identity(1),
@@ -149,7 +149,7 @@ export class LinearGaussian {
    * @returns N(mean, cov) with `sample` and `logDensity`.
    * @example
    * ```ts
-   * import { identity } from "./linalg.ts";
+   * import { identity } from "../linalg/matrix.ts";
    * import { LinearGaussian } from "./linear_gaussian.ts";
    * const p = new LinearGaussian({
    *   forward: identity(2), noiseCov: identity(2), priorMean: [0, 0], priorCov: identity(2),
@@ -168,7 +168,7 @@ export class LinearGaussian {
    * @returns The log-evidence in nats.
    * @example
    * ```ts
-   * import { identity } from "./linalg.ts";
+   * import { identity } from "../linalg/matrix.ts";
    * import { LinearGaussian } from "./linear_gaussian.ts";
    * const p = new LinearGaussian({
    *   forward: identity(1), noiseCov: identity(1), priorMean: [0], priorCov: identity(1),
@@ -193,7 +193,7 @@ export class LinearGaussian {
    * @returns y, length `observationDims`.
    * @example
    * ```ts
-   * import { identity } from "./linalg.ts";
+   * import { identity } from "../linalg/matrix.ts";
    * import { LinearGaussian } from "./linear_gaussian.ts";
    * const p = new LinearGaussian({
    *   forward: identity(1), noiseCov: identity(1), priorMean: [0], priorCov: identity(1),
@@ -218,7 +218,7 @@ export class LinearGaussian {
  * @returns N(mean, cov) with `sample` and `logDensity`.
  * @example
  * ```ts
- * import { diagonal, fromRows } from "./linalg.ts";
+ * import { diagonal, fromRows } from "../linalg/matrix.ts";
  * import { linearGaussianPosterior } from "./linear_gaussian.ts";
  * const post = linearGaussianPosterior({
  *   forward: fromRows([[1, 0], [0, 1e-3]]),

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { DualAveraging } from "./adaptation.ts";
-import type { Matrix } from "./linalg.ts";
+import type { Matrix } from "../linalg/matrix.ts";
 import { type McmcBaseOptions, type McmcResult, runChains } from "./mcmc_runner.ts";
 
 /** Options of {@link hamiltonianMonteCarlo}: give `logDensity` or `batchLogDensity`. */
@@ -107,7 +107,7 @@ function mulTransposed(l: Matrix, p: Float64Array, offset: number, out: Float64A
  * @throws Error when neither or both log-densities are given, or a start is not finite.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { hamiltonianMonteCarlo } from "./mcmc_hmc.ts";
  * const run = hamiltonianMonteCarlo({
  *   batchLogDensity: (x) => tf.mul(-0.5, tf.sum(tf.square(x), 1)) as tf.Tensor1D,

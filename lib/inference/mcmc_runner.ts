@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import {
   CovarianceAccumulator,
   type MetricKind,
@@ -15,7 +15,7 @@ import {
   type StepSizeAdapter,
 } from "./adaptation.ts";
 import { effectiveSampleSize, splitRhat } from "./diagnostics.ts";
-import { cholesky, identity, type Matrix } from "./linalg.ts";
+import { cholesky, identity, type Matrix } from "../linalg/matrix.ts";
 
 /** Options shared by every kernel. */
 export interface McmcBaseOptions {

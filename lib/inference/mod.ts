@@ -27,7 +27,7 @@
  *
  * @module
  */
-export * from "./linalg.ts";
+export * from "../linalg/matrix.ts";
 export * from "./seeding.ts";
 export * from "./gaussian.ts";
 export * from "./moments.ts";

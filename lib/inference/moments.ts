@@ -5,7 +5,7 @@
  * @module
  */
 import { validatePoints } from "../data/validate_points.ts";
-import { type Matrix, matrix } from "./linalg.ts";
+import { type Matrix, matrix } from "../linalg/matrix.ts";
 
 /**
  * The mean of each column.

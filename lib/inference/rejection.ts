@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import { rngFrom } from "./seeding.ts";
 
 /** Accepted draws and how many proposals they took. */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import { rngFrom } from "./seeding.ts";
 import { chiSquareSurvival } from "./special.ts";
 

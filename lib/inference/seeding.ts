@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 
 /** Where random numbers come from. */
 export interface SeedOptions {

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { ActNorm } from "../bijectors/act_norm.ts";
 import { AffineCoupling } from "../bijectors/affine_coupling.ts";
 import type { Bijector } from "../bijectors/bijector.ts";
@@ -21,7 +21,7 @@ import { Chain } from "../bijectors/chain.ts";
 import { Permute } from "../bijectors/permute.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import type { Activation } from "../nn/dense_network.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import { trainFlow, type TrainOptions, type TrainResult } from "../training/trainer.ts";
 import { ConditionalBase, ConditionalJoint } from "./conditional_joint.ts";
 import { type PairedData, pairedDataSource } from "./paired_data.ts";
@@ -96,7 +96,7 @@ export class Cinn implements PosteriorSampler {
    * @throws Error naming the invalid width or setting, or when `bijector` does not fit.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { Cinn } from "./cinn.ts";
    * const cinn = new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [16], seed: 1 });
    * const y = tf.tensor2d([[0.5], [0.5]]);

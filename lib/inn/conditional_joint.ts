@@ -15,16 +15,16 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   bijectorFromConfig,
   type BijectorResult,
-  type NamedVariable,
   registerBijector,
 } from "../bijectors/bijector.ts";
+import { type NamedVariable } from "../core/variables.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { DenseNetwork, type DenseNetworkConfig } from "../nn/dense_network.ts";
 
@@ -58,7 +58,7 @@ export class ConditionalJoint extends Bijector {
    * @throws Error when a width is not a positive integer.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { AffineCoupling } from "../bijectors/affine_coupling.ts";
    * import { ConditionalJoint } from "./conditional_joint.ts";
    * const network = { hiddenLayers: [8] };
@@ -162,7 +162,7 @@ export class ConditionalBase extends DiagonalNormal {
    * @param dimY Width of the given block `y`.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { ConditionalBase } from "./conditional_joint.ts";
    * new ConditionalBase(1, 1).logProb(tf.tensor2d([[0, 5]])).print(); // -0.9189 (y ignored)
    * ```

@@ -15,10 +15,10 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { type BijectorConfig, bijectorFromConfig } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
-import { writeDirAtomic } from "../io/atomic.ts";
+import { writeDirAtomic } from "../core/atomic.ts";
 import {
   assignNamed,
   CONDITIONAL_BASE_TYPE,

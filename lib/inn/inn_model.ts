@@ -13,14 +13,14 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { ActNorm } from "../bijectors/act_norm.ts";
 import { AffineCoupling } from "../bijectors/affine_coupling.ts";
 import type { Bijector } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
 import { Permute } from "../bijectors/permute.ts";
 import type { Activation } from "../nn/dense_network.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import {
   type InnDims,
   type InnLayout,
@@ -153,7 +153,7 @@ export class InnModel implements PosteriorSampler {
    * @throws Error naming the invalid size or setting, or when `bijector` does not fit.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { InnModel } from "./inn_model.ts";
    * const inn = new InnModel({
    *   dimX: 2, dimY: 1, dimZ: 1, blocks: 2, hiddenLayers: [16], seed: 1,
@@ -199,7 +199,7 @@ export class InnModel implements PosteriorSampler {
    * @param seed Seed of the noise.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { InnModel } from "./inn_model.ts";
    * const inn = new InnModel({ dimX: 1, dimY: 1, dimZ: 1, blocks: 1, hiddenLayers: [8], seed: 1 });
    * inn.initialize(tf.randomNormal([64, 1], 3, 2) as tf.Tensor2D, 7);

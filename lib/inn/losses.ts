@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import type { InnModel } from "./inn_model.ts";
 import { mmd, stopGradient } from "./mmd.ts";
 
@@ -96,7 +96,7 @@ function meanSquaredNorm(t: tf.Tensor2D): tf.Scalar {
  * @throws Error naming the shapes when they do not fit the model.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { InnModel } from "./inn_model.ts";
  * import { innMmdLoss } from "./losses.ts";
  * const inn = new InnModel({ dimX: 2, dimY: 1, dimZ: 1, blocks: 1, hiddenLayers: [8], seed: 1 });
@@ -176,7 +176,7 @@ export interface MaxLikelihoodLossOptions {
  * @throws Error naming the shapes, or when `σ_y` is not positive.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { InnModel } from "./inn_model.ts";
  * import { innNegativeLogLikelihood } from "./losses.ts";
  * const inn = new InnModel({ dimX: 2, dimY: 1, dimZ: 1, blocks: 1, hiddenLayers: [8], seed: 1 });
@@ -232,7 +232,7 @@ function maxLikelihoodParts(
  * @throws Error naming the shapes, or when `σ_y` is not positive.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { InnModel } from "./inn_model.ts";
  * import { innMaxLikelihoodLoss } from "./losses.ts";
  * const inn = new InnModel({ dimX: 2, dimY: 1, dimZ: 1, blocks: 1, hiddenLayers: [8], seed: 1 });

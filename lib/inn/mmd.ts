@@ -7,14 +7,14 @@
  * exactly 0 for identical samples.
  *
  * Differentiable on every backend: the pairwise distances use
- * {@link ../nn/blas.ts gemm} with a hand-written gradient (no transposed
+ * {@link ../kernels/blas.ts gemm} with a hand-written gradient (no transposed
  * matMul flags, no `gather`), so it trains on wasm.
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { sumTensors } from "../nn/ops.ts";
-import { gemm } from "../nn/blas.ts";
+import { tf } from "../core/tf.ts";
+import { sumTensors } from "../kernels/ops.ts";
+import { gemm } from "../kernels/blas.ts";
 
 /** Default kernel widths: short to long range for data of unit scale. */
 export const DEFAULT_MMD_WIDTHS: readonly number[] = [0.2, 0.5, 0.9, 1.3];
@@ -53,7 +53,7 @@ function checkSamples(a: tf.Tensor, b: tf.Tensor): void {
  * @throws Error naming both shapes when they do not fit.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { pairwiseSquaredDistances } from "./mmd.ts";
  * const d2 = pairwiseSquaredDistances(tf.tensor2d([[0, 0]]), tf.tensor2d([[3, 4], [1, 0]]));
  * d2.print(); // [[25, 1]]
@@ -116,7 +116,7 @@ export interface MmdOptions {
  * @throws Error naming the shapes, or when a width is not positive.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { mmd } from "./mmd.ts";
  * const a = tf.randomNormal([200, 2], 0, 1, "float32", 1) as tf.Tensor2D;
  * mmd(a, a).print(); // 0
@@ -151,7 +151,7 @@ const blockGradient = tf.customGrad(
  * @returns A copy of `x` through which no gradient flows.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { stopGradient } from "./mmd.ts";
  * tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, stopGradient(x))))(tf.tensor1d([3])).print(); // [3]
  * ```

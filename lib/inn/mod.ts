@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { InnModel, sampleMoments, trainInn } from "./mod.ts";
- * import { Rng } from "../random.ts";
+ * import { Rng } from "../core/random.ts";
  * import { silentProgress } from "../training/progress.ts";
  * // x ~ N(0, I₂), y = x₀ + x₁ + noise: one observation, one latent dimension.
  * const rng = new Rng(1);

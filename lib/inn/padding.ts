@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 
 /** The sizes of an INN's partition; `width` may widen both sides beyond the minimum. */
 export interface InnDims {
@@ -123,7 +123,7 @@ export function padding(rows: number, cols: number, options: PadOptions = {}): t
  * @throws Error naming the expected and actual shapes.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { innLayout, padInput } from "./padding.ts";
  * const layout = innLayout({ dimX: 1, dimY: 1, dimZ: 2 });
  * padInput(tf.tensor2d([[5], [6]]), layout).print(); // [[5, 0, 0], [6, 0, 0]]
@@ -147,7 +147,7 @@ export function padInput(
  * @throws Error naming the expected and actual shapes.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { innLayout, splitInput } from "./padding.ts";
  * const layout = innLayout({ dimX: 1, dimY: 1, dimZ: 2 });
  * const { x, pad } = splitInput(tf.tensor2d([[1, 0, 0]]), layout);
@@ -176,7 +176,7 @@ export function splitInput(
  * @throws Error naming the expected and actual shapes.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { innLayout, joinOutput } from "./padding.ts";
  * const layout = innLayout({ dimX: 3, dimY: 1, dimZ: 1 });
  * joinOutput(tf.tensor2d([[1]]), tf.tensor2d([[2]]), layout).print(); // [[1, 2, 0]]
@@ -208,7 +208,7 @@ export function joinOutput(
  * @throws Error naming the expected and actual shapes.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { innLayout, splitOutput } from "./padding.ts";
  * const parts = splitOutput(tf.tensor2d([[1, 2, 3]]), innLayout({ dimX: 3, dimY: 1, dimZ: 1 }));
  * parts.pad.print(); // [[3]]

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import { ArrayDataSource } from "../training/data_source.ts";
 
 /** Paired training data, row-major. */
@@ -62,7 +62,7 @@ export function pairedDataSource(
  * @throws Error naming the expected and actual shapes.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { splitPairs } from "./paired_data.ts";
  * const { y } = splitPairs(tf.tensor2d([[1, 2, 5]]), { dimX: 2, dimY: 1 });
  * y.print(); // [[5]]

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { Rng } from "../random.ts";
+import { tf } from "../core/tf.ts";
+import { Rng } from "../core/random.ts";
 
 /** Options of {@link PosteriorSampler.posterior}. */
 export interface PosteriorOptions {
@@ -50,7 +50,7 @@ export interface PosteriorSampler {
  * @throws Error when the observation's length, a value or `nSamples` is invalid.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { drawPosterior } from "./posterior.ts";
  * // A "model" whose posterior is N(y*, I) in one dimension:
  * const s = await drawPosterior({ dimX: 1, dimY: 1 }, new Float32Array([2]), 5, {}, (y, seed) =>

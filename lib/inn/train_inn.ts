@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { Rng } from "../random.ts";
+import { tf } from "../core/tf.ts";
+import { Rng } from "../core/random.ts";
 import { Adam } from "../training/adam.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "../training/schedule.ts";

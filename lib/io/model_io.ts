@@ -7,16 +7,13 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../tf.ts";
-import {
-  type BijectorConfig,
-  bijectorFromConfig,
-  type NamedVariable,
-} from "../bijectors/bijector.ts";
+import { tf } from "../core/tf.ts";
+import { type BijectorConfig, bijectorFromConfig } from "../bijectors/bijector.ts";
+import { type NamedVariable } from "../core/variables.ts";
 import { DiagonalNormal, type DiagonalNormalConfig } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import { ConditionalBase } from "../inn/conditional_joint.ts";
-import { writeDirAtomic } from "./atomic.ts";
+import { writeDirAtomic } from "../core/atomic.ts";
 
 /** Format tag written into `model.json`. */
 export const MODEL_FORMAT = "flow-models/v1";

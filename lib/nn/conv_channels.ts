@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import { sumTensors } from "./ops.ts";
-import { gemm } from "./blas.ts";
+import { tf } from "../core/tf.ts";
+import { sumTensors } from "../kernels/ops.ts";
+import { gemm } from "../kernels/blas.ts";
 
 /** `S[i][j] = 1` when input channel `i` is output channel `j` of the part `[offset, offset + size)`. */
 function selection(channels: number, offset: number, size: number): tf.Tensor2D {
@@ -76,7 +76,7 @@ function checkSizes(x: tf.Tensor, sizes: readonly number[]): void {
  * @throws Error when the sizes do not add up to the last axis.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { splitChannels } from "./conv_channels.ts";
  * const [a, b] = splitChannels(tf.tensor2d([[1, 2, 3]]), [1, 2]);
  * a.print(); // [[1]]
@@ -106,7 +106,7 @@ export function splitChannels(x: tf.Tensor, sizes: readonly number[]): tf.Tensor
  * @throws Error when the leading shapes differ.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
+ * import { tf } from "../core/tf.ts";
  * import { concatChannels } from "./conv_channels.ts";
  * concatChannels([tf.tensor2d([[1]]), tf.tensor2d([[2, 3]])]).print(); // [[1, 2, 3]]
  * ```

@@ -8,8 +8,9 @@
  *
  * @module
  */
-import { makeVariable, tf } from "../tf.ts";
-import type { NamedVariable } from "../bijectors/bijector.ts";
+import { tf } from "../core/tf.ts";
+import { makeVariable } from "../core/variables.ts";
+import type { NamedVariable } from "../core/variables.ts";
 import { conv2d } from "./conv.ts";
 
 /** One hidden convolution. */
@@ -63,7 +64,7 @@ export class ConvNetwork {
    * @param seed Seed of the hidden kernels' initialisation.
    * @example
    * ```ts
-   * import { tf } from "../tf.ts";
+   * import { tf } from "../core/tf.ts";
    * import { ConvNetwork, glowNetwork } from "./conv_network.ts";
    * const net = new ConvNetwork(2, 4, glowNetwork(16), 1);
    * console.log(net.apply(tf.ones([1, 4, 4, 2]) as tf.Tensor4D).shape); // [1, 4, 4, 4]

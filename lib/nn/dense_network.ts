@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { makeVariable, tf } from "../tf.ts";
-import type { NamedVariable } from "../bijectors/bijector.ts";
-import { Rng } from "../random.ts";
-import { fusedDense } from "./dense_kernels.ts";
-import { fusedKernelsAvailable } from "./fused_layer.ts";
-import { denseAffine, sumTensors } from "./ops.ts";
+import { tf } from "../core/tf.ts";
+import { makeVariable } from "../core/variables.ts";
+import type { NamedVariable } from "../core/variables.ts";
+import { Rng } from "../core/random.ts";
+import { fusedDense } from "../kernels/dense_kernels.ts";
+import { fusedKernelsAvailable } from "../kernels/fused_layer.ts";
+import { denseAffine, sumTensors } from "../kernels/ops.ts";
 
 /** Activations between hidden layers. */
 export const ACTIVATIONS = ["relu", "tanh", "elu", "leaky_relu"] as const;

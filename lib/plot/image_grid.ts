@@ -12,7 +12,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { writeFileAtomic } from "../core/atomic.ts";
 import { loadSharp } from "./render.ts";
 import { FONT } from "./style.ts";
 import { PlotError } from "./types.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../io/atomic.ts";
+import { writeFileAtomic } from "../core/atomic.ts";
 import { type PngOptions, renderSvg, svgSize, svgToPng } from "./render.ts";
 import { PlotError, type VegaLiteSpec } from "./types.ts";
 

@@ -17,10 +17,10 @@
  * @module
  */
 import { LinearGaussian } from "../inference/linear_gaussian.ts";
-import { diagonal, fromRows, type Matrix, matVec } from "../inference/linalg.ts";
-import type { Rng } from "../random.ts";
+import { diagonal, fromRows, type Matrix, matVec } from "../linalg/matrix.ts";
+import type { Rng } from "../core/random.ts";
 import type { InverseProblem, ReferencePosterior } from "./problem.ts";
-import { conditionNumber } from "./symmetric_eigen.ts";
+import { conditionNumber } from "../linalg/symmetric_eigen.ts";
 
 /** Settings of {@link LinearIllConditioned}. */
 export interface LinearIllConditionedOptions {

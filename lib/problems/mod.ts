@@ -21,16 +21,9 @@
  * @module
  */
 export * from "./problem.ts";
-export * from "./symmetric_eigen.ts";
+export * from "../linalg/symmetric_eigen.ts";
 export * from "./standardizer.ts";
 export * from "./linear_ill_conditioned.ts";
 export * from "./two_exponentials.ts";
 export * from "./posterior_metrics.ts";
-export * from "./inn_app.ts";
-export * from "./inn_figures.ts";
-export * from "./inn_run.ts";
-export * from "./inn_problems.ts";
-export * from "./parameter_estimation.ts";
 export * from "./robot_arm.ts";
-export * from "./robot_arm_figures.ts";
-export * from "./inverse_kinematics.ts";

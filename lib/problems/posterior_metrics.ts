@@ -9,15 +9,15 @@
  * @module
  */
 import { classifierTwoSampleTest } from "../inference/c2st.ts";
-import { cholesky, choleskySolve, type Matrix } from "../inference/linalg.ts";
+import { cholesky, choleskySolve, type Matrix } from "../linalg/matrix.ts";
 import { sampleCovariance, sampleMean } from "../inference/moments.ts";
 import { mmdSquared } from "../inference/mmd.ts";
 import { resimulationError } from "../inference/resimulation.ts";
 import { simulationBasedCalibration } from "../inference/sbc.ts";
 import type { PosteriorSampler } from "../inn/posterior.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import { type InverseProblem, type ReferencePosterior, simulatePairs } from "./problem.ts";
-import { symmetricEigen } from "./symmetric_eigen.ts";
+import { symmetricEigen } from "../linalg/symmetric_eigen.ts";
 
 /** Moments of a posterior sample against a reference. */
 export interface MomentComparison {
@@ -43,7 +43,7 @@ export interface MomentComparison {
  * @returns Per-parameter and principal-axis errors and ratios.
  * @example
  * ```ts
- * import { identity } from "../inference/linalg.ts";
+ * import { identity } from "../linalg/matrix.ts";
  * import { compareMoments } from "./posterior_metrics.ts";
  * compareMoments(new Float64Array([1, 1, -1, -1]), [0, 0], identity(2)).sigmaRatio; // [1, 1]
  * ```

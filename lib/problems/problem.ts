@@ -6,13 +6,13 @@
  * the learned posteriors against.
  *
  * Everything here is plain float64 JavaScript: problems know nothing about
- * networks, and the networks ({@link ./inn_app.ts}) know problems only through
+ * networks, and the networks ({@link ../../apps/inverse/inn_app.ts}) know problems only through
  * this interface.
  *
  * @module
  */
-import type { Matrix } from "../inference/linalg.ts";
-import { Rng } from "../random.ts";
+import type { Matrix } from "../linalg/matrix.ts";
+import { Rng } from "../core/random.ts";
 
 /** A reference posterior for one observation. */
 export interface ReferencePosterior {

@@ -36,7 +36,7 @@ import {
   rejectionSample,
 } from "../inference/rejection.ts";
 import { sampleCovariance, sampleMean } from "../inference/moments.ts";
-import type { Rng } from "../random.ts";
+import type { Rng } from "../core/random.ts";
 import { type InverseProblem, type ReferencePosterior, simulatePairs } from "./problem.ts";
 
 /** Segment lengths of the benchmark arm. */

@@ -16,7 +16,7 @@
  */
 import { sampleCovariance, sampleMean } from "../inference/moments.ts";
 import { sampleMcmc } from "../inference/mcmc.ts";
-import { Rng } from "../random.ts";
+import { Rng } from "../core/random.ts";
 import { DEFAULT_TIMES } from "./linear_ill_conditioned.ts";
 import { gaussianLogLikelihood, type InverseProblem, type ReferencePosterior } from "./problem.ts";
 

@@ -1,12 +1,13 @@
 /**
  * Adam (Kingma & Ba 2015) with bias correction, the learning rate given per
  * step (so schedules live outside), and state exposed for checkpoints. On
- * wasm each variable is updated by one fused kernel ({@link ./adam_kernel.ts}).
+ * wasm each variable is updated by one fused kernel ({@link ../kernels/adam_kernel.ts}).
  *
  * @module
  */
-import { makeVariable, tf } from "../tf.ts";
-import { fusedAdamAvailable, fusedAdamUpdateInPlace, ownsBuffer } from "./adam_kernel.ts";
+import { tf } from "../core/tf.ts";
+import { makeVariable } from "../core/variables.ts";
+import { fusedAdamAvailable, fusedAdamUpdateInPlace, ownsBuffer } from "../kernels/adam_kernel.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {

@@ -7,9 +7,10 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../tf.ts";
-import type { BijectorConfig, NamedVariable } from "../bijectors/bijector.ts";
-import { exists, writeDirAtomic } from "../io/atomic.ts";
+import { tf } from "../core/tf.ts";
+import type { BijectorConfig } from "../bijectors/bijector.ts";
+import type { NamedVariable } from "../core/variables.ts";
+import { exists, writeDirAtomic } from "../core/atomic.ts";
 import { assignNamed, encodeTensors } from "../io/model_io.ts";
 import type { Adam } from "./adam.ts";
 

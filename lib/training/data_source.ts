@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
-import type { Rng } from "../random.ts";
+import { tf } from "../core/tf.ts";
+import type { Rng } from "../core/random.ts";
 
 /** A finite collection of examples that yields batches. */
 export interface DataSource {

@@ -2,14 +2,14 @@
  * One optimizer step for an arbitrary loss closure: gradients of every
  * variable, the global gradient norm, a NaN/Inf check before anything is
  * updated, global-norm clipping and an Adam update. The same step as
- * {@link ../training/train_step.ts createTrainStep}, for losses that are not
+ * {@link ./train_step.ts createTrainStep}, for losses that are not
  * a flow's NLL (the INN's bidirectional MMD loss).
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import type { Adam } from "./adam.ts";
-import { globalNorm } from "./global_norm.ts";
+import { globalNorm } from "../kernels/global_norm.ts";
 
 /** A loss to minimise and its named parts (for history and diagnostics). */
 export interface LossTerms {
@@ -39,8 +39,8 @@ export interface LossStepResult {
  * @returns `step(loss, learningRate)`, where `loss` computes the loss terms of one batch.
  * @example
  * ```ts
- * import { tf } from "../tf.ts";
- * import { Adam } from "../training/adam.ts";
+ * import { tf } from "../core/tf.ts";
+ * import { Adam } from "./adam.ts";
  * import { createLossStep } from "./loss_step.ts";
  * const w = tf.variable(tf.scalar(3));
  * const step = createLossStep([w], new Adam([w]), 0);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import type { DataSource } from "./data_source.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import type { Adam } from "./adam.ts";
 import { createLossStep } from "./loss_step.ts";

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { tf } from "../tf.ts";
+import { tf } from "../core/tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
-import { Rng } from "../random.ts";
+import { writeFileAtomic } from "../core/atomic.ts";
+import { Rng } from "../core/random.ts";
 import { Adam } from "./adam.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { recalibrateStatistics } from "./recalibrate.ts";

@@ -1,0 +1,619 @@
+/**
+ * The shared machinery of the INN applications (4–7), generic over an
+ * {@link ../../lib/problems/problem.ts InverseProblem}: simulate training pairs, build the
+ * three posterior models from params — the INN of Ardizzone et al. trained
+ * with MMD losses (`mmd`), the same INN trained by maximum likelihood
+ * (`ml`, Zhang & Curtis 2021), and the conditional INN (`cinn`) — train
+ * them, sample `p(x | y*)` in the problem's units, and compare the samples
+ * with the problem's reference posterior.
+ *
+ * The networks see standardized parameters and observations (column means
+ * and stds of the training pairs). When the problem has observation noise
+ * and `model_arch.inn_noise_inputs` is on, the INN's input side is
+ * `[x, ε]`, the parameters and the standardized noise draws, so that its
+ * forward map `[x, ε] → y = f(x) + σε` is deterministic and `p(x | y*)` is
+ * the `x` part of `f⁻¹(y*, z)`, `z ~ N(0, I)` (noise treated as nuisance
+ * parameters). Without noise inputs a noisy `y` cannot be matched exactly
+ * by any forward map, and the INN's posterior is only approximate.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { tf } from "../../lib/core/tf.ts";
+import { Cinn, trainCinn } from "../../lib/inn/cinn.ts";
+import { InnModel } from "../../lib/inn/inn_model.ts";
+import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
+import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
+import { trainInn } from "../../lib/inn/train_inn.ts";
+import type { Params } from "../../lib/params/mod.ts";
+import type { LearningRate } from "../../lib/training/schedule.ts";
+import { ConsoleProgress, type ProgressSink } from "../../lib/training/progress.ts";
+import type { Activation } from "../../lib/nn/dense_network.ts";
+import {
+  type InverseProblem,
+  type SimulatedPairs,
+  simulatePairs,
+} from "../../lib/problems/problem.ts";
+import { Standardizer } from "../../lib/problems/standardizer.ts";
+
+/** The three posterior models. */
+export const POSTERIOR_MODEL_KINDS = ["mmd", "ml", "cinn"] as const;
+/** One of {@link POSTERIOR_MODEL_KINDS}. */
+export type PosteriorModelKind = typeof POSTERIOR_MODEL_KINDS[number];
+
+/** Display names of the models. */
+export const MODEL_LABELS: Readonly<Record<PosteriorModelKind, string>> = {
+  mmd: "INN (MMD)",
+  ml: "INN (ML)",
+  cinn: "cINN",
+};
+
+/**
+ * The models named by a `model_arch.inn_models` value such as `"mmd,cinn"`.
+ * @param value Comma-separated kinds.
+ * @returns The kinds, in canonical order (mmd, ml, cinn), without repeats.
+ * @throws Error naming an unknown kind.
+ * @example
+ * ```ts
+ * import { parseModelList } from "./inn_app.ts";
+ * parseModelList("cinn,mmd"); // ["mmd", "cinn"]
+ * ```
+ */
+export function parseModelList(value: string): PosteriorModelKind[] {
+  const parts = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const p of parts) {
+    if (!(POSTERIOR_MODEL_KINDS as readonly string[]).includes(p)) {
+      throw new Error(
+        `Unknown posterior model "${p}": expected ${POSTERIOR_MODEL_KINDS.join(", ")}`,
+      );
+    }
+  }
+  if (parts.length === 0) throw new Error("No posterior model named");
+  return POSTERIOR_MODEL_KINDS.filter((k) => parts.includes(k));
+}
+
+/** Settings of the posterior models and their training (from params, or by hand). */
+export interface InnAppConfig {
+  /** Models to train. */
+  models: PosteriorModelKind[];
+  /** Coupling blocks of the INN and of the cINN. */
+  blocks: number;
+  /** Hidden widths of every coupling network. */
+  hiddenLayers: number[];
+  /** Soft clamp of the coupling log-scales. */
+  clamp: number;
+  /** Activation of the networks. */
+  activation: Activation;
+  /** L2 penalty on network kernels. */
+  regLevel: number;
+  /** INN input side `[x, ε]` when the problem is noisy. */
+  noiseInputs: boolean;
+  /** Hidden widths of the cINN's conditioning network. */
+  conditionLayers: number[];
+  /** Width of the cINN's context. */
+  contextDim: number;
+  /** Epochs of every model. */
+  epochs: number;
+  /** Mini-batch size. */
+  batchSize: number;
+  /** Adam learning rate or staircase schedule. */
+  learningRate: LearningRate;
+  /** Global gradient-norm clipping (0: none). */
+  gradNormThresh: number;
+  /** cINN early-stopping patience on the validation pairs (0: none). */
+  earlyStoppingPatience: number;
+  /** Weights of the MMD losses. */
+  mmdWeights: { fit: number; latent: number; backward: number; padding: number };
+  /** Width σ_y of the ML loss's observation block (standardized units). */
+  sigmaY: number;
+  /** Seed of the models' initial weights and training. */
+  seed: number;
+}
+
+/**
+ * The {@link InnAppConfig} described by an app's params.
+ * @param params Validated params.
+ * @returns The settings.
+ * @throws Error when `model_arch.inn_models` names an unknown model.
+ */
+export function innAppConfig(params: Params): InnAppConfig {
+  const a = params.model_arch, t = params.training;
+  return {
+    models: parseModelList(a.inn_models),
+    blocks: a.inn_blocks,
+    hiddenLayers: [...a.inn_hidden_layers],
+    clamp: a.inn_clamp,
+    activation: a.activation,
+    regLevel: t.reg_level,
+    noiseInputs: a.inn_noise_inputs,
+    conditionLayers: [...a.cinn_condition_layers],
+    contextDim: a.cinn_context_dim,
+    epochs: t.num_epochs,
+    batchSize: t.batch_size,
+    learningRate: structuredClone(t.learning_rate),
+    gradNormThresh: t.grad_norm_thresh,
+    earlyStoppingPatience: t.early_stopping_patience,
+    mmdWeights: {
+      fit: t.inn_fit_weight,
+      latent: t.inn_latent_weight,
+      backward: t.inn_backward_weight,
+      padding: t.inn_padding_weight,
+    },
+    sigmaY: t.inn_sigma_y,
+    seed: params.run.seed,
+  };
+}
+
+/** Simulated training and validation pairs with the standardization fitted to them. */
+export interface TrainingSet {
+  /** The problem they were simulated from. */
+  problem: InverseProblem;
+  /** Training pairs. */
+  train: SimulatedPairs;
+  /** Validation pairs (cINN early stopping). */
+  validation: SimulatedPairs;
+  /** Standardization of the parameters. */
+  xScale: Standardizer;
+  /** Standardization of the observations. */
+  yScale: Standardizer;
+}
+
+function slicePairs(p: SimulatedPairs, problem: InverseProblem, from: number, to: number) {
+  const { dimX, dimY } = problem;
+  return {
+    x: p.x.slice(from * dimX, to * dimX),
+    eps: p.eps.slice(from * dimY, to * dimY),
+    y: p.y.slice(from * dimY, to * dimY),
+  };
+}
+
+/**
+ * Simulates training and validation pairs from the prior predictive.
+ * @param problem The problem.
+ * @param numTrain Training pairs (≥ 2).
+ * @param numValidation Validation pairs (≥ 1).
+ * @param seed Seed of the simulation.
+ * @returns Pairs and standardizers fitted to the training pairs.
+ * @example
+ * ```ts
+ * import { LinearIllConditioned } from "../../lib/problems/linear_ill_conditioned.ts";
+ * import { prepareTrainingSet } from "./inn_app.ts";
+ * const set = prepareTrainingSet(new LinearIllConditioned(), 1000, 200, 1);
+ * console.log(set.xScale.mean.length); // 3
+ * ```
+ */
+export function prepareTrainingSet(
+  problem: InverseProblem,
+  numTrain: number,
+  numValidation: number,
+  seed: number,
+): TrainingSet {
+  if (!Number.isInteger(numTrain) || numTrain < 2) {
+    throw new Error(`Training pairs must be an integer ≥ 2, got ${numTrain}`);
+  }
+  if (!Number.isInteger(numValidation) || numValidation < 1) {
+    throw new Error(`Validation pairs must be a positive integer, got ${numValidation}`);
+  }
+  const all = simulatePairs(problem, numTrain + numValidation, seed);
+  const train = slicePairs(all, problem, 0, numTrain);
+  const validation = slicePairs(all, problem, numTrain, numTrain + numValidation);
+  return {
+    problem,
+    train,
+    validation,
+    xScale: Standardizer.fit(train.x, problem.dimX),
+    yScale: Standardizer.fit(train.y, problem.dimY),
+  };
+}
+
+/** Whether the INN of this problem gets noise inputs `[x, ε]`. */
+export function usesNoiseInputs(
+  problem: InverseProblem,
+  config: { noiseInputs: boolean },
+): boolean {
+  return config.noiseInputs && (problem.noise ?? 0) > 0;
+}
+
+/**
+ * The INN's input rows: standardized `x`, followed by `ε` when noise inputs are used.
+ * @param set Training set (for the standardizer).
+ * @param pairs Pairs to convert.
+ * @param noiseInputs Whether to append the noise draws.
+ * @returns Row-major float32 rows.
+ */
+export function innInputs(
+  set: TrainingSet,
+  pairs: SimulatedPairs,
+  noiseInputs: boolean,
+): Float32Array {
+  const x = set.xScale.apply(pairs.x);
+  if (!noiseInputs) return x;
+  const { dimX, dimY } = set.problem;
+  const n = x.length / dimX, w = dimX + dimY;
+  const out = new Float32Array(n * w);
+  for (let i = 0; i < n; i++) {
+    out.set(x.subarray(i * dimX, (i + 1) * dimX), i * w);
+    for (let j = 0; j < dimY; j++) out[i * w + dimX + j] = pairs.eps[i * dimY + j];
+  }
+  return out;
+}
+
+/**
+ * A posterior sampler in the problem's units around one trained on
+ * standardized values: standardizes `y*`, samples, keeps the first `dimX`
+ * columns (dropping noise inputs), and maps them back.
+ */
+export class StandardizedPosterior implements PosteriorSampler {
+  readonly #inner: PosteriorSampler;
+  readonly #xScale: Standardizer;
+  readonly #yScale: Standardizer;
+
+  /**
+   * @param inner The sampler on standardized values (its `dimX` may include noise inputs).
+   * @param xScale Standardization of the parameters.
+   * @param yScale Standardization of the observations.
+   */
+  constructor(inner: PosteriorSampler, xScale: Standardizer, yScale: Standardizer) {
+    if (inner.dimY !== yScale.dims || inner.dimX < xScale.dims) {
+      throw new Error(
+        `The sampler's widths (x ${inner.dimX}, y ${inner.dimY}) do not fit the ` +
+          `standardizers (x ${xScale.dims}, y ${yScale.dims})`,
+      );
+    }
+    this.#inner = inner;
+    this.#xScale = xScale;
+    this.#yScale = yScale;
+  }
+
+  get dimX(): number {
+    return this.#xScale.dims;
+  }
+
+  get dimY(): number {
+    return this.#yScale.dims;
+  }
+
+  async posterior(
+    yObserved: Float32Array,
+    nSamples: number,
+    options: PosteriorOptions = {},
+  ): Promise<Float32Array> {
+    if (yObserved.length !== this.dimY) {
+      throw new Error(
+        `The observation must have dimY=${this.dimY} values, got ${yObserved.length}`,
+      );
+    }
+    const raw = await this.#inner.posterior(this.#yScale.apply(yObserved), nSamples, options);
+    const w = this.#inner.dimX, d = this.dimX;
+    const x = new Float32Array(nSamples * d);
+    for (let i = 0; i < nSamples; i++) x.set(raw.subarray(i * w, i * w + d), i * d);
+    return this.#xScale.invert(x);
+  }
+}
+
+/** One epoch of a model's training, in a common form. */
+export interface TrainingEpoch {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Mean training loss (MMD: weighted total; ML and cINN: NLL in nats per pair). */
+  loss: number;
+  /** Validation NLL (cINN only). */
+  validationLoss?: number;
+}
+
+/** A trained posterior model. */
+export interface TrainedPosterior {
+  /** Which model. */
+  kind: PosteriorModelKind;
+  /** Display name. */
+  label: string;
+  /** Samples `p(x | y*)` in the problem's units. */
+  sampler: PosteriorSampler;
+  /** The network (for inspection). */
+  network: InnModel | Cinn;
+  /** Training wall time in seconds. */
+  trainSeconds: number;
+  /** Optimizer steps. */
+  steps: number;
+  /** History per epoch. */
+  history: TrainingEpoch[];
+  /** Trainable weights. */
+  numParameters: number;
+  /** Partition and sizes, for the metrics. */
+  architecture: Record<string, unknown>;
+  /** Epoch the training resumed after (0: fresh; absent for a loaded model). */
+  resumedFromEpoch?: number;
+  /** Folder the model was loaded from, when it was not trained in this run. */
+  loadedFrom?: string;
+  /** Standardization of the parameters the network was trained with. */
+  xScale: Standardizer;
+  /** Standardization of the observations the network was trained with. */
+  yScale: Standardizer;
+  /** Frees the network. */
+  dispose(): void;
+}
+
+/** Options of {@link trainPosteriorModel}. */
+export interface TrainModelOptions {
+  /** Progress sink. Default: console. */
+  progress?: ProgressSink;
+  /** JSON-lines history file of the cINN trainer. */
+  historyPath?: string;
+  /** Checkpoint folder of this model; absent: no checkpoints. */
+  checkpointDir?: string;
+  /** Checkpoint period in epochs (the last epoch is always saved). Default 1. */
+  checkpointEveryNEpochs?: number;
+  /** Continue from the checkpoint in `checkpointDir` when there is one. */
+  resume?: boolean;
+}
+
+function countParameters(vars: tf.Variable[]): number {
+  return vars.reduce((a, v) => a + v.size, 0);
+}
+
+function cinnArchitecture(
+  cinn: Cinn,
+  run: { bestEpoch: number; stoppedEarly: boolean },
+): Record<string, unknown> {
+  const o = cinn.options;
+  return {
+    dim_x: o.dimX,
+    dim_y: o.dimY,
+    blocks: o.blocks,
+    hidden_layers: o.hiddenLayers,
+    condition_layers: o.conditionHidden,
+    context_dim: o.contextDim,
+    best_epoch: run.bestEpoch,
+    stopped_early: run.stoppedEarly,
+  };
+}
+
+function innArchitecture(inn: InnModel, dimX: number): Record<string, unknown> {
+  const o = inn.options;
+  return {
+    input: inn.dimX > dimX ? "[x, noise]" : "x",
+    dim_in: inn.dimX,
+    dim_y: inn.dimY,
+    dim_z: inn.dimZ,
+    width: inn.layout.width,
+    blocks: o.blocks,
+    hidden_layers: o.hiddenLayers,
+  };
+}
+
+/**
+ * Builds and trains one posterior model on a training set.
+ * @param kind `mmd`, `ml` or `cinn`.
+ * @param set Training and validation pairs with their standardizers.
+ * @param config Architecture and training settings.
+ * @param options Progress and history file.
+ * @returns The trained model with a sampler in the problem's units.
+ * @throws NonFiniteError when training diverges.
+ */
+export async function trainPosteriorModel(
+  kind: PosteriorModelKind,
+  set: TrainingSet,
+  config: InnAppConfig,
+  options: TrainModelOptions = {},
+): Promise<TrainedPosterior> {
+  const { problem } = set;
+  const progress = options.progress ?? new ConsoleProgress();
+  const seedOffset = { mmd: 11, ml: 23, cinn: 37 }[kind];
+  const seed = config.seed + seedOffset;
+  const y = set.yScale.apply(set.train.y);
+  const schedule = {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    gradNormThresh: config.gradNormThresh,
+    seed: seed + 1,
+    progress,
+    ...(options.checkpointDir
+      ? {
+        checkpointDir: options.checkpointDir,
+        checkpointEveryNEpochs: options.checkpointEveryNEpochs ?? 1,
+        resume: options.resume ?? false,
+      }
+      : {}),
+  };
+  const network = {
+    blocks: config.blocks,
+    hiddenLayers: config.hiddenLayers,
+    logScaleClip: config.clamp,
+    activation: config.activation,
+    regLevel: config.regLevel,
+    seed,
+  };
+  if (kind === "cinn") {
+    const cinn = new Cinn({
+      dimX: problem.dimX,
+      dimY: problem.dimY,
+      ...network,
+      conditionHidden: config.conditionLayers,
+      contextDim: config.contextDim,
+    });
+    try {
+      const r = await trainCinn(cinn, { x: set.xScale.apply(set.train.x), y }, {
+        ...schedule,
+        validation: {
+          x: set.xScale.apply(set.validation.x),
+          y: set.yScale.apply(set.validation.y),
+        },
+        earlyStoppingPatience: config.earlyStoppingPatience,
+        ...(options.historyPath ? { historyPath: options.historyPath } : {}),
+      });
+      return {
+        kind,
+        label: MODEL_LABELS[kind],
+        sampler: new StandardizedPosterior(cinn, set.xScale, set.yScale),
+        network: cinn,
+        trainSeconds: r.wallSeconds,
+        steps: r.steps,
+        history: r.history.map((h) => ({
+          epoch: h.epoch,
+          loss: h.trainNll,
+          ...(h.valNll !== undefined ? { validationLoss: h.valNll } : {}),
+        })),
+        numParameters: countParameters(cinn.trainableVariables()),
+        architecture: cinnArchitecture(cinn, {
+          bestEpoch: r.bestEpoch,
+          stoppedEarly: r.stoppedEarly,
+        }),
+        resumedFromEpoch: r.resumedFromEpoch,
+        xScale: set.xScale,
+        yScale: set.yScale,
+        dispose: () => cinn.dispose(),
+      };
+    } catch (e) {
+      cinn.dispose();
+      throw e;
+    }
+  }
+  const noise = usesNoiseInputs(problem, config);
+  const dimIn = problem.dimX + (noise ? problem.dimY : 0);
+  const dimZ = dimIn > problem.dimY ? dimIn - problem.dimY : problem.dimX;
+  const inn = new InnModel({ dimX: dimIn, dimY: problem.dimY, dimZ, ...network });
+  try {
+    const r = await trainInn(inn, { x: innInputs(set, set.train, noise), y }, {
+      ...schedule,
+      mode: kind,
+      ...(kind === "mmd" ? { weights: config.mmdWeights } : { sigmaY: config.sigmaY }),
+    });
+    return {
+      kind,
+      label: MODEL_LABELS[kind],
+      sampler: new StandardizedPosterior(inn, set.xScale, set.yScale),
+      network: inn,
+      trainSeconds: r.wallSeconds,
+      steps: r.steps,
+      history: r.history.map((h) => ({ epoch: h.epoch, loss: h.loss })),
+      numParameters: countParameters(inn.trainableVariables()),
+      architecture: {
+        ...innArchitecture(inn, problem.dimX),
+        final_terms: r.history[r.history.length - 1]?.terms ?? {},
+      },
+      resumedFromEpoch: r.resumedFromEpoch,
+      xScale: set.xScale,
+      yScale: set.yScale,
+      dispose: () => inn.dispose(),
+    };
+  } catch (e) {
+    inn.dispose();
+    throw e;
+  }
+}
+
+/** What {@link savePosteriorModel} stores beside the weights, under `posterior_model`. */
+export interface PosteriorModelRecord {
+  /** Which model. */
+  kind: PosteriorModelKind;
+  /** Display name. */
+  label: string;
+  /** The problem it was trained on. */
+  problem: { name: string; dim_x: number; dim_y: number; noise: number };
+  /** Standardization of the parameters. */
+  x_scale: { mean: number[]; std: number[] };
+  /** Standardization of the observations. */
+  y_scale: { mean: number[]; std: number[] };
+  /** Training history. */
+  history: TrainingEpoch[];
+  /** Training wall time in seconds. */
+  train_seconds: number;
+  /** Optimizer steps. */
+  steps: number;
+  /** Trainable weights. */
+  num_parameters: number;
+  /** Partition and sizes. */
+  architecture: Record<string, unknown>;
+}
+
+/**
+ * Saves a trained posterior model — network, standardizers and training record — to a
+ * folder (`model.json` + `weights.bin`, atomically), for {@link loadPosteriorModel}.
+ * @param trained The model.
+ * @param problem The problem it was trained on (its name, widths and noise are checked on load).
+ * @param dir Destination folder; replaced if it exists.
+ * @param metadata Extra JSON stored alongside (e.g. the app and its params).
+ */
+export async function savePosteriorModel(
+  trained: TrainedPosterior,
+  problem: InverseProblem,
+  dir: string,
+  metadata: Record<string, unknown> = {},
+): Promise<void> {
+  const record: PosteriorModelRecord = {
+    kind: trained.kind,
+    label: trained.label,
+    problem: {
+      name: problem.name,
+      dim_x: problem.dimX,
+      dim_y: problem.dimY,
+      noise: problem.noise ?? 0,
+    },
+    x_scale: trained.xScale.toJSON(),
+    y_scale: trained.yScale.toJSON(),
+    history: trained.history,
+    train_seconds: trained.trainSeconds,
+    steps: trained.steps,
+    num_parameters: trained.numParameters,
+    architecture: trained.architecture,
+  };
+  await saveInnNetwork(trained.network, dir, { ...metadata, posterior_model: record });
+}
+
+/**
+ * Loads a posterior model saved by {@link savePosteriorModel}, ready to sample
+ * `p(x | y*)` in the problem's units.
+ * @param dir The folder.
+ * @param expect The kind it must be and the problem it must have been trained on.
+ * @returns The model; `trainSeconds`, `steps` and `history` are those of its training.
+ * @throws Error naming the folder when it is missing or malformed, holds another kind of
+ *   model, or was trained on another problem (name, widths or noise level).
+ */
+export async function loadPosteriorModel(
+  dir: string,
+  expect: { kind: PosteriorModelKind; problem: InverseProblem },
+): Promise<TrainedPosterior> {
+  const { network, metadata } = await loadInnNetwork(dir);
+  try {
+    const where = join(dir, "model.json");
+    const r = metadata.posterior_model as PosteriorModelRecord | undefined;
+    if (!r || typeof r !== "object" || !r.x_scale || !r.y_scale || !r.problem) {
+      throw new Error(`${where} has no "posterior_model" record (standardizers, problem)`);
+    }
+    if (r.kind !== expect.kind) {
+      throw new Error(`${where} holds a ${r.kind} model, expected ${expect.kind}`);
+    }
+    const p = expect.problem;
+    const want = { name: p.name, dim_x: p.dimX, dim_y: p.dimY, noise: p.noise ?? 0 };
+    for (const key of ["name", "dim_x", "dim_y", "noise"] as const) {
+      if (r.problem[key] !== want[key]) {
+        throw new Error(
+          `${where} was trained on problem ${JSON.stringify(r.problem)}, but this run's problem ` +
+            `is ${JSON.stringify(want)} (${key} differs): train it again or point run.model_dir ` +
+            `at a model of this problem`,
+        );
+      }
+    }
+    const xScale = new Standardizer(r.x_scale.mean, r.x_scale.std);
+    const yScale = new Standardizer(r.y_scale.mean, r.y_scale.std);
+    return {
+      kind: r.kind,
+      label: MODEL_LABELS[r.kind],
+      sampler: new StandardizedPosterior(network, xScale, yScale),
+      network,
+      trainSeconds: r.train_seconds,
+      steps: r.steps,
+      history: r.history ?? [],
+      numParameters: countParameters(network.trainableVariables()),
+      architecture: r.architecture ?? {},
+      loadedFrom: dir,
+      xScale,
+      yScale,
+      dispose: () => network.dispose(),
+    };
+  } catch (err) {
+    network.dispose();
+    throw err;
+  }
+}
