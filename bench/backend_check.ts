@@ -20,10 +20,11 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { tf } from "../lib/core/tf.ts";
-import { describeRuntime, initBackend } from "../lib/kernels/backend.ts";
+import { describeRuntime, initBackend } from "../lib/kernels/mod.ts";
 import { writeFileAtomic } from "../lib/core/atomic.ts";
 import { measureWorkload } from "./measure.ts";
 import { selectWorkloads, type Workload } from "./workloads.ts";
+import { disposeBatch } from "../lib/training/data_source.ts";
 import { exitUsage, parseBenchArgs } from "./cli.ts";
 
 /** Agreement of one workload's loss and gradients between two backends. */
@@ -42,6 +43,14 @@ export interface BackendComparison {
   parameters: number;
 }
 
+/** A training batch held in JavaScript, so each backend builds its own tensors. */
+interface HostBatch {
+  data: Float32Array;
+  shape: number[];
+  context?: Float32Array;
+  contextShape?: [number, number];
+}
+
 /**
  * Loss and flattened gradients of one training batch, read back to JavaScript
  * (asynchronously: WebGPU in Deno cannot read synchronously).
@@ -49,15 +58,17 @@ export interface BackendComparison {
 async function lossAndGradients(
   w: Workload,
   weights: Float32Array[] | null,
-  batch: { data: Float32Array; shape: number[] },
+  batch: HostBatch,
 ): Promise<{ loss: number; gradients: Float32Array[]; weights: Float32Array[] }> {
   const { flow, dispose } = w.build();
   try {
     const variables = flow.bijector.trainableVariables();
     if (weights) variables.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape)));
     const x = tf.tensor(batch.data, batch.shape);
+    const context = batch.context ? tf.tensor2d(batch.context, batch.contextShape) : undefined;
+    const options = context ? { training: true, context } : { training: true };
     const { value, grads } = tf.variableGrads(
-      () => tf.neg(tf.mean(flow.logProb(x, { training: true }))) as tf.Scalar,
+      () => tf.neg(tf.mean(flow.logProb(x, options))) as tf.Scalar,
       variables,
     );
     const read = (t: tf.Tensor) => t.data() as Promise<Float32Array>;
@@ -67,6 +78,7 @@ async function lossAndGradients(
       weights: await Promise.all(variables.map(read)),
     };
     tf.dispose([x, value, ...Object.values(grads)]);
+    context?.dispose();
     return out;
   } finally {
     dispose();
@@ -83,8 +95,14 @@ async function lossAndGradients(
 export async function compareWithWasm(w: Workload, backend: string): Promise<BackendComparison> {
   await initBackend("wasm");
   const b = w.batch(w.batchSize, 2);
-  const batch = { data: (await b.data()) as Float32Array, shape: b.shape };
-  b.dispose();
+  const batch: HostBatch = {
+    data: (await b.x.data()) as Float32Array,
+    shape: b.x.shape,
+    ...(b.context
+      ? { context: (await b.context.data()) as Float32Array, contextShape: b.context.shape }
+      : {}),
+  };
+  disposeBatch(b);
   const reference = await lossAndGradients(w, null, batch);
   await initBackend(backend);
   try {

@@ -7,6 +7,7 @@
 import { tf } from "../lib/core/tf.ts";
 import { Adam } from "../lib/training/adam.ts";
 import { createTrainStep } from "../lib/training/train_step.ts";
+import { disposeBatch } from "../lib/training/data_source.ts";
 import type { Workload } from "./workloads.ts";
 
 /** Results of {@link measureWorkload}. */
@@ -83,7 +84,7 @@ export async function measureWorkload(
     return performance.now() - t0;
   };
   const release = () => {
-    batch.dispose();
+    disposeBatch(batch);
     optimizer.dispose();
     dispose();
   };
@@ -124,11 +125,14 @@ export async function measureWorkload(
     }
     return median(runs);
   };
-  const msPer1000LogProb = await timeIt(() => flow.logProb(points));
-  const msPer1000Samples = await timeIt(() => flow.sample(1000, { seed: 4 }));
+  const context = points.context;
+  const msPer1000LogProb = await timeIt(() => flow.logProb(points.x, context ? { context } : {}));
+  const msPer1000Samples = await timeIt(() =>
+    flow.sample(1000, { seed: 4, ...(context ? { context } : {}) })
+  );
   peak = Math.max(peak, Deno.memoryUsage().rss);
   const mem = tf.memory();
-  points.dispose();
+  disposeBatch(points);
   release();
   const msPerStep = median(times);
   return {

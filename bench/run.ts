@@ -21,13 +21,13 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
 import {
   enableNativeBlas,
+  initBackend,
   nativeBlasLibrary,
   setNativeBlasThreads,
   setNativeGemmEnabled,
-} from "../lib/kernels/blas.ts";
+} from "../lib/kernels/mod.ts";
 import { writeFileAtomic } from "../lib/core/atomic.ts";
 import { barChart, savePlot } from "../lib/plot/mod.ts";
 import { type MeasureOptions, measureWorkload } from "./measure.ts";

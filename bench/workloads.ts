@@ -11,7 +11,7 @@
  *   dequantised pixels — app 2's default until it moved to 8 steps per level (f5f2b7c); the
  *   workload stays fixed so that its numbers remain comparable;
  * - (d) app 5's cINN on the robot arm (6 blocks, [128, 128], conditioner [64, 64] → 16),
- *   batch 256 of standardised (pose, end point) pairs.
+ *   batch 256 of standardised poses with their end points as context.
  *
  * @module
  */
@@ -20,6 +20,7 @@ import { buildRealNvpFlow, type CouplingKind } from "../lib/flows/realnvp_flow.t
 import { buildGlowFlow, type GlowFlowOptions, glowForwardFlops } from "../lib/flows/glow_flow.ts";
 import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { Cinn, type CinnOptions } from "../lib/inn/cinn.ts";
+import type { FlowBatch } from "../lib/training/data_source.ts";
 import { prepareTrainingSet } from "../apps/inverse/inn_app.ts";
 import { RobotArm } from "../lib/problems/robot_arm.ts";
 import { Rng } from "../lib/core/random.ts";
@@ -53,11 +54,12 @@ export interface Workload {
   /** Builds the flow (fixed seed). */
   build(): BuiltFlow;
   /**
-   * A batch of `n` data points, as the app's trainer feeds them.
+   * A batch of `n` data points, as the app's trainer feeds them (with their
+   * context when the flow is conditional).
    * @param n Rows.
    * @param seed Seed of the draw.
    */
-  batch(n: number, seed: number): tf.Tensor;
+  batch(n: number, seed: number): FlowBatch;
 }
 
 /**
@@ -113,7 +115,7 @@ function realNvpWorkload(
       });
       return { flow, dispose: () => flow.dispose() };
     },
-    batch: (n, seed) => tf.randomNormal([n, arch.dims], 0, 1, "float32", seed),
+    batch: (n, seed) => ({ x: tf.randomNormal([n, arch.dims], 0, 1, "float32", seed) }),
   };
 }
 
@@ -155,13 +157,14 @@ function glowWorkload(): Workload {
       const flow = buildGlowFlow(o);
       return { flow, dispose: () => flow.dispose() };
     },
-    batch: (n, seed) =>
-      tf.tidy(() =>
+    batch: (n, seed) => ({
+      x: tf.tidy(() =>
         tf.add(
           tf.floor(tf.randomUniform([n, dims], 0, 256, "float32", seed)),
           tf.randomUniform([n, dims], 0, 1, "float32", seed + 1),
         )
       ),
+    }),
   };
 }
 
@@ -193,7 +196,7 @@ function cinnWorkload(): Workload {
   );
   const conditioner = denseTrainFlops(batchSize, [o.dimY, ...o.conditionHidden!, context], 1);
   const problem = new RobotArm();
-  let pool: Float32Array | null = null;
+  let pool: { x: Float32Array; y: Float32Array } | null = null;
   return {
     key: "d",
     title: "cINN of app 5 (robot arm): 6 blocks, [128, 128], conditioner [64, 64] → 16, batch 256",
@@ -211,31 +214,28 @@ function cinnWorkload(): Workload {
       contextDim: context,
       logScaleClip: o.logScaleClip,
       batchSize,
-      data: "rows [x, y] of simulated robot-arm pairs, standardised (prior draws, end points)",
+      data:
+        "simulated robot-arm pairs, standardised: poses x (prior draws), end points y as context",
     },
     flopsPerStep: couplings + conditioner,
     flopsCounted: "matrix products of the 12 coupling networks and the conditioner, 3 × forward",
     build() {
       const cinn = new Cinn(o);
-      return { flow: cinn.joint, dispose: () => cinn.dispose() };
+      return { flow: cinn, dispose: () => cinn.dispose() };
     },
     batch(n, seed) {
-      // A pool of standardised pairs, as trainCinn's data source; rows drawn by seed.
+      // A pool of standardised pairs, as the app's data source; rows drawn by seed.
       if (!pool) {
         const set = prepareTrainingSet(problem, 20_000, 1, 1);
-        const x = set.xScale.apply(set.train.x), y = set.yScale.apply(set.train.y);
-        pool = new Float32Array(20_000 * 6);
-        for (let i = 0; i < 20_000; i++) {
-          pool.set(x.subarray(4 * i, 4 * i + 4), 6 * i);
-          pool.set(y.subarray(2 * i, 2 * i + 2), 6 * i + 4);
-        }
+        pool = { x: set.xScale.apply(set.train.x), y: set.yScale.apply(set.train.y) };
       }
-      const rng = new Rng(seed), rows = new Float32Array(n * 6);
+      const rng = new Rng(seed), x = new Float32Array(n * 4), y = new Float32Array(n * 2);
       for (let i = 0; i < n; i++) {
         const r = Math.floor(rng.uniform() * 20_000);
-        rows.set(pool.subarray(6 * r, 6 * r + 6), 6 * i);
+        x.set(pool.x.subarray(4 * r, 4 * r + 4), 4 * i);
+        y.set(pool.y.subarray(2 * r, 2 * r + 2), 2 * i);
       }
-      return tf.tensor2d(rows, [n, 6]);
+      return { x: tf.tensor2d(x, [n, 4]), context: tf.tensor2d(y, [n, 2]) };
     },
   };
 }

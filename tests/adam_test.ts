@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
+import { initBackend } from "../lib/kernels/mod.ts";
 import { Adam } from "../lib/training/adam.ts";
 
 async function run(backend: "wasm" | "cpu"): Promise<number[][]> {

@@ -1,15 +1,15 @@
 /**
  * The hand-written gradient of the affine coupling transform against tfjs
  * autodiff of the same maths, both directions, with and without the soft
- * clamp of the log-scale.
+ * clamp of the log-scale; and the coupling op of the kernels' door
+ * (`affineCoupling`), whose fused wasm kernel must equal its split /
+ * transform / concatenate reference path on cpu.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
-import {
-  affineCouplingPackedWasm,
-  affineCouplingTransform,
-} from "../lib/kernels/affine_coupling_op.ts";
+import { affineCoupling, affineCouplingTransform, initBackend } from "../lib/kernels/mod.ts";
+import { affineCouplingPackedWasm } from "../lib/kernels/affine_coupling_op.ts";
+import { assertWasmMatchesCpu, randomInput } from "./backend_compare.ts";
 
 await initBackend("wasm");
 
@@ -78,6 +78,34 @@ for (const clip of [0, 2]) {
           assert.ok(diff(gOurs[i], gRef[i]) < 1e-4 * Math.max(1, scale), `gradient ${i}`);
         }
       });
+    });
+  }
+}
+
+for (const clip of [0, 2]) {
+  for (const inverse of [false, true]) {
+    Deno.test(`affineCoupling op (clip ${clip}, inverse ${inverse}): wasm kernel equals the cpu reference path to 1e-4`, async () => {
+      for (const [batch, dims, numMasked] of [[7, 5, 2], [4, 2, 1], [3, 6, 5]]) {
+        const m = dims - numMasked;
+        await assertWasmMatchesCpu(
+          [randomInput([batch, dims], 31, 1.5), randomInput([batch, 2 * m], 32, 1.5)],
+          (x, p) => {
+            const { value, logDet } = affineCoupling(
+              x as tf.Tensor2D,
+              p as tf.Tensor2D,
+              numMasked,
+              clip,
+              inverse,
+            );
+            assert.deepEqual(value.shape, [batch, dims]);
+            assert.deepEqual(logDet.shape, [batch]);
+            return [value, logDet];
+          },
+          ["value", "log-det", "x gradient", "params gradient"],
+          1e-4,
+          `[${batch}, ${dims}] numMasked ${numMasked}`,
+        );
+      }
     });
   }
 }

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
+import { pca, pcaProject, pcaReconstruct } from "../lib/analysis/mod.ts";
 import {
-  covarianceMatrix,
-  pca,
-  pcaProject,
-  pcaReconstruct,
+  matrix,
+  sampleCovariance,
+  symmetricEigen,
   symmetricEigenLarge,
-} from "../lib/analysis/mod.ts";
-import { matrix } from "../lib/linalg/matrix.ts";
-import { symmetricEigen } from "../lib/linalg/symmetric_eigen.ts";
+} from "../lib/linalg/mod.ts";
 import { Rng } from "../lib/core/random.ts";
 
 /** A random d × d orthogonal matrix (columns = eigenvectors of a random symmetric matrix). */
@@ -91,7 +89,7 @@ Deno.test("PCA components are orthonormal; projections are uncorrelated with the
     }
   }
   const coeffs = pcaProject(fit, points);
-  const cov = covarianceMatrix(coeffs, n, k);
+  const cov = sampleCovariance(coeffs, k);
   for (let a = 0; a < k; a++) {
     for (let b = 0; b < k; b++) {
       const want = a === b ? fit.explainedVariance[a] : 0;

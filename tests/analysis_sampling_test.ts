@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import {
-  covarianceMatrix,
   pca,
   pcaProject,
   regenerationLatents,
   sampleBaseGaussian,
   samplePcaGaussian,
 } from "../lib/analysis/mod.ts";
+import { sampleCovariance } from "../lib/linalg/covariance.ts";
 import { Rng } from "../lib/core/random.ts";
 
 /** 4000 points in 10-D with variances 9, 4, 1 on three random-ish axes plus small noise. */
@@ -35,7 +35,7 @@ Deno.test("PCA sampling reproduces the fitted mean and component variances, scal
     // Latents lie in the affine span of the components: projecting recovers the coefficients.
     const back = pcaProject(fit, latents);
     for (let i = 0; i < 300; i++) assert.ok(Math.abs(back[i] - coeffs[i]) < 1e-4);
-    const cov = covarianceMatrix(coeffs, m, 3);
+    const cov = sampleCovariance(coeffs, 3);
     for (let c = 0; c < 3; c++) {
       const want = covScale * fit.explainedVariance[c];
       assert.ok(Math.abs(cov.data[c * 3 + c] / want - 1) < 0.05, `var ${c} at ${covScale}`);
@@ -56,7 +56,7 @@ Deno.test("PCA sampling with residual noise restores the total variance", () => 
   const fit = pca(pts, n, d, { nComponents: 3 });
   const m = 20000;
   const total = (x: Float32Array) => {
-    const c = covarianceMatrix(x, m, d);
+    const c = sampleCovariance(x, d);
     let s = 0;
     for (let j = 0; j < d; j++) s += c.data[j * d + j];
     return s;

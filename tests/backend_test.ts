@@ -5,9 +5,9 @@ import {
   BLAS_ENV_VAR,
   describeRuntime,
   initBackend,
-} from "../lib/kernels/backend.ts";
-import { nativeBlasStatus } from "../lib/kernels/blas.ts";
-import { sumTensors } from "../lib/kernels/ops.ts";
+  nativeBlasStatus,
+  sumTensors,
+} from "../lib/kernels/mod.ts";
 import { Cinn } from "../lib/inn/cinn.ts";
 import type { TransformedDistribution } from "../lib/distributions/transformed.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
@@ -115,7 +115,12 @@ async function startWebGpu(): Promise<boolean> {
 }
 
 /** Flows checked on WebGPU against wasm: inference log-prob, training loss, gradients. */
-const WEBGPU_CASES: { name: string; build: () => TransformedDistribution; x: number[][] }[] = [
+const WEBGPU_CASES: {
+  name: string;
+  build: () => TransformedDistribution;
+  x: number[][];
+  context?: number[][];
+}[] = [
   {
     // more log-dets than one WebGPU AddN can sum (see sumTensors)
     name: "12-step realnvp flow with batch norm",
@@ -123,21 +128,27 @@ const WEBGPU_CASES: { name: string; build: () => TransformedDistribution; x: num
     x: [[0.5, -0.5], [1, 2], [-1, 0.3]],
   },
   {
-    // ActNorm (data-dependent initialisation), the conditioner and split/concat of the rows
-    name: "cINN with ActNorm, rows [x, y]",
-    build: () => new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [8], seed: 4 }).joint,
-    x: [[0.5, -0.5, 0.2], [1, 2, -1], [-1, 0.3, 0.7]],
+    // ActNorm (data-dependent initialisation), the conditioner and its context
+    name: "cINN with ActNorm, x given y",
+    build: () => new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [8], seed: 4 }),
+    x: [[0.5, -0.5], [1, 2], [-1, 0.3]],
+    context: [[0.2], [-1], [0.7]],
   },
 ];
 
 /** Inference log-prob, then training loss and gradients, of a fresh flow on the active backend. */
-async function evaluateFlow(build: () => TransformedDistribution, x: number[][]) {
+async function evaluateFlow(
+  build: () => TransformedDistribution,
+  x: number[][],
+  context?: number[][],
+) {
   const flow = build();
+  const c = context ? { context: tf.tensor2d(context) } : {};
   try {
     const variables = flow.bijector.trainableVariables();
-    const logProb = await flow.logProb(tf.tensor2d(x)).array();
+    const logProb = await flow.logProb(tf.tensor2d(x), c).array();
     const { value, grads } = tf.variableGrads(
-      () => tf.neg(tf.mean(flow.logProb(tf.tensor2d(x), { training: true }))) as tf.Scalar,
+      () => tf.neg(tf.mean(flow.logProb(tf.tensor2d(x), { ...c, training: true }))) as tf.Scalar,
       variables,
     );
     const g = await Promise.all(variables.map((v) => grads[v.name].data()));
@@ -153,10 +164,10 @@ for (const c of WEBGPU_CASES) {
     // synchronous read, which Deno lacks.
     const close = (a: number, b: number) => Math.abs(a - b) < 1e-4 * Math.max(1, Math.abs(b));
     await initBackend("wasm");
-    const reference = await evaluateFlow(c.build, c.x);
+    const reference = await evaluateFlow(c.build, c.x, c.context);
     try {
       if (!(await startWebGpu())) return;
-      const onGpu = await evaluateFlow(c.build, c.x);
+      const onGpu = await evaluateFlow(c.build, c.x, c.context);
       onGpu.logProb.forEach((v, i) =>
         assert.ok(close(v, reference.logProb[i]), `${v} vs ${reference.logProb[i]}`)
       );

@@ -1,17 +1,16 @@
 /**
  * The hand-written gradients of batch normalization in training mode against
  * tfjs autodiff of the same maths written with plain ops, for the output and
- * the log-det, on rank-2 and image-shaped (rank-4) inputs.
+ * the log-det, on rank-2 and image-shaped (rank-4) inputs; and the op of the
+ * kernels' door (`batchNormTraining`), whose wasm kernel must equal its tf-ops
+ * path on cpu.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
-import {
-  batchNormalizeTraining,
-  batchNormLogDetTraining,
-  batchNormTraining,
-} from "../lib/kernels/batch_norm_ops.ts";
+import { batchNormTraining, initBackend } from "../lib/kernels/mod.ts";
+import { batchNormalizeTraining, batchNormLogDetTraining } from "../lib/kernels/batch_norm_ops.ts";
 import { batchNormTrainingWasm } from "../lib/kernels/batch_norm_kernels.ts";
+import { assertWasmMatchesCpu, randomInput } from "./backend_compare.ts";
 
 await initBackend("wasm");
 
@@ -97,3 +96,32 @@ Deno.test("batch-norm training updates the moving averages the same way on wasm 
   }
   await initBackend("wasm");
 });
+
+for (const shape of [[16, 3], [4, 3, 2, 5], [2, 1]]) {
+  Deno.test(`batchNormTraining op: wasm kernel equals the cpu tf-ops path to 1e-4, shape [${shape}]`, async () => {
+    const c = shape[shape.length - 1];
+    const moving: Record<string, number[][]> = {};
+    await assertWasmMatchesCpu(
+      [randomInput(shape, 41, 2, 0.7), randomInput([c], 42, 1, 0.3), randomInput([c], 43)],
+      (x, g, b) => {
+        const mean = tf.variable(tf.fill([c], 0.5));
+        const variance = tf.variable(tf.fill([c], 2));
+        const r = batchNormTraining(x, g, b, 1e-3, { mean, variance, momentum: 0.9 });
+        (moving[tf.getBackend()] ??= []).push(
+          Array.from(mean.dataSync()),
+          Array.from(variance.dataSync()),
+        );
+        tf.dispose([mean, variance]);
+        return [r.value, r.logDet];
+      },
+      ["value", "log-det", "x gradient", "gamma gradient", "beta gradient"],
+      1e-4,
+      `[${shape}]`,
+    );
+    // The moving averages, updated once forward and once in the gradient pass.
+    assert.equal(moving.wasm.length, 4);
+    moving.wasm.forEach((m, i) =>
+      m.forEach((v, k) => assert.ok(Math.abs(v - moving.cpu[i][k]) < 1e-5, `moving ${i}[${k}]`))
+    );
+  });
+}

@@ -2,7 +2,9 @@
  * The one test helper run over every bijector, at random (non-identity)
  * parameters: round trip, log-det against the autodiff Jacobian, inverse
  * log-det, gradients reach every trainable variable, wasm and cpu gradients
- * agree, and config + weights round trip.
+ * agree, config + weights round trip, and the context width: reported as
+ * the case says, required and used by a conditional bijector. The cases
+ * live in tests/bijector_cases.ts.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
@@ -225,6 +227,23 @@ export function checkConfigRoundTrip(c: HarnessCase, b: Bijector): void {
 }
 
 /**
+ * The bijector reports the case's context width; a conditional one refuses to
+ * run without its context, and its output depends on the context.
+ */
+export function checkContext(c: HarnessCase, b: Bijector): void {
+  assert.equal(b.contextDim, c.contextDim ?? 0, `${b.type}: contextDim`);
+  if (!c.contextDim) return;
+  tf.tidy(() => {
+    const { x, options } = inputs(c, 8, 71);
+    assert.throws(() => b.forward(x), /context/, `${b.type}: forward without a context`);
+    assert.throws(() => b.inverse(x), /context/, `${b.type}: inverse without a context`);
+    const other = { context: tf.add(options.context!, 1) as tf.Tensor2D };
+    const diff = tf.max(tf.abs(tf.sub(b.forward(x, options), b.forward(x, other)))).dataSync()[0];
+    assert.ok(diff > 1e-4, `${b.type}: the output does not depend on the context`);
+  });
+}
+
+/**
  * Registers the full battery of bijector tests for one case.
  * @param name Test name prefix.
  * @param c The case.
@@ -260,5 +279,9 @@ export function testBijector(name: string, c: HarnessCase): void {
   Deno.test(
     `${name}: config and weights round trip`,
     withBijector((b) => checkConfigRoundTrip(c, b)),
+  );
+  Deno.test(
+    `${name}: context width reported${c.contextDim ? ", required and used" : ""}`,
+    withBijector((b) => checkContext(c, b)),
   );
 }

@@ -53,7 +53,7 @@ Deno.test("plain-wasm fallback: a flow trained with in-place Adam matches a copy
     const flow = make();
     const step = createTrainStep(flow, new Adam(flow.bijector.trainableVariables()), 25);
     const batch = tf.randomNormal([64, 2], 0, 1, "float32", 5);
-    for (let i = 0; i < 10; i++) await step(batch, 1e-2);
+    for (let i = 0; i < 10; i++) await step({ x: batch }, 1e-2);
     const copy = make();
     const source = flow.bijector.variables();
     copy.bijector.variables().forEach((v, i) => v.variable.assign(tf.mul(source[i].variable, 1)));

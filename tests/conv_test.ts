@@ -9,10 +9,14 @@
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
-import { nativeBlasLibrary, setNativeGemmEnabled } from "../lib/kernels/blas.ts";
-import { conv2d } from "../lib/nn/conv.ts";
-import { concatChannels, splitChannels } from "../lib/nn/conv_channels.ts";
+import {
+  concatChannels,
+  conv2d,
+  initBackend,
+  nativeBlasLibrary,
+  setNativeGemmEnabled,
+  splitChannels,
+} from "../lib/kernels/mod.ts";
 import { Rng } from "../lib/core/random.ts";
 
 interface Case {

@@ -1,13 +1,16 @@
 /**
  * The fused dense kernels (native sgemm + SIMD epilogues on the wasm heap)
  * against tfjs autodiff of `act(x · W + b)`, values and all three gradients,
- * at widths that exercise both the SIMD body and the scalar tail.
+ * at widths that exercise both the SIMD body and the scalar tail; and the
+ * dense op of the kernels' door (`denseLayer`) on wasm (fused kernels where
+ * native BLAS is loaded) against its reference path on cpu, every activation.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
+import { type DenseActivation, denseLayer, initBackend } from "../lib/kernels/mod.ts";
 import { fusedDense } from "../lib/kernels/dense_kernels.ts";
 import { fusedKernelsAvailable } from "../lib/kernels/fused_layer.ts";
+import { assertWasmMatchesCpu, randomInput } from "./backend_compare.ts";
 
 await initBackend("wasm");
 
@@ -45,4 +48,19 @@ for (const [m, k, n] of [[7, 5, 9], [16, 1, 12], [5, 6, 2]]) {
       },
     });
   }
+}
+
+const ACTIVATIONS: DenseActivation[] = ["linear", "relu", "tanh", "elu", "leaky_relu"];
+for (const activation of ACTIVATIONS) {
+  Deno.test(`denseLayer op (${activation}): wasm equals the cpu reference path to 1e-4`, async () => {
+    for (const [m, k, n] of [[7, 5, 9], [16, 1, 12]]) {
+      await assertWasmMatchesCpu(
+        [randomInput([m, k], 51), randomInput([k, n], 52), randomInput([n], 53)],
+        (x, w, b) => [denseLayer(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D, activation)],
+        ["value", "x gradient", "kernel gradient", "bias gradient"],
+        1e-4,
+        `[${m}×${k}]·[${k}×${n}]`,
+      );
+    }
+  });
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
-import { globalNorm } from "../lib/kernels/global_norm.ts";
+import { globalNorm, initBackend } from "../lib/kernels/mod.ts";
 
 Deno.test("globalNorm: the fused wasm kernel and the tf-ops path agree with a float64 sum", async () => {
   const arrays = [

@@ -1,86 +1,28 @@
 /**
- * The Glow bijectors through the shared harness (round trip, log-det against
+ * The properties specific to each Glow bijector: the squeeze's pixel layout,
+ * the LU convolution's initial rotation and cheap inverse, the couplings'
+ * zero-initialised start, the logit's analytic log-det on pixel values, and
+ * the dequantisation noise. The shared harness (round trip, log-det against
  * the autodiff Jacobian, inverse log-det, gradients, wasm vs cpu, config
- * round trip; all at random parameters), plus the properties specific to
- * each: the squeeze's pixel layout, the LU convolution's initial rotation
- * and cheap inverse, the couplings' zero-initialised start, the logit's
- * analytic log-det on pixel values, and the dequantisation noise.
+ * round trip; all at random parameters) runs on their cases in
+ * tests/bijector_cases.ts, through tests/bijectors_test.ts.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import { initBackend } from "../lib/kernels/backend.ts";
 import { ActNorm } from "../lib/bijectors/act_norm.ts";
-import { Chain } from "../lib/bijectors/chain.ts";
 import { dequantize, DequantizedSource } from "../lib/images/dequantize.ts";
 import { GlowCoupling } from "../lib/bijectors/glow_coupling.ts";
-import {
-  InvertibleConv1x1,
-  luDecompose,
-  randomRotation,
-} from "../lib/bijectors/invertible_conv1x1.ts";
+import { InvertibleConv1x1 } from "../lib/bijectors/invertible_conv1x1.ts";
+import { luDecompose } from "../lib/linalg/lu.ts";
+import { randomRotation } from "../lib/linalg/orthogonal.ts";
 import { LogitTransform } from "../lib/bijectors/logit.ts";
 import { levelShapes, MultiScale } from "../lib/bijectors/multiscale.ts";
-import { Squeeze, squeeze2x2, unsqueeze2x2 } from "../lib/bijectors/squeeze.ts";
+import { squeeze2x2, unsqueeze2x2 } from "../lib/bijectors/squeeze.ts";
 import { glowNetwork } from "../lib/nn/conv_network.ts";
 import { ArrayDataSource } from "../lib/training/data_source.ts";
 import { Rng } from "../lib/core/random.ts";
-import { logAbsDet, randomizeVariables, testBijector } from "./bijector_harness.ts";
-
-const glowStep = (channels: number, hidden: number, seed: number) => [
-  new ActNorm({ dims: channels }),
-  new InvertibleConv1x1({ channels, seed }),
-  new GlowCoupling({ channels, network: glowNetwork(hidden), seed: seed + 1 }),
-];
-
-testBijector("squeeze 4×4×2", { make: () => new Squeeze(), eventShape: [4, 4, 2] });
-testBijector("act_norm on images 4×4×3", {
-  make: () => new ActNorm({ dims: 3 }),
-  eventShape: [4, 4, 3],
-});
-for (const channels of [3, 8]) {
-  testBijector(`invertible_conv1x1 c=${channels}`, {
-    make: () => new InvertibleConv1x1({ channels, seed: channels }),
-    eventShape: [3, 2, channels],
-  });
-}
-testBijector("glow_coupling sigmoid 4×4×4", {
-  make: () => new GlowCoupling({ channels: 4, network: glowNetwork(8), seed: 1, scale: "sigmoid" }),
-  eventShape: [4, 4, 4],
-});
-testBijector("glow_coupling clamp, odd channels 3×4×3", {
-  make: () =>
-    new GlowCoupling({
-      channels: 3,
-      network: glowNetwork(6),
-      seed: 2,
-      scale: "clamp",
-      logScaleClip: 2,
-    }),
-  eventShape: [3, 4, 3],
-});
-testBijector("glow_coupling as split prior (no hidden layer) 4×4×2", {
-  make: () =>
-    new GlowCoupling({
-      channels: 2,
-      network: { hiddenLayers: [] },
-      seed: 3,
-      scale: "clamp",
-    }),
-  eventShape: [4, 4, 2],
-});
-testBijector("logit 4×4×2", {
-  make: () => new LogitTransform({ alpha: 0.05, levels: 256 }),
-  eventShape: [4, 4, 2],
-});
-testBijector("multiscale 2 levels 4×4×2", {
-  make: () =>
-    new MultiScale({
-      imageShape: [4, 4, 2],
-      levels: [new Chain(glowStep(8, 8, 10)), new Chain(glowStep(16, 8, 20))],
-      priors: [new GlowCoupling({ channels: 8, network: { hiddenLayers: [] }, seed: 4 })],
-    }),
-  eventShape: [4, 4, 2],
-});
+import { logAbsDet, randomizeVariables } from "./bijector_harness.ts";
 
 Deno.test("squeeze puts 2×2 blocks into channels and undoes it (= tf.depthToSpace)", async () => {
   await initBackend("wasm");
@@ -272,10 +214,11 @@ Deno.test("dequantize adds U(0, 1) noise; evaluation passes reuse the same noise
   const source = new DequantizedSource(new ArrayDataSource(pixels, [10, 10, 1]), 2);
   const pass = async (rng: Rng | null) => {
     const out: number[] = [];
-    for await (const b of source.batches(16, rng)) {
-      assert.deepEqual(b.shape.slice(1), [10, 10, 1]);
-      out.push(...b.dataSync());
-      b.dispose();
+    for await (const { x, context } of source.batches(16, rng)) {
+      assert.deepEqual(x.shape.slice(1), [10, 10, 1]);
+      assert.equal(context, undefined);
+      out.push(...x.dataSync());
+      x.dispose();
     }
     return out;
   };

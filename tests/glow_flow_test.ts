@@ -141,9 +141,9 @@ Deno.test("glow flow: one epoch of trainFlow on wasm lowers the held-out NLL", a
   const heldOut = new DequantizedSource(new ArrayDataSource(blobImages(256, 8), [8, 8, 1]), 2);
   try {
     // the trainer's first step initialises ActNorm from its batch; do it here to measure after init
-    for await (const b of train.batches(64, null)) {
-      tf.tidy(() => void flow.bijector.forward(b, { training: true }));
-      b.dispose();
+    for await (const { x } of train.batches(64, null)) {
+      tf.tidy(() => void flow.bijector.forward(x, { training: true }));
+      x.dispose();
       break;
     }
     const before = await evaluateNll(flow, heldOut);

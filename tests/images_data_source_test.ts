@@ -3,6 +3,7 @@ import { initBackend } from "../lib/kernels/backend.ts";
 import { Rng } from "../lib/core/random.ts";
 import { tf } from "../lib/core/tf.ts";
 import { ImageDataSource } from "../lib/images/image_data_source.ts";
+import type { FlowBatch } from "../lib/training/data_source.ts";
 import type { ImageItem, ImageSource, RawImage } from "../lib/images/source.ts";
 
 await initBackend("wasm");
@@ -55,12 +56,12 @@ for (const prefetch of [0, 1, 2]) {
     });
     const it = data.batches(5, null)[Symbol.asyncIterator]();
     const first = await it.next();
-    (first.value as { dispose(): void }).dispose();
+    (first.value as FlowBatch).x.dispose();
     await settle(); // "training" on the first batch
     assert.equal(source.fetched.length, 5 * (1 + prefetch));
     let n = 1;
     for (let r = await it.next(); !r.done; r = await it.next()) {
-      r.value.dispose();
+      r.value.x.dispose();
       n++;
     }
     assert.equal(n, 8);
@@ -78,9 +79,9 @@ Deno.test("decoded images are cached in memory when they fit, and only then", as
     assert.equal(data.caching, cacheBytes === undefined);
     for (let pass = 0; pass < 2; pass++) {
       const values: number[] = [];
-      for await (const b of data.batches(4, new Rng(pass))) {
-        values.push(...(await b.data()).filter((_, i) => i % 16 === 0));
-        b.dispose();
+      for await (const { x } of data.batches(4, new Rng(pass))) {
+        values.push(...(await x.data()).filter((_, i) => i % 16 === 0));
+        x.dispose();
       }
       assert.deepEqual(values.sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
     }
@@ -120,7 +121,7 @@ Deno.test("stopping a pass early leaves nothing running and no tensor behind", a
   const data = new ImageDataSource(source, await source.list(), { imageShape: [4, 4, 1] });
   const tensors = tf.memory().numTensors;
   for await (const b of data.batches(5, new Rng(1))) {
-    b.dispose();
+    b.x.dispose();
     break;
   }
   const fetchedAtStop = source.fetched.length;

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { encodePng } from "../lib/images/decode.ts";
-import { type ImageShape } from "../lib/core/shapes.ts";
+import type { ImageShape } from "../lib/core/shapes.ts";
 import { Rng } from "../lib/core/random.ts";
 import type { Split } from "../lib/images/source.ts";
 

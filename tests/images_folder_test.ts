@@ -144,9 +144,9 @@ Deno.test("augmented training batches are seeded; passes without an rng are not 
     });
     const pass = async (rng: Rng | null) => {
       const out: number[] = [];
-      for await (const batch of data.batches(3, rng)) {
-        out.push(...await batch.data());
-        batch.dispose();
+      for await (const { x } of data.batches(3, rng)) {
+        out.push(...await x.data());
+        x.dispose();
       }
       return out;
     };
@@ -175,9 +175,9 @@ Deno.test("a corrupt image is skipped with one warning, counted, and left out la
     const tensorsBefore = tf.memory().numTensors;
     let seen = 0;
     for (let epoch = 0; epoch < 3; epoch++) {
-      for await (const batch of data.batches(2, new Rng(epoch))) {
-        seen += batch.shape[0];
-        batch.dispose();
+      for await (const { x } of data.batches(2, new Rng(epoch))) {
+        seen += x.shape[0];
+        x.dispose();
       }
     }
     assert.equal(seen, 3 * 4);
@@ -200,7 +200,7 @@ Deno.test("a split whose images are all unreadable fails with the location named
       warn: () => {},
     });
     await assert.rejects(async () => {
-      for await (const b of data.batches(4, null)) b.dispose();
+      for await (const b of data.batches(4, null)) b.x.dispose();
     }, new RegExp(`${dir}: none of the 1 images could be read`));
   }));
 

@@ -5,7 +5,8 @@ import { DualAveraging, metricWindows, RobbinsMonro } from "../lib/inference/ada
 import { MultivariateNormal } from "../lib/inference/gaussian.ts";
 import { inverseSpd, type Matrix, toRows } from "../lib/linalg/matrix.ts";
 import { type McmcResult, sampleMcmc } from "../lib/inference/mcmc.ts";
-import { flattenChains, sampleCovariance, sampleMean } from "../lib/inference/moments.ts";
+import { flattenChains } from "../lib/inference/moments.ts";
+import { sampleCovariance, sampleMean } from "../lib/linalg/covariance.ts";
 import { Rng } from "../lib/core/random.ts";
 
 await initBackend("wasm");

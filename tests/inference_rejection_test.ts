@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { abcRejectionSample, euclidean, rejectionSample } from "../lib/inference/rejection.ts";
-import { sampleCovariance, sampleMean } from "../lib/inference/moments.ts";
+import { sampleCovariance, sampleMean } from "../lib/linalg/covariance.ts";
 
 Deno.test("likelihood rejection recovers a known 1-D Gaussian posterior", () => {
   // Prior N(0, 1), y* = 1 observed with σ = 0.5: posterior N(0.8, 0.2).

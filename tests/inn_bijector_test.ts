@@ -30,11 +30,12 @@ testBijector("INN bijector, one coupling per block, no ActNorm, width 4", {
     }).bijector,
   eventShape: [4],
 });
-testBijector("cINN joint bijector [x, y] → [z, y] (x 3, y 2)", {
+testBijector("cINN bijector x → z given y (x 3, y 2 → embedding 4)", {
   make: () =>
     new Cinn({ dimX: 3, dimY: 2, blocks: 2, hiddenLayers: [16], contextDim: 4, seed: 5 })
       .bijector,
-  eventShape: [5],
+  eventShape: [3],
+  contextDim: 2,
 });
 
 Deno.test("INN blocks: ActNorm → Permute → coupling → swap → coupling, soft clamp 2", () => {

@@ -1,9 +1,12 @@
 /**
- * Save and load of INNs and cINNs (lib/inn/inn_io.ts, loadFlow for a cINN's
- * joint) and checkpoint/resume of trainInn: a saved-and-loaded network gives
- * bit-identical posterior samples for a fixed seed, loadFlow gives a cINN's
- * joint its conditional base back, broken folders are refused with the file
- * named, and a resumed training ends where an uninterrupted one does.
+ * Save and load of INNs and cINNs (lib/inn/inn_io.ts, loadFlow for a cINN,
+ * which is an ordinary conditional flow) and checkpoint/resume of trainInn:
+ * a saved-and-loaded network gives bit-identical posterior samples for a
+ * fixed seed, loadFlow gives a cINN back as the same conditional flow,
+ * folders written by the code before conditional flows were ordinary flows
+ * (tests/fixtures/old_cinn) load with the same log-densities, broken folders
+ * are refused with the file named, and a resumed training ends where an
+ * uninterrupted one does.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,8 +15,10 @@ import { Rng } from "../lib/core/random.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { loadFlow, saveFlow } from "../lib/io/model_io.ts";
 import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
-import { Cinn, trainCinn } from "../lib/inn/cinn.ts";
-import { ConditionalBase } from "../lib/inn/conditional_joint.ts";
+import { Cinn, type CinnOptions } from "../lib/inn/cinn.ts";
+import { asPosteriorSampler } from "../lib/inn/posterior.ts";
+import { pairedDataSource } from "../lib/inn/paired_data.ts";
+import { trainFlow } from "../lib/training/trainer.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
 import { loadInnNetwork, saveInnNetwork } from "../lib/inn/inn_io.ts";
 import { trainInn } from "../lib/inn/train_inn.ts";
@@ -71,7 +76,7 @@ Deno.test("a saved and loaded INN gives identical posterior samples and forward 
   }
 });
 
-Deno.test("a saved cINN loads as a cINN (same samples) and through loadFlow as its joint density", async () => {
+Deno.test("a saved cINN loads as a cINN (same samples) and through loadFlow as the same conditional flow", async () => {
   const dir = await tempDir();
   const cinn = new Cinn({
     dimX: 3,
@@ -84,7 +89,7 @@ Deno.test("a saved cINN loads as a cINN (same samples) and through loadFlow as i
   });
   const disposables: { dispose(): void }[] = [cinn];
   try {
-    await trainCinn(cinn, pairs(512, 2), { ...schedule, seed: 6 });
+    await trainFlow(cinn, pairedDataSource(pairs(512, 2), cinn), { ...schedule, seed: 6 });
     await saveInnNetwork(cinn, dir);
     const { network } = await loadInnNetwork(dir);
     disposables.push(network);
@@ -94,26 +99,22 @@ Deno.test("a saved cINN loads as a cINN (same samples) and through loadFlow as i
       await network.posterior(y, 200, { seed: 3 }),
       await cinn.posterior(y, 200, { seed: 3 }),
     );
-    // The same folder is an ordinary flow on rows [x, y] with the conditional base.
-    const joint = await loadFlow(dir);
-    disposables.push(joint.bijector);
-    assert.ok(joint.base instanceof ConditionalBase, "loadFlow restores the conditional base");
+    // The same folder is an ordinary conditional flow over x with y as its context.
+    const flow = await loadFlow(dir);
+    disposables.push(flow);
+    assert.deepEqual([flow.dims, flow.contextDim], [3, 2]);
     const { x, y: ys } = pairs(16, 7);
     const xt = tf.tensor2d(x, [16, 3]), yt = tf.tensor2d(ys, [16, 2]);
-    const rows = tf.concat([xt, yt], 1);
-    const want = cinn.logProb(xt, yt), got = joint.logProb(rows);
-    const w = await want.data(), g = await got.data();
-    for (let i = 0; i < 16; i++) {
-      assert.ok(Math.abs(w[i] - g[i]) < 1e-5, `row ${i}: ${g[i]} vs ${w[i]}`);
-    }
-    tf.dispose([xt, yt, rows, want, got]);
-    // saveFlow of the joint writes the conditional base too.
-    const dir2 = join(dir, "joint");
-    await saveFlow(cinn.joint, dir2);
-    const joint2 = await loadFlow(dir2);
-    disposables.push(joint2.bijector);
-    assert.ok(joint2.base instanceof ConditionalBase);
-    assert.equal((joint2.base as ConditionalBase).dimX, 3);
+    const want = await cinn.logProb(xt, { context: yt }).data();
+    assert.deepEqual(await flow.logProb(xt, { context: yt }).data(), want);
+    // saveFlow of the cINN writes the same conditional flow.
+    const dir2 = join(dir, "flow");
+    await saveFlow(cinn, dir2);
+    const flow2 = await loadFlow(dir2);
+    disposables.push(flow2);
+    assert.equal(flow2.bijector.type, "context_embedding");
+    assert.deepEqual(await flow2.logProb(xt, { context: yt }).data(), want);
+    tf.dispose([xt, yt]);
   } finally {
     for (const d of disposables) d.dispose();
     await Deno.remove(dir, { recursive: true });
@@ -208,5 +209,73 @@ Deno.test("trainInn resumed from a checkpoint ends where an uninterrupted run do
   } finally {
     for (const m of [first, resumed, straight]) m.dispose();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const OLD_CINN = new URL("./fixtures/old_cinn/", import.meta.url).pathname;
+
+/** What the code before the rework computed for the saved cINN (see the fixture's README). */
+interface OldCinnExpectations {
+  options: CinnOptions;
+  x: number[][];
+  y: number[][];
+  log_prob: number[];
+  posterior: { y_observed: number[]; n: number; seed: number; samples: number[] };
+}
+
+Deno.test("cINN folders saved by the old code load into the conditional flow with the same log p(x | y)", async () => {
+  const expected: OldCinnExpectations = JSON.parse(
+    await Deno.readTextFile(join(OLD_CINN, "cinn_expected.json")),
+  );
+  const x = tf.tensor2d(expected.x), y = tf.tensor2d(expected.y);
+  const close = (got: ArrayLike<number>, want: number[], what: string) =>
+    want.forEach((w, i) =>
+      assert.ok(Math.abs(got[i] - w) < 1e-4, `${what}, row ${i}: ${got[i]} vs ${w}`)
+    );
+  const disposables: { dispose(): void }[] = [x, y];
+  try {
+    // saveInnNetwork's folder, through loadInnNetwork: a Cinn, a PosteriorSampler.
+    const { network } = await loadInnNetwork(join(OLD_CINN, "cinn_inn"));
+    disposables.push(network);
+    assert.ok(network instanceof Cinn);
+    assert.deepEqual(network.options, expected.options);
+    close(await network.logProb(x, { context: y }).data(), expected.log_prob, "loadInnNetwork");
+    const p = expected.posterior;
+    const samples = await network.posterior(new Float32Array(p.y_observed), p.n, { seed: p.seed });
+    close(samples, p.samples, "posterior sample");
+    // The same folder and the old saveFlow(cinn.joint) folder, through loadFlow: the conditional flow.
+    for (const folder of ["cinn_inn", "cinn_flow"]) {
+      const flow = await loadFlow(join(OLD_CINN, folder));
+      disposables.push(flow);
+      assert.equal(flow.bijector.type, "context_embedding");
+      assert.deepEqual([flow.dims, flow.contextDim], [2, 1]);
+      close(await flow.logProb(x, { context: y }).data(), expected.log_prob, folder);
+      const draws = await asPosteriorSampler(flow).posterior(new Float32Array([0.5]), 100, {
+        seed: 1,
+      });
+      assert.ok(draws.length === 200 && draws.every(Number.isFinite), `${folder}: posterior`);
+    }
+  } finally {
+    for (const d of disposables) d.dispose();
+  }
+});
+
+Deno.test("the cINN builder gives the old code's initial weights bit for bit", async () => {
+  const { network } = await loadInnNetwork(join(OLD_CINN, "cinn_untrained"));
+  const fresh = new Cinn((network as Cinn).options);
+  try {
+    const old = network.bijector.variables(), now = fresh.bijector.variables();
+    assert.deepEqual(now.map((v) => v.name), old.map((v) => v.name));
+    for (let i = 0; i < old.length; i++) {
+      assert.deepEqual(
+        await now[i].variable.data(),
+        await old[i].variable.data(),
+        `initial value of ${old[i].name}`,
+      );
+    }
+    assert.deepEqual(fresh.bijector.config(), network.bijector.config());
+  } finally {
+    network.dispose();
+    fresh.dispose();
   }
 });

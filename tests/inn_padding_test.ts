@@ -9,7 +9,7 @@ import {
   splitInput,
   splitOutput,
 } from "../lib/inn/padding.ts";
-import { pairedDataSource, splitPairs } from "../lib/inn/paired_data.ts";
+import { pairedDataSource } from "../lib/inn/paired_data.ts";
 
 await initBackend("wasm");
 
@@ -106,17 +106,16 @@ Deno.test("shape errors name the expected and the given shapes", () => {
   });
 });
 
-Deno.test("paired data joins rows [x, y] and checks lengths and values", () => {
+Deno.test("paired data gives batches x with y as context and checks lengths and values", () => {
   const src = pairedDataSource(
     { x: new Float32Array([1, 2, 3, 4, 5, 6]), y: new Float32Array([7, 8, 9]) },
     { dimX: 2, dimY: 1 },
   );
-  assert.equal(src.size, 3);
-  const [batch] = [...src.batches(3, null)];
-  const { x, y } = splitPairs(batch, { dimX: 2, dimY: 1 });
-  assert.deepEqual(y.arraySync(), [[7], [8], [9]]);
+  assert.deepEqual([src.size, src.eventShape, src.contextDim], [3, [2], 1]);
+  const [{ x, context }] = [...src.batches(3, null)];
+  assert.deepEqual(context!.arraySync(), [[7], [8], [9]]);
   assert.deepEqual(x.arraySync(), [[1, 2], [3, 4], [5, 6]]);
-  tf.dispose([batch, x, y]);
+  tf.dispose([x, context!]);
   assert.throws(
     () =>
       pairedDataSource({ x: new Float32Array(6), y: new Float32Array(2) }, { dimX: 2, dimY: 1 }),

@@ -8,9 +8,12 @@ import { initBackend } from "../lib/kernels/backend.ts";
 import { Rng } from "../lib/core/random.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
-import { Cinn, trainCinn } from "../lib/inn/cinn.ts";
+import { Cinn } from "../lib/inn/cinn.ts";
+import { pairedDataSource } from "../lib/inn/paired_data.ts";
 import { trainInn } from "../lib/inn/train_inn.ts";
-import { type PosteriorSampler, sampleMoments } from "../lib/inn/posterior.ts";
+import { asPosteriorSampler, type PosteriorSampler, sampleMoments } from "../lib/inn/posterior.ts";
+import { buildRealNvpFlow } from "../lib/flows/realnvp_flow.ts";
+import { trainFlow } from "../lib/training/trainer.ts";
 import { randomizeVariables } from "./bijector_harness.ts";
 
 await initBackend("wasm");
@@ -108,7 +111,11 @@ Deno.test("ML-trained INN (Zhang & Curtis) recovers the linear-Gaussian posterio
 Deno.test("cINN recovers the linear-Gaussian posterior", async () => {
   const cinn = new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [32, 32], seed: 1 });
   try {
-    const r = await trainCinn(cinn, DATA, { ...SCHEDULE, epochs: 10 });
+    const r = await trainFlow(cinn, pairedDataSource(DATA, cinn), {
+      ...SCHEDULE,
+      epochs: 10,
+      statisticsExamples: 0,
+    });
     console.log(`cinn: ${r.steps} steps, ${r.wallSeconds.toFixed(1)} s`);
     // True conditional entropy: 1 + ln 2π + ½ ln det Σ_post = 0.42 nats.
     const nll = r.history[r.history.length - 1].trainNll;
@@ -116,6 +123,26 @@ Deno.test("cINN recovers the linear-Gaussian posterior", async () => {
     await assertPosteriorMatches("cINN", cinn);
   } finally {
     cinn.dispose();
+  }
+});
+
+Deno.test("any conditional flow, trained by trainFlow, recovers the posterior through asPosteriorSampler", async () => {
+  // Plain realnvp steps (batch norm, permutation, affine coupling) whose couplings see y directly.
+  const flow = buildRealNvpFlow({
+    dims: 2,
+    flowSteps: 4,
+    hiddenLayers: [32, 32],
+    contextDim: 1,
+    seed: 1,
+  });
+  try {
+    await trainFlow(flow, pairedDataSource(DATA, { dimX: 2, dimY: 1 }), {
+      ...SCHEDULE,
+      epochs: 10,
+    });
+    await assertPosteriorMatches("conditional realnvp", asPosteriorSampler(flow));
+  } finally {
+    flow.dispose();
   }
 });
 
@@ -134,10 +161,19 @@ Deno.test("cINN samples depend on the observation", async () => {
   }
 });
 
-Deno.test("posterior API of the INN and the cINN: shape, seeding, batching, errors", async () => {
+Deno.test("posterior API of the INN, the cINN and any conditional flow: shape, seeding, batching, errors", async () => {
+  const flow = buildRealNvpFlow({
+    dims: 3,
+    flowSteps: 2,
+    hiddenLayers: [8],
+    coupling: "spline",
+    contextDim: 2,
+    seed: 1,
+  });
   const models: PosteriorSampler[] = [
     new InnModel({ dimX: 3, dimY: 2, dimZ: 2, blocks: 1, hiddenLayers: [8], seed: 1 }),
     new Cinn({ dimX: 3, dimY: 2, blocks: 1, hiddenLayers: [8], seed: 1 }),
+    asPosteriorSampler(flow),
   ];
   try {
     for (const model of models) {
@@ -161,8 +197,12 @@ Deno.test("posterior API of the INN and the cINN: shape, seeding, batching, erro
         /must be finite/,
       );
     }
+    const plain = buildRealNvpFlow({ dims: 3, flowSteps: 1, hiddenLayers: [8], seed: 1 });
+    assert.throws(() => asPosteriorSampler(plain), /unconditional/);
+    plain.dispose();
   } finally {
-    for (const m of models) (m as InnModel | Cinn).dispose();
+    for (const m of models.slice(0, 2)) (m as InnModel | Cinn).dispose();
+    flow.dispose();
   }
   assert.equal(tf.memory().numTensors, 0, "no tensors left behind");
 });

@@ -82,7 +82,8 @@ Deno.test("the cINN density of x given y is normalised", () => {
     randomizeVariables(cinn.bijector, 4);
     for (const yStar of [-1, 2]) {
       const mass = integrate2d(
-        (x) => cinn.logProb(x, tf.fill([x.shape[0], 1], yStar) as tf.Tensor2D),
+        // one row of context, broadcast to every grid point
+        (x) => cinn.logProb(x, { context: tf.tensor2d([[yStar]]) }),
         10,
         200,
       );

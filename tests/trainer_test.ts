@@ -176,15 +176,28 @@ const LEAK_PATHS: {
       new DequantizedSource(new ArrayDataSource(pixelImages(n, seed), [4, 4, 1]), seed),
   },
   {
-    // trainCinn's path: the joint over rows [x, y] with the conditioner network.
+    // A conditional flow: x with y as context, through the conditioner network.
     name: "wasm + native BLAS, cINN of x given y",
     backend: "wasm",
     native: true,
-    make: () => new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [16], seed: 1 }).joint,
+    make: () => new Cinn({ dimX: 2, dimY: 1, blocks: 2, hiddenLayers: [16], seed: 1 }),
     data: (n, seed) => {
       const rows = gaussianData(n, seed); // [x₀, x₁] per row; y = x₀ + x₁
       const y = Float32Array.from({ length: n }, (_, i) => rows[2 * i] + rows[2 * i + 1]);
       return pairedDataSource({ x: rows, y }, { dimX: 2, dimY: 1 });
+    },
+  },
+  {
+    // Conditional couplings with batch norm: the context reaches the recalibration too.
+    name: "wasm, conditional realnvp with batch norm",
+    backend: "wasm",
+    native: false,
+    make: () =>
+      buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [16], contextDim: 1, seed: 1 }),
+    data: (n, seed) => {
+      const rows = gaussianData(n, seed);
+      const c = Float32Array.from({ length: n }, (_, i) => rows[2 * i]);
+      return new ArrayDataSource(rows, [2], { context: c, contextDim: 1 });
     },
   },
 ];
@@ -222,3 +235,89 @@ for (const path of LEAK_PATHS) {
     }
   });
 }
+
+/** n pairs: condition c ~ N(0, 1) and x | c ~ N([c, −c], 0.3² I), rows of x and of c. */
+function conditionalData(n: number, seed: number): { x: Float32Array; c: Float32Array } {
+  const rng = new Rng(seed);
+  const x = new Float32Array(2 * n), c = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    c[i] = rng.normal();
+    x[2 * i] = c[i] + 0.3 * rng.normal();
+    x[2 * i + 1] = -c[i] + 0.3 * rng.normal();
+  }
+  return { x, c };
+}
+// Entropy of x given c: ln(2πe · 0.09); of x alone (cov [[1.09, −1], [−1, 1.09]]) about 2.0.
+const CONDITIONAL_ENTROPY = 1 + Math.log(2 * Math.PI) + Math.log(0.09);
+
+Deno.test("trainFlow trains a conditional flow on a source whose batches carry the context", async () => {
+  const flow = buildRealNvpFlow({
+    dims: 2,
+    flowSteps: 4,
+    hiddenLayers: [32, 32],
+    contextDim: 1,
+    seed: 2,
+  });
+  const source = (n: number, seed: number) => {
+    const { x, c } = conditionalData(n, seed);
+    return new ArrayDataSource(x, [2], { context: c, contextDim: 1 });
+  };
+  const val = source(2000, 12);
+  const result = await trainFlow(flow, source(4000, 11), { ...base, epochs: 6, validation: val });
+  const nll = await evaluateNll(flow, val);
+  assert.ok(Math.abs(result.bestValNll! - nll) < 1e-4, "validation NLL is the conditional one");
+  assert.ok(
+    nll < CONDITIONAL_ENTROPY + 0.3,
+    `held-out −log p(x | c) ${nll} vs conditional entropy ${CONDITIONAL_ENTROPY}`,
+  );
+  // The model uses the condition: the wrong one (c's of other points) is far less likely.
+  const { x, c } = conditionalData(2000, 12);
+  const shuffled = new ArrayDataSource(x, [2], { context: c.slice().reverse(), contextDim: 1 });
+  const wrong = await evaluateNll(flow, shuffled);
+  assert.ok(wrong > nll + 1, `NLL with mismatched conditions ${wrong} vs ${nll}`);
+  flow.dispose();
+});
+
+Deno.test("a source whose context does not fit the flow is refused with both widths named", async () => {
+  const conditional = buildRealNvpFlow({
+    dims: 2,
+    flowSteps: 1,
+    hiddenLayers: [8],
+    contextDim: 1,
+    seed: 1,
+  });
+  const plain = smallFlow();
+  const { x, c } = conditionalData(64, 1);
+  const noContext = new ArrayDataSource(x, [2]);
+  const withContext = new ArrayDataSource(x, [2], { context: c, contextDim: 1 });
+  const wide = new ArrayDataSource(x, [2], {
+    context: Float32Array.from({ length: 128 }, (_, i) => i),
+    contextDim: 2,
+  });
+  const opts = { ...base, epochs: 1 };
+  try {
+    await assert.rejects(
+      () => trainFlow(conditional, noContext, opts),
+      /flow is conditional \(it takes a context of width 1\), but the training data source yields no context/,
+    );
+    await assert.rejects(
+      () => trainFlow(plain, withContext, opts),
+      /training data source yields a context of width 1, but the flow is unconditional/,
+    );
+    await assert.rejects(
+      () => trainFlow(conditional, wide, opts),
+      /flow takes a context of width 1, but the training data source yields contexts of width 2/,
+    );
+    await assert.rejects(
+      () => trainFlow(conditional, withContext, { ...opts, validation: noContext }),
+      /but the validation data source yields no context/,
+    );
+    await assert.rejects(
+      () => evaluateNll(plain, withContext),
+      /evaluation data source yields a context of width 1/,
+    );
+  } finally {
+    conditional.dispose();
+    plain.dispose();
+  }
+});

@@ -1,11 +1,13 @@
 /**
- * The zero-copy Identity of lib/kernels/identity.ts: a clone on wasm shares its
- * source's buffer (no copy), survives the source's disposal with its values,
- * and frees the buffer when the last holder goes.
+ * The zero-copy Identity of lib/kernels/identity.ts, installed by
+ * `initBackend("wasm")` (importing the library alone does not; see
+ * kernels_door_test.ts): a clone on wasm shares its source's buffer (no
+ * copy), survives the source's disposal with its values, and frees the
+ * buffer when the last holder goes.
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
-import { initBackend } from "../lib/kernels/backend.ts";
+import { initBackend } from "../lib/kernels/mod.ts";
 
 Deno.test("wasm clones share buffers and keep their values after the source is disposed", async () => {
   await initBackend("wasm");

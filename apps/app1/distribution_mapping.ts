@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { describeRuntime } from "../../lib/kernels/backend.ts";
+import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
 import type { Params } from "../../lib/params/mod.ts";
 import {

@@ -12,7 +12,7 @@
  * @module
  */
 import { encodePng } from "../../lib/images/decode.ts";
-import { type ImageShape } from "../../lib/core/shapes.ts";
+import type { ImageShape } from "../../lib/core/shapes.ts";
 
 /**
  * PNG code length of each image, in bits per dimension (sub-pixel).

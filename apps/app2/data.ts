@@ -12,7 +12,7 @@ import { concatFloat32 } from "../../lib/core/float_arrays.ts";
 import { fileURLToPath } from "node:url";
 import { loadImageDataset } from "../../lib/images/open.ts";
 import { type ResizeMode, validateImageShape } from "../../lib/images/decode.ts";
-import { type ImageShape } from "../../lib/core/shapes.ts";
+import type { ImageShape } from "../../lib/core/shapes.ts";
 import type { AugmentOptions } from "../../lib/images/augment.ts";
 import { ImageDataError } from "../../lib/images/errors.ts";
 import { ImageDataSource } from "../../lib/images/image_data_source.ts";
@@ -108,6 +108,7 @@ export function augmentationOf(params: Params): AugmentOptions {
 class RepeatedSource implements DataSource {
   readonly size: number;
   readonly eventShape: number[];
+  readonly contextDim: number;
   readonly #source: DataSource;
   readonly #factor: number;
 
@@ -116,6 +117,7 @@ class RepeatedSource implements DataSource {
     this.#factor = factor;
     this.size = source.size * factor;
     this.eventShape = source.eventShape;
+    this.contextDim = source.contextDim;
   }
 
   async *batches(batchSize: number, rng: Rng | null) {

@@ -122,7 +122,7 @@ export function bitsHistoryFigure(history: EpochRecord[]): VegaLiteSpec {
  * import { rocCurve } from "../../lib/analysis/mod.ts";
  * import { anomalyRocFigure } from "./figures.ts";
  * const c = rocCurve([3, 1, 2, 0], [1, 0, 1, 0]);
- * const spec = anomalyRocFigure({ nll: c, latent_norm: c, nll_typicality: c });
+ * const spec = anomalyRocFigure({ nll: c, latent_norm: c, nll_typicality: c, nll_complexity: c });
  * ```
  */
 export function anomalyRocFigure(

@@ -15,7 +15,7 @@ import { buildGlowFlow } from "../../lib/flows/glow_flow.ts";
 import { realNvpFlowFromParams } from "../common/flow_params.ts";
 import { ImageDataError } from "../../lib/images/errors.ts";
 import { validateImageShape } from "../../lib/images/decode.ts";
-import { type ImageShape } from "../../lib/core/shapes.ts";
+import type { ImageShape } from "../../lib/core/shapes.ts";
 import type { Params } from "../../lib/params/mod.ts";
 
 /** Pixel levels of 8-bit images: the flow's data live in `[0, PIXEL_LEVELS)`. */
@@ -107,7 +107,7 @@ export function imageFlowFromParams(
  * @returns The count.
  * @example
  * ```ts
- * import { realNvpFlowFromParams } from "../common/flow_params.ts";
+ * import { buildRealNvpFlow } from "../../mod.ts";
  * import { parameterCount } from "./model.ts";
  * parameterCount(buildRealNvpFlow({ dims: 2, flowSteps: 1, hiddenLayers: [4], seed: 1 }));
  * ```

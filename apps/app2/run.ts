@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { describeRuntime } from "../../lib/kernels/backend.ts";
+import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
 import {
   distancesTo,

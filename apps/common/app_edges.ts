@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
-import { type BackendName, describeRuntime, initBackend } from "../../lib/kernels/backend.ts";
+import { type BackendName, describeRuntime, initBackend } from "../../lib/kernels/mod.ts";
 
 /**
  * Writes an app's `metrics.json` (indented JSON) into its output folder atomically.

@@ -20,11 +20,13 @@
  */
 import { join } from "node:path";
 import type { tf } from "../../lib/core/tf.ts";
-import { Cinn, trainCinn } from "../../lib/inn/cinn.ts";
+import { Cinn } from "../../lib/inn/cinn.ts";
 import { InnModel } from "../../lib/inn/inn_model.ts";
 import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
 import { trainInn } from "../../lib/inn/train_inn.ts";
+import { pairedDataSource } from "../../lib/inn/paired_data.ts";
+import { trainFlow } from "../../lib/training/trainer.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import type { LearningRate } from "../../lib/training/schedule.ts";
 import { ConsoleProgress, type ProgressSink } from "../../lib/training/progress.ts";
@@ -433,15 +435,22 @@ export async function trainPosteriorModel(
       contextDim: config.contextDim,
     });
     try {
-      const r = await trainCinn(cinn, { x: set.xScale.apply(set.train.x), y }, {
-        ...schedule,
-        validation: {
-          x: set.xScale.apply(set.validation.x),
-          y: set.yScale.apply(set.validation.y),
+      // Maximum likelihood of x given y: examples x, context y. The cINN has no
+      // batch normalization, so there are no statistics to recompute after each epoch.
+      const r = await trainFlow(
+        cinn,
+        pairedDataSource({ x: set.xScale.apply(set.train.x), y }, cinn),
+        {
+          ...schedule,
+          statisticsExamples: 0,
+          validation: pairedDataSource({
+            x: set.xScale.apply(set.validation.x),
+            y: set.yScale.apply(set.validation.y),
+          }, cinn),
+          earlyStoppingPatience: config.earlyStoppingPatience,
+          ...(options.historyPath ? { historyPath: options.historyPath } : {}),
         },
-        earlyStoppingPatience: config.earlyStoppingPatience,
-        ...(options.historyPath ? { historyPath: options.historyPath } : {}),
-      });
+      );
       return {
         kind,
         label: MODEL_LABELS[kind],
@@ -454,7 +463,7 @@ export async function trainPosteriorModel(
           loss: h.trainNll,
           ...(h.valNll !== undefined ? { validationLoss: h.valNll } : {}),
         })),
-        numParameters: countParameters(cinn.trainableVariables()),
+        numParameters: countParameters(cinn.bijector.trainableVariables()),
         architecture: cinnArchitecture(cinn, {
           bestEpoch: r.bestEpoch,
           stoppedEarly: r.stoppedEarly,
@@ -605,7 +614,7 @@ export async function loadPosteriorModel(
       trainSeconds: r.train_seconds,
       steps: r.steps,
       history: r.history ?? [],
-      numParameters: countParameters(network.trainableVariables()),
+      numParameters: countParameters(network.bijector.trainableVariables()),
       architecture: r.architecture ?? {},
       loadedFrom: dir,
       xScale,

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { describeRuntime } from "../../lib/kernels/backend.ts";
+import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
 import { writeMetricsFile } from "../common/app_edges.ts";

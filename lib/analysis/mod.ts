@@ -37,8 +37,6 @@
  */
 export * from "./pca.ts";
 export * from "./pca_randomized.ts";
-export * from "../linalg/covariance.ts";
-export * from "../linalg/tridiagonal_eigen.ts";
 export * from "./latent_sampling.ts";
 export * from "./chi.ts";
 export * from "./anomaly.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { checkRows, columnMeans, covarianceMatrix, totalVariance } from "../linalg/covariance.ts";
+import { checkRows, sampleCovariance, sampleMean, totalVariance } from "../linalg/covariance.ts";
 import { randomizedPrincipalAxes } from "./pca_randomized.ts";
 import { symmetricEigenLarge } from "../linalg/tridiagonal_eigen.ts";
 
@@ -102,8 +102,8 @@ export function pca(
     : asked === "full"
     ? "exact"
     : asked;
-  const mean = columnMeans(points, n, d);
-  const total = totalVariance(points, n, d, mean);
+  const mean = sampleMean(points, d);
+  const total = totalVariance(points, d, mean);
   let components: Float64Array, variances: Float64Array;
   if (solver === "exact") {
     if (d > EXACT_MAX_DIMS) {
@@ -112,7 +112,7 @@ export function pca(
           `use "randomized"`,
       );
     }
-    const eig = symmetricEigenLarge(covarianceMatrix(points, n, d, mean), { count: k });
+    const eig = symmetricEigenLarge(sampleCovariance(points, d, mean), { count: k });
     components = new Float64Array(k * d);
     for (let c = 0; c < k; c++) {
       for (let j = 0; j < d; j++) components[c * d + j] = eig.vectors.data[j * k + c];

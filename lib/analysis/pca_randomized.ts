@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { matrix } from "../linalg/matrix.ts";
+import { gramMatrix, orthonormalizeColumns } from "../linalg/orthogonal.ts";
 import { symmetricEigen } from "../linalg/symmetric_eigen.ts";
 import { Rng } from "../core/random.ts";
 
@@ -35,40 +35,6 @@ export interface RandomizedOptions {
   powerIterations?: number;
   /** Seed of the Gaussian test matrix. Default 0. */
   seed?: number;
-}
-
-/**
- * Makes the columns of a tall matrix (given as separate arrays) orthonormal
- * in place, by modified Gram–Schmidt applied twice ("twice is enough"). A
- * column that is (numerically) in the span of the previous ones is replaced
- * by a random direction orthogonal to them.
- */
-function orthonormalize(cols: Float64Array[], rng: Rng): void {
-  for (let c = 0; c < cols.length; c++) {
-    const v = cols[c];
-    let start = 0;
-    for (const x of v) start += x * x;
-    for (let attempt = 0;; attempt++) {
-      for (let pass = 0; pass < 2; pass++) {
-        for (let p = 0; p < c; p++) {
-          const u = cols[p];
-          let dot = 0;
-          for (let i = 0; i < v.length; i++) dot += u[i] * v[i];
-          for (let i = 0; i < v.length; i++) v[i] -= dot * u[i];
-        }
-      }
-      let norm2 = 0;
-      for (const x of v) norm2 += x * x;
-      if (norm2 > 1e-20 * start && norm2 > 0) {
-        const inv = 1 / Math.sqrt(norm2);
-        for (let i = 0; i < v.length; i++) v[i] *= inv;
-        break;
-      }
-      if (attempt === 5) throw new Error("Could not orthonormalize the PCA test directions");
-      for (let i = 0; i < v.length; i++) v[i] = rng.normal();
-      start = v.length;
-    }
-  }
 }
 
 /** `Xc·W` for centred rows `Xc = X − 1·meanᵀ` ([n, d]) and `W` given as l columns of length d. */
@@ -134,10 +100,10 @@ function transposeTimesColumns(
  * @throws Error when k exceeds min(n, d).
  * @example
  * ```ts
- * import { columnMeans } from "../linalg/covariance.ts";
+ * import { sampleMean } from "../linalg/covariance.ts";
  * import { randomizedPrincipalAxes } from "./pca_randomized.ts";
  * const x = new Float32Array([0, 0, 1, 1, 2, 2.1, 3, 2.9]);
- * const axes = randomizedPrincipalAxes(x, 4, { d: 2, k: 1, mean: columnMeans(x, 4, 2) });
+ * const axes = randomizedPrincipalAxes(x, 4, { d: 2, k: 1, mean: sampleMean(x, 2) });
  * // axes.components ≈ [0.707, 0.707]
  * ```
  */
@@ -158,26 +124,16 @@ export function randomizedPrincipalAxes(
     () => Float64Array.from({ length: d }, () => rng.normal()),
   );
   let basis = timesColumns(x, n, d, mean, omega);
-  orthonormalize(basis, rng);
+  orthonormalizeColumns(basis, rng);
   for (let it = 0; it < q; it++) {
     const z = transposeTimesColumns(x, n, d, mean, basis);
-    orthonormalize(z, rng);
+    orthonormalizeColumns(z, rng);
     basis = timesColumns(x, n, d, mean, z);
-    orthonormalize(basis, rng);
+    orthonormalizeColumns(basis, rng);
   }
   // Z = Xcᵀ·Q = Bᵀ with B = Qᵀ·Xc; B·Bᵀ = Zᵀ·Z holds the squared singular values.
   const z = transposeTimesColumns(x, n, d, mean, basis);
-  const gram = matrix(l, l);
-  for (let a = 0; a < l; a++) {
-    for (let b = a; b < l; b++) {
-      let s = 0;
-      const za = z[a], zb = z[b];
-      for (let j = 0; j < d; j++) s += za[j] * zb[j];
-      gram.data[a * l + b] = s;
-      gram.data[b * l + a] = s;
-    }
-  }
-  const eig = symmetricEigen(gram);
+  const eig = symmetricEigen(gramMatrix(z));
   const dirs: Float64Array[] = [];
   for (let c = 0; c < k; c++) {
     const v = new Float64Array(d);
@@ -190,7 +146,7 @@ export function randomizedPrincipalAxes(
   }
   // The directions are already orthogonal (they are Z·u for orthonormal u); this normalises
   // them and replaces any of zero variance by a direction orthogonal to the others.
-  orthonormalize(dirs, rng);
+  orthonormalizeColumns(dirs, rng);
   const components = new Float64Array(k * d);
   dirs.forEach((v, c) => components.set(v, c * d));
   const variances = Float64Array.from(

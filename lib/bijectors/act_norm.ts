@@ -16,7 +16,7 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
+import type { NamedVariable } from "../core/variables.ts";
 import { channelReductionAxes, checkChannels, positionsPerExample } from "../core/shapes.ts";
 
 /** Config of an {@link ActNorm}. */
@@ -37,7 +37,19 @@ export class ActNorm extends Bijector {
   readonly initialized: tf.Variable;
   #initializedCache = false;
 
-  /** @param config Channel width. */
+  /**
+   * @param config Channel width.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { ActNorm } from "./act_norm.ts";
+   * const an = new ActNorm({ dims: 2 });
+   * const x = tf.tensor2d([[0, 10], [2, 30]]);
+   * // The first training call sets scale and bias from the batch (zero mean, unit variance).
+   * an.forward(x, { training: true }).print(); // ≈ [[-1, -1], [1, 1]]
+   * console.log(an.isInitialized); // true
+   * ```
+   */
   constructor(config: ActNormConfig) {
     super();
     this.#dims = config.dims;

@@ -7,10 +7,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import {
-  affineCouplingPackedWasm,
-  affineCouplingTransform,
-} from "../kernels/affine_coupling_op.ts";
+import { affineCoupling, affineCouplingTransform } from "../kernels/mod.ts";
 import { type BijectorConfig, type BijectorResult, registerBijector } from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
@@ -48,17 +45,17 @@ export class AffineCoupling extends CouplingBijector {
     return { value, logDetElements };
   }
 
-  /** On wasm the whole coupling runs as one kernel each way ({@link affineCouplingPackedWasm}). */
+  /**
+   * The whole coupling as one op, which picks its kernel for the active
+   * backend (one fused kernel each way on wasm).
+   */
   protected override couple(
     x: tf.Tensor2D,
     params: tf.Tensor2D,
     inverse: boolean,
   ): BijectorResult {
-    if (tf.getBackend() !== "wasm") return super.couple(x, params, inverse);
     const clip = this.#config.logScaleClip ?? 0;
-    const packed = affineCouplingPackedWasm(x, params, this.numMasked, clip, inverse);
-    const [value, logDet] = tf.split(packed, [this.dims, 1], 1);
-    return { value, logDet: tf.reshape(logDet, [x.shape[0]]) as tf.Tensor1D };
+    return affineCoupling(x, params, this.numMasked, clip, inverse);
   }
 
   config(): BijectorConfig {

@@ -20,8 +20,8 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
-import { batchNormTraining } from "../kernels/batch_norm_ops.ts";
+import type { NamedVariable } from "../core/variables.ts";
+import { batchNormTraining } from "../kernels/mod.ts";
 import { checkChannels, positionsPerExample } from "../core/shapes.ts";
 
 /** Config of a {@link BatchNormalization}. */
@@ -47,7 +47,19 @@ export class BatchNormalization extends Bijector {
   /** Moving variance (updated in training mode). */
   readonly movingVariance: tf.Variable;
 
-  /** @param config Channel width, momentum, epsilon. */
+  /**
+   * @param config Channel width, momentum, epsilon.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { BatchNormalization } from "./batch_norm.ts";
+   * const bn = new BatchNormalization({ dims: 2 });
+   * const x = tf.tensor2d([[0, 10], [2, 30]]);
+   * // Training mode: normalized by the batch statistics, moving averages updated.
+   * bn.forward(x, { training: true }).print(); // ≈ [[-1, -1], [1, 1]]
+   * bn.movingMean.print(); // [0.01, 0.2] (momentum 0.99)
+   * ```
+   */
   constructor(config: BatchNormalizationConfig) {
     super();
     this.#config = { momentum: 0.99, epsilon: 1e-3, ...config };

@@ -20,7 +20,10 @@ export interface BijectorCallOptions {
    * moving averages; data-dependent initialisation happens on the first call.
    */
   training?: boolean;
-  /** Conditioning input `[batch, contextDim]` for conditional bijectors. */
+  /**
+   * Conditioning input `[batch, contextDim]` for conditional bijectors (those
+   * with {@link Bijector.contextDim} > 0); unconditional ones ignore it.
+   */
   context?: tf.Tensor2D;
   /**
    * In training mode, overrides the momentum of batch-normalization moving
@@ -46,7 +49,33 @@ export interface BijectorConfig {
   [key: string]: unknown;
 }
 
-/** An invertible map with a tractable log-determinant. */
+/**
+ * An invertible map with a tractable log-determinant. A subclass supplies
+ * `type`, both maps with their log-dets, and `config()`; everything else
+ * (`forward`, `inverse`, `inv`, the log-det helpers) comes from here.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { Bijector, type BijectorConfig, type BijectorResult } from "./bijector.ts";
+ * // y = x + 1: a shift, so the log-det is 0.
+ * class AddOne extends Bijector {
+ *   readonly type = "add_one";
+ *   forwardAndLogDet(x: tf.Tensor): BijectorResult {
+ *     return { value: tf.add(x, 1), logDet: tf.zeros([x.shape[0]]) };
+ *   }
+ *   inverseAndLogDet(y: tf.Tensor): BijectorResult {
+ *     return { value: tf.sub(y, 1), logDet: tf.zeros([y.shape[0]]) };
+ *   }
+ *   config(): BijectorConfig {
+ *     return { type: this.type };
+ *   }
+ * }
+ * const b = new AddOne();
+ * b.forward(tf.tensor2d([[1, 2]])).print(); // [[2, 3]]
+ * b.inv.forward(tf.tensor2d([[1, 2]])).print(); // [[0, 1]]
+ * b.forwardLogDetJacobian(tf.tensor2d([[1, 2]])).print(); // [0]
+ * ```
+ */
 export abstract class Bijector {
   /** Registered type name, the `type` of {@link Bijector.config}. */
   abstract readonly type: string;
@@ -69,6 +98,24 @@ export abstract class Bijector {
 
   /** The serialisable configuration (architecture, fixed permutations, sizes). */
   abstract config(): BijectorConfig;
+
+  /**
+   * Width of the conditioning context this bijector takes in
+   * {@link BijectorCallOptions.context}, `[batch, contextDim]`; 0 when it is
+   * unconditional. Composite bijectors report the width their members share
+   * ({@link commonContextDim}).
+   * @example
+   * ```ts
+   * import { AffineCoupling } from "./affine_coupling.ts";
+   * import { Permute } from "./permute.ts";
+   * console.log(Permute.reverse(2).contextDim); // 0
+   * const c = new AffineCoupling({ dims: 2, contextDim: 3, network: { hiddenLayers: [8] }, seed: 1 });
+   * console.log(c.contextDim); // 3
+   * ```
+   */
+  get contextDim(): number {
+    return 0;
+  }
 
   /** All variables, trainable or not (moving statistics, init flags), with stable names. */
   variables(): NamedVariable[] {
@@ -140,7 +187,18 @@ export class Inverse extends Bijector {
   /** The wrapped bijector. */
   readonly base: Bijector;
 
-  /** @param base The bijector to invert. */
+  /**
+   * @param base The bijector to invert.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { Inverse } from "./bijector.ts";
+   * import { Permute } from "./permute.ts";
+   * const p = new Permute([1, 2, 0]);
+   * p.forward(tf.tensor2d([[10, 20, 30]])).print(); // [[20, 30, 10]]
+   * new Inverse(p).forward(tf.tensor2d([[10, 20, 30]])).print(); // [[30, 10, 20]] (= p.inv)
+   * ```
+   */
   constructor(base: Bijector) {
     super();
     this.base = base;
@@ -166,6 +224,10 @@ export class Inverse extends Bijector {
     return this.base;
   }
 
+  override get contextDim(): number {
+    return this.base.contextDim;
+  }
+
   config(): BijectorConfig {
     return { type: this.type, base: this.base.config() };
   }
@@ -180,9 +242,68 @@ const registry = new Map<string, BijectorFactory>();
  * Makes a bijector type constructible from its config.
  * @param type The `type` field this factory handles.
  * @param factory Function from config to a new bijector.
+ * @example
+ * ```ts
+ * import { bijectorFromConfig, registerBijector } from "./bijector.ts";
+ * import { Permute } from "./permute.ts";
+ * // Each bijector module registers its own type when imported; a new type does the same:
+ * registerBijector("reverse", (c) => Permute.reverse(c.dims as number));
+ * const b = bijectorFromConfig({ type: "reverse", dims: 3 });
+ * console.log((b as Permute).permutation); // [2, 1, 0]
+ * ```
  */
 export function registerBijector(type: string, factory: BijectorFactory): void {
   registry.set(type, factory);
+}
+
+/**
+ * The bijector types {@link bijectorFromConfig} can build, in registration
+ * order. A type registers itself when its module is imported; import
+ * `lib/bijectors/mod.ts` (as `lib/io/model_io.ts` does) to have them all.
+ * @returns The registered type names.
+ * @example
+ * ```ts
+ * import "./mod.ts";
+ * import { registeredBijectorTypes } from "./bijector.ts";
+ * console.log(registeredBijectorTypes().includes("chain")); // true
+ * ```
+ */
+export function registeredBijectorTypes(): string[] {
+  return [...registry.keys()];
+}
+
+/**
+ * The context width shared by the members of a composite bijector (a chain,
+ * a multi-scale flow): 0 when none is conditional, else the one width every
+ * conditional member takes (they all receive the same context).
+ * @param members The member bijectors.
+ * @param owner Name of the composite, for the error message.
+ * @returns The shared context width, or 0.
+ * @throws Error naming the members' widths when conditional members take different widths.
+ * @example
+ * ```ts
+ * import { AffineCoupling } from "./affine_coupling.ts";
+ * import { commonContextDim } from "./bijector.ts";
+ * import { Permute } from "./permute.ts";
+ * const c = new AffineCoupling({ dims: 2, contextDim: 3, network: { hiddenLayers: [8] }, seed: 1 });
+ * console.log(commonContextDim([Permute.reverse(2), c], "chain")); // 3
+ * ```
+ */
+export function commonContextDim(members: readonly Bijector[], owner: string): number {
+  let width = 0;
+  for (const b of members) {
+    const w = b.contextDim;
+    if (w === 0) continue;
+    if (width !== 0 && w !== width) {
+      throw new Error(
+        `The members of a ${owner} must take contexts of one width, got ${
+          members.map((m) => `${m.type}: ${m.contextDim}`).join(", ")
+        }`,
+      );
+    }
+    width = w;
+  }
+  return width;
 }
 
 /**
@@ -190,6 +311,15 @@ export function registerBijector(type: string, factory: BijectorFactory): void {
  * @param config A config produced by `bijector.config()`.
  * @returns A new bijector of the same type and architecture.
  * @throws Error naming the unknown type.
+ * @example
+ * ```ts
+ * import { bijectorFromConfig } from "./bijector.ts";
+ * import { Permute } from "./permute.ts"; // importing a bijector's module registers its type
+ * const p = Permute.random(4, 1);
+ * const copy = bijectorFromConfig(p.config());
+ * console.log(copy.type, JSON.stringify(copy.config()) === JSON.stringify(p.config()));
+ * // permute true
+ * ```
  */
 export function bijectorFromConfig(config: BijectorConfig): Bijector {
   const factory = registry.get(config.type);
@@ -203,7 +333,17 @@ export function bijectorFromConfig(config: BijectorConfig): Bijector {
 
 registerBijector("inverse", (c) => new Inverse(bijectorFromConfig(c.base as BijectorConfig)));
 
-/** Sum of a tensor over every axis except the first (batch) one. */
+/**
+ * Sum of a tensor over every axis except the first (batch) one.
+ * @param t A batch `[n, ...]`; a rank-1 tensor is returned as it is.
+ * @returns `[n]`, one sum per example.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { sumPerExample } from "./bijector.ts";
+ * sumPerExample(tf.ones([2, 3, 4])).print(); // [12, 12]
+ * ```
+ */
 export function sumPerExample(t: tf.Tensor): Tensor1D {
   if (t.rank === 1) return t as Tensor1D;
   const axes = Array.from({ length: t.rank - 1 }, (_, i) => i + 1);

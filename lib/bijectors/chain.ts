@@ -5,16 +5,17 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { sumTensors } from "../kernels/ops.ts";
+import { sumTensors } from "../kernels/mod.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   bijectorFromConfig,
   type BijectorResult,
+  commonContextDim,
   registerBijector,
 } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
+import type { NamedVariable } from "../core/variables.ts";
 
 /** Sum of the steps' log-dets in one kernel (one `add` per step costs a dispatch each way). */
 function sumLogDets(logDets: tf.Tensor1D[], batch: number): tf.Tensor1D {
@@ -27,9 +28,12 @@ export class Chain extends Bijector {
   readonly type = "chain";
   /** The members, in forward order. */
   readonly bijectors: readonly Bijector[];
+  readonly #contextDim: number;
 
   /**
-   * @param bijectors Members in forward (data → latent) order.
+   * @param bijectors Members in forward (data → latent) order. Conditional
+   *   members all receive the chain's context, so they must take one width.
+   * @throws Error when conditional members take contexts of different widths.
    * @example
    * ```ts
    * import { Chain, Permute, tf } from "../../mod.ts";
@@ -40,6 +44,12 @@ export class Chain extends Bijector {
   constructor(bijectors: readonly Bijector[]) {
     super();
     this.bijectors = bijectors;
+    this.#contextDim = commonContextDim(bijectors, "chain");
+  }
+
+  /** The context width of the conditional members; 0 when none is conditional. */
+  override get contextDim(): number {
+    return this.#contextDim;
   }
 
   forwardAndLogDet(x: tf.Tensor, options?: BijectorCallOptions): BijectorResult {

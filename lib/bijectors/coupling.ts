@@ -9,7 +9,7 @@
  */
 import { tf } from "../core/tf.ts";
 import { Bijector, type BijectorCallOptions, type BijectorResult } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
+import type { NamedVariable } from "../core/variables.ts";
 import { DenseNetwork, type DenseNetworkConfig } from "../nn/dense_network.ts";
 
 /** Fields common to every coupling's config. */
@@ -34,14 +34,39 @@ export interface ElementwiseResult {
   logDetElements: tf.Tensor2D;
 }
 
-/** Base class of couplings over `[batch, dims]` inputs. */
+/**
+ * Base class of couplings over `[batch, dims]` inputs. A subclass gives the
+ * network outputs per transformed dim, its `type`, the elementwise
+ * `transform` and `config()`.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import type { BijectorConfig } from "./bijector.ts";
+ * import { CouplingBijector, type ElementwiseResult } from "./coupling.ts";
+ * // Additive coupling (NICE): x2 + t(x1), one network output per transformed dim.
+ * class AdditiveCoupling extends CouplingBijector {
+ *   readonly type = "additive_coupling";
+ *   constructor(dims: number) {
+ *     super({ dims, network: { hiddenLayers: [8] }, seed: 1 }, 1);
+ *   }
+ *   protected transform(x2: tf.Tensor2D, t: tf.Tensor2D, inverse: boolean): ElementwiseResult {
+ *     return { value: inverse ? tf.sub(x2, t) : tf.add(x2, t), logDetElements: tf.zerosLike(x2) };
+ *   }
+ *   config(): BijectorConfig {
+ *     return { type: this.type, ...this.couplingConfig(1) };
+ *   }
+ * }
+ * const c = new AdditiveCoupling(4);
+ * const x = tf.tensor2d([[1, 2, 3, 4]]);
+ * c.inverse(c.forward(x)).print(); // ≈ [[1, 2, 3, 4]]
+ * ```
+ */
 export abstract class CouplingBijector extends Bijector {
   /** Dims passed through. */
   readonly numMasked: number;
   /** Total dims. */
   readonly dims: number;
-  /** Context width. */
-  readonly contextDim: number;
+  readonly #contextDim: number;
   /** The parameter network `[x1, context] → parameters of x2`. */
   readonly network: DenseNetwork;
 
@@ -61,13 +86,22 @@ export abstract class CouplingBijector extends Bijector {
     }
     this.dims = dims;
     this.numMasked = numMasked;
-    this.contextDim = config.contextDim ?? 0;
+    const contextDim = config.contextDim ?? 0;
+    if (!Number.isInteger(contextDim) || contextDim < 0) {
+      throw new Error(`contextDim must be a non-negative integer, got ${contextDim}`);
+    }
+    this.#contextDim = contextDim;
     this.network = new DenseNetwork(
-      numMasked + this.contextDim,
+      numMasked + contextDim,
       paramsPerDim * (dims - numMasked),
       config.network,
       config.seed,
     );
+  }
+
+  /** Width of the conditioning context the parameter network takes besides `x1`; 0: none. */
+  override get contextDim(): number {
+    return this.#contextDim;
   }
 
   /**
@@ -89,16 +123,20 @@ export abstract class CouplingBijector extends Bijector {
       );
     }
     const ctx = options?.context;
-    if (this.contextDim > 0 && (!ctx || ctx.shape[1] !== this.contextDim)) {
+    const contextDim = this.#contextDim;
+    if (
+      contextDim > 0 &&
+      (!ctx || ctx.rank !== 2 || ctx.shape[1] !== contextDim || ctx.shape[0] !== x.shape[0])
+    ) {
       throw new Error(
-        `${this.type} is conditional and needs a context of shape [batch, ${this.contextDim}], got ${
-          ctx ? `[${ctx.shape}]` : "none"
-        }`,
+        `${this.type} is conditional and needs a context of shape [${
+          x.shape[0]
+        }, ${contextDim}], got ${ctx ? `[${ctx.shape}]` : "none"}`,
       );
     }
     return tf.tidy(() => {
       const x1 = tf.slice(x, [0, 0], [-1, this.numMasked]) as tf.Tensor2D;
-      const netIn = this.contextDim > 0 ? tf.concat([x1, ctx as tf.Tensor2D], 1) : x1;
+      const netIn = contextDim > 0 ? tf.concat([x1, ctx as tf.Tensor2D], 1) : x1;
       const params = this.network.apply(netIn);
       const { value, logDet } = this.couple(x as tf.Tensor2D, params, inverse);
       return { value, logDet };

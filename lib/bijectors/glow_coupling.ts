@@ -26,8 +26,8 @@ import {
   registerBijector,
   sumPerExample,
 } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
-import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
+import type { NamedVariable } from "../core/variables.ts";
+import { concatChannels, splitChannels } from "../kernels/mod.ts";
 import { ConvNetwork, type ConvNetworkConfig } from "../nn/conv_network.ts";
 
 /** How the raw network output becomes a log-scale. */

@@ -16,7 +16,8 @@
  * i.e. about `log₂ c` matrix products, and `(U + D)⁻¹ = (I + D⁻¹U)⁻¹ D⁻¹`.
  *
  * Initialisation as in Glow: `W` is a random rotation (QR of a Gaussian
- * matrix, seeded), factored by LU with partial pivoting in float64.
+ * matrix, seeded), factored by LU with partial pivoting in float64
+ * (`randomRotation` and `luDecompose` of `lib/linalg`).
  *
  * @module
  */
@@ -28,9 +29,10 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
-import { conv2d } from "../nn/conv.ts";
-import { Rng } from "../core/random.ts";
+import type { NamedVariable } from "../core/variables.ts";
+import { conv2d } from "../kernels/mod.ts";
+import { luDecompose } from "../linalg/lu.ts";
+import { randomRotation } from "../linalg/orthogonal.ts";
 
 /** Config of an {@link InvertibleConv1x1}. */
 export interface InvertibleConv1x1Config {
@@ -42,85 +44,6 @@ export interface InvertibleConv1x1Config {
   permutation?: number[];
   /** Fixed signs of the diagonal `D` of the upper factor; computed from the seed when absent. */
   signs?: number[];
-}
-
-/** LU factors of `W = P · L · U` for the initial rotation. */
-export interface LuFactors {
-  /** `P[permutation[i]][i] = 1`. */
-  permutation: number[];
-  /** Unit lower-triangular factor (row-major, diagonal 1). */
-  lower: number[][];
-  /** Upper-triangular factor including its diagonal. */
-  upper: number[][];
-}
-
-/**
- * A random `c × c` rotation (orthogonal matrix), by modified Gram–Schmidt
- * on a seeded Gaussian matrix, in float64.
- * @param c Size.
- * @param seed Seed.
- * @returns Row-major orthogonal matrix.
- * @example
- * ```ts
- * import { randomRotation } from "./invertible_conv1x1.ts";
- * const q = randomRotation(3, 1); // q · qᵀ = I
- * ```
- */
-export function randomRotation(c: number, seed: number): number[][] {
-  const rng = new Rng(seed);
-  const cols: number[][] = [];
-  for (let j = 0; j < c; j++) {
-    let v = Array.from({ length: c }, () => rng.normal());
-    for (let attempt = 0;; attempt++) {
-      for (const q of cols) {
-        const dot = q.reduce((s, qi, i) => s + qi * v[i], 0);
-        v = v.map((vi, i) => vi - dot * q[i]);
-      }
-      const norm = Math.hypot(...v);
-      if (norm > 1e-6 || attempt > 10) {
-        cols.push(v.map((vi) => vi / norm));
-        break;
-      }
-      v = Array.from({ length: c }, () => rng.normal());
-    }
-  }
-  return Array.from({ length: c }, (_, i) => cols.map((col) => col[i]));
-}
-
-/**
- * LU decomposition with partial pivoting, `a = P · L · U`, in float64.
- * @param a Square matrix, row-major.
- * @returns The factors.
- * @throws Error when `a` is singular.
- * @example
- * ```ts
- * import { luDecompose } from "./invertible_conv1x1.ts";
- * const { permutation, lower, upper } = luDecompose([[0, 1], [2, 3]]);
- * console.log(permutation, lower, upper); // [1, 0] [[1, 0], [0, 1]] [[2, 3], [0, 1]]
- * ```
- */
-export function luDecompose(a: number[][]): LuFactors {
-  const c = a.length;
-  const u = a.map((r) => [...r]);
-  const lower = Array.from(
-    { length: c },
-    (_, i) => Array.from({ length: c }, (_, j) => +(i === j)),
-  );
-  const rows = Array.from({ length: c }, (_, i) => i); // row i of L·U is row rows[i] of a
-  for (let k = 0; k < c; k++) {
-    let p = k;
-    for (let i = k + 1; i < c; i++) if (Math.abs(u[i][k]) > Math.abs(u[p][k])) p = i;
-    if (u[p][k] === 0) throw new Error("luDecompose: the matrix is singular");
-    [u[k], u[p]] = [u[p], u[k]];
-    [rows[k], rows[p]] = [rows[p], rows[k]];
-    for (let j = 0; j < k; j++) [lower[k][j], lower[p][j]] = [lower[p][j], lower[k][j]];
-    for (let i = k + 1; i < c; i++) {
-      const f = u[i][k] / u[k][k];
-      lower[i][k] = f;
-      for (let j = k; j < c; j++) u[i][j] -= f * u[k][j];
-    }
-  }
-  return { permutation: rows, lower, upper: u };
 }
 
 /** `(I + n)⁻¹` for a strictly triangular `n` of size `c`, by repeated squaring. */

@@ -21,19 +21,19 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { sumTensors } from "../kernels/ops.ts";
+import { concatChannels, splitChannels, sumTensors } from "../kernels/mod.ts";
 import {
   Bijector,
   type BijectorCallOptions,
   type BijectorConfig,
   bijectorFromConfig,
   type BijectorResult,
+  commonContextDim,
   registerBijector,
 } from "./bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
+import type { NamedVariable } from "../core/variables.ts";
 import type { ImageShape } from "../core/shapes.ts";
 import { squeeze2x2, unsqueeze2x2 } from "./squeeze.ts";
-import { concatChannels, splitChannels } from "../nn/conv_channels.ts";
 
 /** Construction options of a {@link MultiScale}. */
 export interface MultiScaleOptions {
@@ -101,6 +101,7 @@ export class MultiScale extends Bijector {
   /** Split priors. */
   readonly priors: readonly Bijector[];
   readonly #shapes: LevelShape[];
+  readonly #contextDim: number;
 
   /**
    * @param options Image shape, level bijectors and split priors.
@@ -132,6 +133,12 @@ export class MultiScale extends Bijector {
     this.imageShape = [...imageShape];
     this.levels = levels;
     this.priors = priors;
+    this.#contextDim = commonContextDim([...levels, ...priors], "multi-scale flow");
+  }
+
+  /** The context width of the conditional levels and priors; 0 when none is conditional. */
+  override get contextDim(): number {
+    return this.#contextDim;
   }
 
   /** Latent dimension `h·w·c`. */

@@ -1,6 +1,6 @@
 /**
  * A fixed permutation of the last axis. Volume-preserving: log-det 0. Its
- * gradient is the inverse permutation (see {@link ../kernels/ops.ts}), so it trains
+ * gradient is the inverse permutation (see `permuteLastAxis` in lib/kernels), so it trains
  * on the wasm backend.
  *
  * @module
@@ -12,7 +12,7 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import { permuteLastAxis } from "../kernels/ops.ts";
+import { permuteLastAxis } from "../kernels/mod.ts";
 import { Rng } from "../core/random.ts";
 
 /** Permutes the last axis: output `i` is input `permutation[i]`. */
@@ -25,6 +25,16 @@ export class Permute extends Bijector {
   /**
    * @param permutation A permutation of `0..n-1`.
    * @throws Error if it is not a permutation.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { Permute } from "./permute.ts";
+   * const p = new Permute([2, 0, 1]);
+   * const { value, logDet } = p.forwardAndLogDet(tf.tensor2d([[10, 20, 30]]));
+   * value.print(); // [[30, 10, 20]]
+   * logDet.print(); // [0]
+   * p.inverse(value).print(); // [[10, 20, 30]]
+   * ```
    */
   constructor(permutation: readonly number[]) {
     super();

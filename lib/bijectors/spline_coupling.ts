@@ -557,6 +557,14 @@ export class SplineCoupling extends CouplingBijector {
  * @param y Outputs `[R, 1]`, each inside its bin's output range.
  * @param p Bin parameters `[R, 6]` as in {@link rationalQuadraticForward}.
  * @returns `[R, 2]`: the input `x` and `log dx/dy`.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { rationalQuadraticInverse } from "./spline_coupling.ts";
+ * // One bin [0, 1] → [0, 2] with end slopes 1 and 3; y = 2 is its right end.
+ * const out = rationalQuadraticInverse(tf.tensor2d([[2]]), tf.tensor2d([[0, 1, 0, 2, 1, 3]]));
+ * out.print(); // [[1, -1.0986123]] (x = 1, log dx/dy = −log 3)
+ * ```
  */
 export function rationalQuadraticInverse(y: tf.Tensor2D, p: tf.Tensor2D): tf.Tensor2D {
   const [xk, wk, yk, hk, d0, d1] = tf.split(p, 6, 1);

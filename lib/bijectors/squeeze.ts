@@ -62,7 +62,19 @@ export function unsqueeze2x2(y: tf.Tensor): tf.Tensor4D {
   });
 }
 
-/** Glow's squeeze as a bijector (data → latent: space to depth). */
+/**
+ * Glow's squeeze as a bijector (data → latent: space to depth).
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { Squeeze } from "./squeeze.ts";
+ * const s = new Squeeze();
+ * const { value, logDet } = s.forwardAndLogDet(tf.zeros([1, 4, 4, 3]));
+ * console.log(value.shape); // [1, 2, 2, 12]
+ * logDet.print(); // [0]
+ * console.log(s.inverse(value).shape); // [1, 4, 4, 3]
+ * ```
+ */
 export class Squeeze extends Bijector {
   readonly type = "squeeze";
 

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Rng } from "../core/random.ts";
+import { cholesky, fromRows, identity, type Matrix, solveLower } from "../linalg/matrix.ts";
 
 /** One weighted Gaussian component. */
 export interface GaussianComponent {
@@ -20,7 +21,9 @@ export interface GaussianComponent {
 interface Prepared {
   logWeight: number;
   mean: Float64Array;
-  /** Lower Cholesky factor, row-major d×d. */
+  /** Lower Cholesky factor. */
+  tril: Matrix;
+  /** Its entries, row-major d×d. */
   chol: Float64Array;
   /** log N normaliser: −½ d log 2π − log det L. */
   logNorm: number;
@@ -92,12 +95,14 @@ export class GaussianMixture {
           `Gaussian mixture component ${k} must have a mean of length ${d} and a ${d}×${d} covariance`,
         );
       }
-      const chol = cholesky(c.cov, k);
+      const tril = choleskyFactor(c.cov, k);
+      const chol = tril.data;
       let logDetL = 0;
       for (let i = 0; i < d; i++) logDetL += Math.log(chol[i * d + i]);
       return {
         logWeight: Math.log(c.weight),
         mean: Float64Array.from(c.mean),
+        tril,
         chol,
         logNorm: -0.5 * d * LOG_2PI - logDetL,
       };
@@ -205,17 +210,11 @@ export class GaussianMixture {
   minScale(): number {
     const d = this.dims;
     let best = Infinity;
-    for (const { chol } of this.#prepared) {
-      // Columns of L⁻¹ by forward substitution on unit vectors.
+    for (const { tril } of this.#prepared) {
+      const inv = solveLower(tril, identity(d)).data; // L⁻¹, column by column
       let frob = 0;
       for (let c = 0; c < d; c++) {
-        const x = new Float64Array(d);
-        for (let r = 0; r < d; r++) {
-          let v = r === c ? 1 : 0;
-          for (let m = 0; m < r; m++) v -= chol[r * d + m] * x[m];
-          x[r] = v / chol[r * d + r];
-          frob += x[r] * x[r];
-        }
+        for (let r = 0; r < d; r++) frob += inv[r * d + c] * inv[r * d + c];
       }
       best = Math.min(best, 1 / Math.sqrt(frob));
     }
@@ -242,25 +241,21 @@ export class GaussianMixture {
   }
 }
 
-function cholesky(cov: readonly (readonly number[])[], k: number): Float64Array {
+/** The Cholesky factor of component k's covariance, with the component named in errors. */
+function choleskyFactor(cov: readonly (readonly number[])[], k: number): Matrix {
   const d = cov.length;
-  const l = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
-    for (let j = 0; j <= i; j++) {
+    for (let j = 0; j < i; j++) {
       if (Math.abs(cov[i][j] - cov[j][i]) > 1e-12 * Math.abs(cov[i][i] + cov[j][j])) {
         throw new Error(`Gaussian mixture component ${k} covariance must be symmetric`);
       }
-      let s = cov[i][j];
-      for (let m = 0; m < j; m++) s -= l[i * d + m] * l[j * d + m];
-      if (i === j) {
-        if (!(s > 0)) {
-          throw new Error(`Gaussian mixture component ${k} covariance must be positive definite`);
-        }
-        l[i * d + i] = Math.sqrt(s);
-      } else {
-        l[i * d + j] = s / l[j * d + j];
-      }
     }
   }
-  return l;
+  try {
+    return cholesky(fromRows([...cov]));
+  } catch (e) {
+    throw new Error(`Gaussian mixture component ${k} covariance must be positive definite`, {
+      cause: e,
+    });
+  }
 }

@@ -72,6 +72,15 @@ export function parsePointsCsv(text: string, source: string): CsvPoints {
  * @param path The file.
  * @returns The points.
  * @throws Error naming the file when it is missing or malformed.
+ * @example
+ * ```ts
+ * import { readPointsCsv } from "./points_csv.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".csv" });
+ * await Deno.writeTextFile(path, "x,y\n0,1\n2,3\n");
+ * const { points, dims, columns } = await readPointsCsv(path);
+ * console.log(dims, columns, points); // 2 [ "x", "y" ] Float32Array(4) [ 0, 1, 2, 3 ]
+ * await Deno.remove(path);
+ * ```
  */
 export async function readPointsCsv(path: string): Promise<CsvPoints> {
   let text: string;

@@ -14,8 +14,11 @@
  * ```ts
  * import { validatePoints } from "./validate_points.ts";
  * validatePoints(new Float32Array([0, 1, 2, 3]), 2, "data/points.csv"); // ok
- * validatePoints([0, NaN], 2, "data/points.csv");
- * // throws: Points from data/points.csv must be finite, got NaN at row 0, column 1
+ * try {
+ *   validatePoints([0, NaN], 2, "data/points.csv");
+ * } catch (err) {
+ *   console.log((err as Error).message); // Points from data/points.csv must be finite, … row 0, column 1
+ * }
  * ```
  */
 export function validatePoints(points: ArrayLike<number>, dims: number, source: string): void {

@@ -15,6 +15,13 @@ import type { TransformedDistribution } from "./transformed.ts";
  * @param dims Width of a row.
  * @param batchSize Rows per batch.
  * @returns The concatenated outputs, flattened.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { mapInBatches } from "./batched.ts";
+ * const points = new Float32Array([1, 2, 3, 4, 5, 6]); // three rows of 2
+ * await mapInBatches((b) => tf.sum(b, 1), points, 2, 2); // Float32Array [3, 7, 11]
+ * ```
  */
 export async function mapInBatches(
   fn: (batch: tf.Tensor2D) => tf.Tensor,
@@ -63,6 +70,13 @@ export function logProbOf(
  * @param points Row-major data points.
  * @param dims Width of a row.
  * @returns Row-major latent points.
+ * @example
+ * ```ts
+ * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { toLatentOf } from "./batched.ts";
+ * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
+ * const z = await toLatentOf(flow, new Float32Array([0, 0, 1, 1]), 2); // 2 latent points
+ * ```
  */
 export function toLatentOf(
   flow: TransformedDistribution,
@@ -78,6 +92,14 @@ export function toLatentOf(
  * @param points Row-major latent points.
  * @param dims Width of a row.
  * @returns Row-major data points.
+ * @example
+ * ```ts
+ * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { toDataOf, toLatentOf } from "./batched.ts";
+ * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
+ * const z = await toLatentOf(flow, new Float32Array([0, 0, 1, 1]), 2);
+ * const x = await toDataOf(flow, z, 2); // ≈ [0, 0, 1, 1]
+ * ```
  */
 export function toDataOf(
   flow: TransformedDistribution,
@@ -93,6 +115,14 @@ export function toDataOf(
  * @param n Number of samples.
  * @param seed Seed of the base draws.
  * @returns Row-major samples on the data side.
+ * @example
+ * ```ts
+ * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { sampleOf } from "./batched.ts";
+ * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
+ * const xs = await sampleOf(flow, 100, 1);
+ * console.log(xs.length); // 200 (100 points of 2)
+ * ```
  */
 export async function sampleOf(
   flow: TransformedDistribution,

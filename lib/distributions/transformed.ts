@@ -3,11 +3,34 @@
  * side and a bijector mapping data → latent. By the change of variables,
  * `log p(x) = log p_base(f(x)) + log |det ∂f/∂x|`.
  *
+ * A flow whose bijector takes a context (`bijector.contextDim > 0`:
+ * couplings built with `contextDim`, a chain of them, a cINN's
+ * {@link ../bijectors/context_embedding.ts ContextEmbedding}) is a
+ * conditional flow: with the condition `c` given as `context`,
+ * `log p(x | c) = log p_base(f(x; c)) + log |det ∂f(x; c)/∂x|`, and
+ * sampling maps base draws through `f⁻¹(·; c)`. Every method checks the
+ * context against the flow: a conditional flow needs one of its width,
+ * an unconditional flow refuses one. A context of one row is broadcast to
+ * the whole batch (all samples, or all points, under the same condition).
+ *
  * @module
  */
 import { type Tensor1D, type Tensor2D, tf } from "../core/tf.ts";
 import type { Bijector, BijectorCallOptions } from "../bijectors/bijector.ts";
 import type { DiagonalNormal } from "./normal.ts";
+
+/** Options of {@link TransformedDistribution.sample}. */
+export interface SampleOptions {
+  /** Seed of the base draw. */
+  seed: number;
+  /** Multiplies the base's standard deviation. Default 1. */
+  temperature?: number;
+  /**
+   * The condition of a conditional flow: `[n, contextDim]`, one row per
+   * sample, or `[1, contextDim]` for `n` samples under the same condition.
+   */
+  context?: Tensor2D;
+}
 
 /** The flow distribution: base on the latent side, bijector data → latent. */
 export class TransformedDistribution {
@@ -37,13 +60,73 @@ export class TransformedDistribution {
   }
 
   /**
+   * Width of the condition a conditional flow takes as `context`; 0 for an
+   * unconditional flow.
+   * @example
+   * ```ts
+   * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+   * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], contextDim: 3, seed: 1 });
+   * console.log(flow.contextDim); // 3
+   * ```
+   */
+  get contextDim(): number {
+    return this.bijector.contextDim;
+  }
+
+  /**
+   * Checks the context of a call against the flow and broadcasts a one-row
+   * context to `n` rows. Call inside `tf.tidy` (the broadcast allocates).
+   */
+  #withContext(
+    options: BijectorCallOptions | undefined,
+    n: number,
+    what: string,
+  ): BijectorCallOptions | undefined {
+    const width = this.bijector.contextDim;
+    const ctx = options?.context;
+    if (!ctx) {
+      if (width === 0) return options;
+      throw new Error(
+        `${what}: this flow is conditional and needs a context of shape [${n}, ${width}] ` +
+          `(or [1, ${width}]), got none; pass { context }`,
+      );
+    }
+    if (width === 0) {
+      throw new Error(
+        `${what}: this flow is unconditional (it takes no context), but a context of shape ` +
+          `[${ctx.shape}] was given`,
+      );
+    }
+    if (ctx.rank !== 2 || ctx.shape[1] !== width || (ctx.shape[0] !== n && ctx.shape[0] !== 1)) {
+      throw new Error(
+        `${what}: the context must have shape [${n}, ${width}] or [1, ${width}], got [${ctx.shape}]`,
+      );
+    }
+    if (ctx.shape[0] === n) return options;
+    return { ...options, context: tf.tile(ctx, [n, 1]) as Tensor2D };
+  }
+
+  /**
    * @param x Data batch.
-   * @param options Training mode (batch statistics) and context.
-   * @returns `log p(x)` per example, in nats.
+   * @param options Training mode (batch statistics) and, for a conditional flow,
+   *   the context `[n, contextDim]` (or one row for every point).
+   * @returns `log p(x)` (or `log p(x | context)`) per example, in nats.
+   * @throws Error naming the expected shape when the context is missing, unexpected or
+   *   of the wrong shape.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+   * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], contextDim: 1, seed: 1 });
+   * const x = tf.tensor2d([[0, 0], [1, 2]]);
+   * flow.logProb(x, { context: tf.tensor2d([[0.5], [-1]]) }).print(); // log p(x | c), shape [2]
+   * flow.logProb(x, { context: tf.tensor2d([[0.5]]) }).print(); // both points given c = 0.5
+   * ```
    */
   logProb(x: tf.Tensor, options?: BijectorCallOptions): Tensor1D {
     return tf.tidy(() => {
-      const { value, logDet } = this.bijector.forwardAndLogDet(x, options);
+      const call = this.#withContext(options, x.shape[0], "logProb");
+      const { value, logDet } = this.bijector.forwardAndLogDet(x, call);
       return tf.add(this.base.logProb(value), logDet) as Tensor1D;
     });
   }
@@ -51,16 +134,29 @@ export class TransformedDistribution {
   /**
    * Draws from the flow: base samples mapped latent → data.
    * @param n Number of samples.
-   * @param options Seed, temperature of the base draw, context.
+   * @param options Seed, temperature of the base draw and, for a conditional flow,
+   *   the context: `[n, contextDim]` (one condition per sample) or `[1, contextDim]`
+   *   (all `n` samples under one condition, e.g. a posterior given one observation).
    * @returns Samples on the data side.
+   * @throws Error naming the expected shape when the context does not fit.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+   * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], contextDim: 1, seed: 1 });
+   * const xs = flow.sample(100, { seed: 2, context: tf.tensor2d([[0.5]]) }); // 100 draws of p(x | 0.5)
+   * console.log(xs.shape); // [100, 2]
+   * ```
    */
-  sample(
-    n: number,
-    options: { seed: number; temperature?: number; context?: Tensor2D },
-  ): tf.Tensor {
+  sample(n: number, options: SampleOptions): tf.Tensor {
     return tf.tidy(() => {
+      const call = this.#withContext(
+        options.context ? { context: options.context } : {},
+        n,
+        "sample",
+      );
       const z = this.base.sample(n, options.seed, options.temperature ?? 1);
-      return this.toData(z, options.context ? { context: options.context } : {});
+      return this.bijector.inverse(z, { ...call, training: false });
     });
   }
 
@@ -70,7 +166,10 @@ export class TransformedDistribution {
    * @returns Latent points `f(x)` (inference mode).
    */
   toLatent(x: tf.Tensor, options: BijectorCallOptions = {}): tf.Tensor {
-    return this.bijector.forward(x, { ...options, training: false });
+    return tf.tidy(() => {
+      const call = this.#withContext(options, x.shape[0], "toLatent");
+      return this.bijector.forward(x, { ...call, training: false });
+    });
   }
 
   /**
@@ -79,7 +178,10 @@ export class TransformedDistribution {
    * @returns Data points `f⁻¹(z)`.
    */
   toData(z: tf.Tensor, options: BijectorCallOptions = {}): tf.Tensor {
-    return this.bijector.inverse(z, { ...options, training: false });
+    return tf.tidy(() => {
+      const call = this.#withContext(options, z.shape[0], "toData");
+      return this.bijector.inverse(z, { ...call, training: false });
+    });
   }
 
   /** Frees the bijector's variables. */

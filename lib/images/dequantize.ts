@@ -14,7 +14,7 @@
  */
 import { tf } from "../core/tf.ts";
 import { Rng } from "../core/random.ts";
-import type { DataSource } from "../training/data_source.ts";
+import type { DataSource, FlowBatch } from "../training/data_source.ts";
 
 /**
  * Adds `U(0, 1)` noise to integer pixel values.
@@ -34,10 +34,14 @@ export function dequantize(pixels: ArrayLike<number>, seed: number): Float32Arra
   return out;
 }
 
-/** A data source of integer pixels whose batches carry fresh `U(0, 1)` noise. */
+/**
+ * A data source of integer pixels whose batches carry fresh `U(0, 1)` noise;
+ * a context of the wrapped source (e.g. class labels) passes through unchanged.
+ */
 export class DequantizedSource implements DataSource {
   readonly size: number;
   readonly eventShape: number[];
+  readonly contextDim: number;
   readonly #source: DataSource;
   readonly #rng: Rng;
   readonly #evalSeed: number;
@@ -51,26 +55,25 @@ export class DequantizedSource implements DataSource {
    * import { DequantizedSource } from "./dequantize.ts";
    * const pixels = new ArrayDataSource(new Float32Array([0, 255, 3, 4]), [2, 2, 1]);
    * const data = new DequantizedSource(pixels, 1);
-   * for await (const b of data.batches(1, null)) b.print(); // [[[[0.x], [255.x]], [[3.x], [4.x]]]]
+   * for await (const b of data.batches(1, null)) b.x.print(); // [[[[0.x], [255.x]], [[3.x], [4.x]]]]
    * ```
    */
   constructor(source: DataSource, seed: number) {
     this.#source = source;
     this.size = source.size;
     this.eventShape = source.eventShape;
+    this.contextDim = source.contextDim;
     this.#rng = new Rng(seed);
     this.#evalSeed = this.#rng.seed();
   }
 
-  async *batches(batchSize: number, rng: Rng | null): AsyncIterable<tf.Tensor> {
+  async *batches(batchSize: number, rng: Rng | null): AsyncIterable<FlowBatch> {
     const noiseRng = rng ? this.#rng : new Rng(this.#evalSeed);
-    for await (const batch of this.#source.batches(batchSize, rng)) {
+    for await (const { x, context } of this.#source.batches(batchSize, rng)) {
       const seed = noiseRng.seed();
-      const noisy = tf.tidy(() =>
-        tf.add(batch, tf.randomUniform(batch.shape, 0, 1, "float32", seed))
-      );
-      batch.dispose();
-      yield noisy;
+      const noisy = tf.tidy(() => tf.add(x, tf.randomUniform(x.shape, 0, 1, "float32", seed)));
+      x.dispose();
+      yield context ? { x: noisy, context } : { x: noisy };
     }
   }
 }

@@ -24,7 +24,7 @@
 import { concatFloat32 } from "../core/float_arrays.ts";
 import { tf } from "../core/tf.ts";
 import { Rng } from "../core/random.ts";
-import type { DataSource } from "../training/data_source.ts";
+import type { DataSource, FlowBatch } from "../training/data_source.ts";
 import {
   type AugmentDraw,
   type AugmentOptions,
@@ -33,7 +33,7 @@ import {
   transformImage,
 } from "./augment.ts";
 import { decodeImage, type ResizeMode, validateImageShape } from "./decode.ts";
-import { type ImageShape } from "../core/shapes.ts";
+import type { ImageShape } from "../core/shapes.ts";
 import { errorMessage, ImageDataError } from "./errors.ts";
 import { Limiter } from "./limiter.ts";
 import { type ImageItem, type ImageSource, itemsOfSplit, type Split } from "./source.ts";
@@ -86,6 +86,8 @@ interface Pending {
 /** Decoded, batched images of one split of an {@link ImageSource}. */
 export class ImageDataSource implements DataSource {
   readonly eventShape: number[];
+  /** Images carry no condition: 0. */
+  readonly contextDim = 0;
   /** The items this source reads, in order. */
   readonly items: readonly ImageItem[];
   readonly #source: ImageSource;
@@ -111,7 +113,7 @@ export class ImageDataSource implements DataSource {
    *   imageShape: [28, 28, 1],
    *   augment: { horizontalFlip: true },
    * });
-   * for await (const batch of train.batches(64, null)) batch.dispose();
+   * for await (const batch of train.batches(64, null)) batch.x.dispose();
    * ```
    */
   constructor(source: ImageSource, items: readonly ImageItem[], options: ImageDataOptions) {
@@ -300,10 +302,19 @@ export class ImageDataSource implements DataSource {
    * One pass over the images (the {@link DataSource} interface).
    * @param batchSize Images per batch.
    * @param rng Shuffles and augments when given.
-   * @returns Tensors `[n, ...eventShape]`; the caller disposes them.
+   * @returns Batches whose `x` is `[n, ...eventShape]` (no context); the caller disposes them.
+   * @example
+   * ```ts
+   * import { FolderImageSource } from "./folder_source.ts";
+   * import { ImageDataSource } from "./image_data_source.ts";
+   * const val = await ImageDataSource.open(new FolderImageSource("data/fashion_mnist"), "val", {
+   *   imageShape: [28, 28, 1],
+   * });
+   * for await (const { x } of val.batches(256, null)) x.dispose(); // x: [256, 28, 28, 1]
+   * ```
    */
-  async *batches(batchSize: number, rng: Rng | null): AsyncGenerator<tf.Tensor> {
-    for await (const batch of this.labelledBatches(batchSize, rng)) yield batch.images;
+  async *batches(batchSize: number, rng: Rng | null): AsyncGenerator<FlowBatch> {
+    for await (const batch of this.labelledBatches(batchSize, rng)) yield { x: batch.images };
   }
 
   /**

@@ -16,7 +16,7 @@
  *   imageShape: [28, 28, 1],
  *   augment: { horizontalFlip: true, zoomRange: 0.05, rotationRange: 5 },
  * });
- * for await (const batch of data.train.batches(64, null)) batch.dispose(); // [64, 28, 28, 1]
+ * for await (const batch of data.train.batches(64, null)) batch.x.dispose(); // x: [64, 28, 28, 1]
  * const { pixels, items } = await data.val!.loadAll(); // anomalies: data.anomalies[i]
  * console.log(data.counts, data.train.skipped);
  * await data.close();

@@ -110,7 +110,8 @@ export class S3ImageSource implements ImageSource {
    * @param url `s3://bucket/prefix`.
    * @param options Endpoint, region, credentials, concurrency, paging, retries.
    * @example
-   * ```ts
+   * ```ts ignore
+   * // Needs an S3 server (here an S3-compatible one on the local machine).
    * import { S3ImageSource } from "./s3_source.ts";
    * const source = new S3ImageSource("s3://my-bucket/pets", { endpoint: "http://127.0.0.1:9000" });
    * const items = await source.list();

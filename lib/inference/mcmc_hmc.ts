@@ -11,7 +11,7 @@
  */
 import { tf } from "../core/tf.ts";
 import { DualAveraging } from "./adaptation.ts";
-import type { Matrix } from "../linalg/matrix.ts";
+import { lowerMatVec, lowerTransposedMatVec, solveLowerTransposed } from "../linalg/matrix.ts";
 import { type McmcBaseOptions, type McmcResult, runChains } from "./mcmc_runner.ts";
 
 /** Options of {@link hamiltonianMonteCarlo}: give `logDensity` or `batchLogDensity`. */
@@ -88,16 +88,6 @@ function batchGradient(batchLogDensity: (x: tf.Tensor2D) => tf.Tensor1D): Gradie
   };
 }
 
-/** `Lᵀ·p` for lower-triangular L. */
-function mulTransposed(l: Matrix, p: Float64Array, offset: number, out: Float64Array): void {
-  const d = l.rows;
-  for (let i = 0; i < d; i++) {
-    let s = 0;
-    for (let j = i; j < d; j++) s += l.data[j * d + i] * p[offset + j];
-    out[i] = s;
-  }
-}
-
 /**
  * Samples a target density by HMC on several chains.
  * @param options `logDensity` (one point) or `batchLogDensity` (all chains),
@@ -171,20 +161,15 @@ export function hamiltonianMonteCarlo(options: HmcOptions): McmcResult {
       const p = new Float64Array(n * dims);
       const eps = new Float64Array(n);
       const energy0 = new Float64Array(n);
-      const lt = new Float64Array(dims);
+      const lt = new Float64Array(dims), llt = new Float64Array(dims);
       for (let c = 0; c < n; c++) {
         xs.set(positions[c], c * dims);
         eps[c] = stepSize[c] * (1 + jitter * (2 * rng.uniform() - 1));
         // p = L⁻ᵀ·z ~ N(0, M) with M⁻¹ = L·Lᵀ: solve Lᵀ·p = z.
-        const l = metricTril[c].data;
         let kinetic = 0;
         for (let i = 0; i < dims; i++) lt[i] = rng.normal();
         for (let i = 0; i < dims; i++) kinetic += 0.5 * lt[i] * lt[i];
-        for (let i = dims - 1; i >= 0; i--) {
-          let s = lt[i];
-          for (let j = i + 1; j < dims; j++) s -= l[j * dims + i] * p[c * dims + j];
-          p[c * dims + i] = s / l[i * dims + i];
-        }
+        p.set(solveLowerTransposed(metricTril[c], lt), c * dims);
         energy0[c] = -logp[c] + kinetic;
       }
       // Each chain runs its own number of steps; finished chains stay put while others go on.
@@ -202,12 +187,8 @@ export function hamiltonianMonteCarlo(options: HmcOptions): McmcResult {
           const half = 0.5 * eps[c];
           for (let i = 0; i < dims; i++) p[c * dims + i] += half * g[c * dims + i];
           // x += ε·M⁻¹·p = ε·L·(Lᵀ·p)
-          mulTransposed(l, p, c * dims, lt);
-          for (let i = 0; i < dims; i++) {
-            let v = 0;
-            for (let j = 0; j <= i; j++) v += l.data[i * dims + j] * lt[j];
-            xs[c * dims + i] += eps[c] * v;
-          }
+          lowerMatVec(l, lowerTransposedMatVec(l, p, c * dims, lt), 0, llt);
+          for (let i = 0; i < dims; i++) xs[c * dims + i] += eps[c] * llt[i];
         }
         const out = evaluate(xs, n, dims);
         for (let c = 0; c < n; c++) {
@@ -223,7 +204,7 @@ export function hamiltonianMonteCarlo(options: HmcOptions): McmcResult {
       const accept = new Float64Array(n);
       const divergent = new Uint8Array(n);
       for (let c = 0; c < n; c++) {
-        mulTransposed(metricTril[c], p, c * dims, lt);
+        lowerTransposedMatVec(metricTril[c], p, c * dims, lt);
         let kinetic = 0;
         for (let i = 0; i < dims; i++) kinetic += 0.5 * lt[i] * lt[i];
         const error = -lp[c] + kinetic - energy0[c];

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { lowerMatVec } from "../linalg/matrix.ts";
 import { RobbinsMonro } from "./adaptation.ts";
 import { type McmcBaseOptions, type McmcResult, runChains } from "./mcmc_runner.ts";
 
@@ -47,25 +48,22 @@ export function randomWalkMetropolis(options: RwmOptions): McmcResult {
     return Number.isNaN(v) ? -Infinity : v;
   };
   let proposal = new Float64Array(0);
-  let z = new Float64Array(0);
+  let z = new Float64Array(0), lz = new Float64Array(0);
   return runChains({
     name: "rwm",
     start: (positions) => {
       proposal = new Float64Array(positions[0].length);
       z = new Float64Array(positions[0].length);
+      lz = new Float64Array(positions[0].length);
       return Float64Array.from(positions, (x) => evaluate(x));
     },
     step: (state) => {
       const { dims, positions, logp, stepSize, metricTril, rng } = state;
       const accept = new Float64Array(positions.length);
       positions.forEach((x, c) => {
-        const l = metricTril[c].data;
         for (let i = 0; i < dims; i++) z[i] = rng.normal();
-        for (let i = 0; i < dims; i++) {
-          let v = 0;
-          for (let j = 0; j <= i; j++) v += l[i * dims + j] * z[j];
-          proposal[i] = x[i] + stepSize[c] * v;
-        }
+        lowerMatVec(metricTril[c], z, 0, lz);
+        for (let i = 0; i < dims; i++) proposal[i] = x[i] + stepSize[c] * lz[i];
         const lp = evaluate(proposal);
         const a = lp === -Infinity ? 0 : Math.min(1, Math.exp(lp - logp[c]));
         accept[c] = a;

@@ -9,11 +9,13 @@
  * - metrics comparing a (flow) posterior with a reference: MMD², the
  *   classifier two-sample test, re-simulation error, and simulation-based
  *   calibration;
- * - the float64 linear algebra, Gaussian and moment helpers they are built on.
+ * - the Gaussian helpers they are built on (the float64 linear algebra and
+ *   sample moments are in `lib/linalg/mod.ts`).
  *
  * @example
  * ```ts
- * import { fromRows, identity, LinearGaussian, mmdSquared } from "./mod.ts";
+ * import { fromRows, identity } from "../linalg/mod.ts";
+ * import { LinearGaussian, mmdSquared } from "./mod.ts";
  * const problem = new LinearGaussian({
  *   forward: fromRows([[1, 1], [1, 1.001]]),
  *   noiseCov: identity(2),
@@ -27,7 +29,6 @@
  *
  * @module
  */
-export * from "../linalg/matrix.ts";
 export * from "./seeding.ts";
 export * from "./gaussian.ts";
 export * from "./moments.ts";

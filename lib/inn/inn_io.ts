@@ -8,9 +8,12 @@
  * metadata. A loaded network gives exactly the outputs of the saved one,
  * ActNorm initialisation included.
  *
- * A saved cINN is also an ordinary flow on rows `[x, y]`: {@link ../io/model_io.ts loadFlow}
- * reads its folder back as the joint `TransformedDistribution` whose `logProb` is
- * `log p(x | y)`. A saved INN is not a density model and is refused by `loadFlow`.
+ * A saved cINN is also an ordinary conditional flow: {@link ../io/model_io.ts loadFlow}
+ * reads its folder back as a `TransformedDistribution` over `x` whose
+ * `logProb(x, { context: y })` is `log p(x | y)`. Folders written by earlier
+ * versions (the cINN saved as its joint over rows `[x, y]`) load into the same
+ * conditional flow, with the same log-densities. A saved INN is not a density
+ * model and is refused by `loadFlow`.
  *
  * @module
  */
@@ -18,17 +21,16 @@ import { join } from "node:path";
 import { tf } from "../core/tf.ts";
 import { type BijectorConfig, bijectorFromConfig } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
+import { ContextEmbedding } from "../bijectors/context_embedding.ts";
 import { writeDirAtomic } from "../core/atomic.ts";
 import {
   assignNamed,
-  CONDITIONAL_BASE_TYPE,
   encodeTensors,
   MODEL_FORMAT,
   type ModelJson,
   readModelFolder,
 } from "../io/model_io.ts";
 import { Cinn, type CinnOptions } from "./cinn.ts";
-import { ConditionalJoint } from "./conditional_joint.ts";
 import { InnModel, type InnModelOptions } from "./inn_model.ts";
 
 /** The `inn` section of a saved network's `model.json`. */
@@ -74,9 +76,7 @@ export async function saveInnNetwork(
   const json: ModelJson & { inn: InnNetworkSpec } = {
     format: MODEL_FORMAT,
     config: {
-      ...(network instanceof Cinn
-        ? { base: { type: CONDITIONAL_BASE_TYPE, dimX: network.dimX, dimY: network.dimY } }
-        : {}),
+      ...(network instanceof Cinn ? { base: network.base.config() } : {}),
       bijector: network.bijector.config(),
     },
     inn,
@@ -113,6 +113,16 @@ function innSpecOf(json: ModelJson, jsonPath: string): InnNetworkSpec {
  * @returns The network (an {@link InnModel} or a {@link Cinn}) and its metadata.
  * @throws Error naming the file and the problem: missing folder, not an INN, an
  *   architecture that does not match the weights, a missing weight or a wrong shape.
+ * @example
+ * ```ts
+ * import { Cinn } from "./cinn.ts";
+ * import { loadInnNetwork, saveInnNetwork } from "./inn_io.ts";
+ * const cinn = new Cinn({ dimX: 2, dimY: 1, blocks: 1, hiddenLayers: [8], seed: 1 });
+ * const dir = await Deno.makeTempDir();
+ * await saveInnNetwork(cinn, dir, { note: "untrained" });
+ * const { network, metadata } = await loadInnNetwork(dir); // a Cinn again
+ * console.log(network instanceof Cinn, metadata.note); // true untrained
+ * ```
  */
 export async function loadInnNetwork(dir: string): Promise<LoadedInnNetwork> {
   const { json, tensors } = await readModelFolder(dir);
@@ -137,10 +147,8 @@ export async function loadInnNetwork(dir: string): Promise<LoadedInnNetwork> {
         }
         network = new InnModel(spec.options, bijector);
       } else {
-        if (!(bijector instanceof ConditionalJoint)) {
-          throw new Error(
-            `a cINN's bijector must be "inn_conditional_joint", got "${config.type}"`,
-          );
+        if (!(bijector instanceof ContextEmbedding)) {
+          throw new Error(`a cINN's bijector must be "context_embedding", got "${config.type}"`);
         }
         network = new Cinn(spec.options, bijector);
       }

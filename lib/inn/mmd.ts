@@ -13,8 +13,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { sumTensors } from "../kernels/ops.ts";
-import { gemm } from "../kernels/blas.ts";
+import { gemm, sumTensors } from "../kernels/mod.ts";
 
 /** Default kernel widths: short to long range for data of unit scale. */
 export const DEFAULT_MMD_WIDTHS: readonly number[] = [0.2, 0.5, 0.9, 1.3];

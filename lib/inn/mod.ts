@@ -35,7 +35,6 @@ export * from "./inn_model.ts";
 export * from "./losses.ts";
 export * from "./paired_data.ts";
 export * from "./train_inn.ts";
-export * from "./conditional_joint.ts";
 export * from "./cinn.ts";
 export * from "./posterior.ts";
 export * from "./inn_io.ts";

@@ -4,12 +4,14 @@
  * maximum-likelihood INN ({@link ./inn_model.ts InnModel}) and the
  * conditional INN ({@link ./cinn.ts Cinn}) all implement
  * {@link PosteriorSampler}, so applications and comparisons (e.g. against
- * Monte Carlo) do not care which one they hold.
+ * Monte Carlo) do not care which one they hold; any other conditional flow
+ * becomes one through {@link asPosteriorSampler}.
  *
  * @module
  */
 import { tf } from "../core/tf.ts";
 import { Rng } from "../core/random.ts";
+import type { TransformedDistribution } from "../distributions/transformed.ts";
 
 /** Options of {@link PosteriorSampler.posterior}. */
 export interface PosteriorOptions {
@@ -95,6 +97,46 @@ export async function drawPosterior(
     samples.dispose();
   }
   return out;
+}
+
+/**
+ * Any conditional flow as a {@link PosteriorSampler}: the flow models
+ * `p(x | y)` with the observation `y` as its context (`dimX` = `flow.dims`,
+ * `dimY` = `flow.contextDim`), and the posterior of `y*` is sampled as
+ * `flow.sample(k, { seed, context: y* })`, in batches.
+ * @param flow A conditional flow (trained on examples `x` with context `y`).
+ * @returns The sampler; it holds the flow, which stays the caller's to dispose.
+ * @throws Error when the flow is unconditional.
+ * @example
+ * ```ts
+ * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { asPosteriorSampler } from "./posterior.ts";
+ * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], contextDim: 1, seed: 1 });
+ * const sampler = asPosteriorSampler(flow);
+ * const xs = await sampler.posterior(new Float32Array([0.5]), 10, { seed: 3 });
+ * console.log(sampler.dimX, sampler.dimY, xs.length); // 2 1 20
+ * ```
+ */
+export function asPosteriorSampler(flow: TransformedDistribution): PosteriorSampler {
+  const dimX = flow.dims, dimY = flow.contextDim;
+  if (dimY < 1) {
+    throw new Error(
+      "The flow is unconditional (it takes no context), so it has no posterior given an " +
+        "observation: build it with a context of the observation's width",
+    );
+  }
+  return {
+    dimX,
+    dimY,
+    posterior: (yObserved, nSamples, options = {}) =>
+      drawPosterior(
+        { dimX, dimY },
+        yObserved,
+        nSamples,
+        options,
+        (y, seed) => flow.sample(y.shape[0], { seed, context: y }) as tf.Tensor2D,
+      ),
+  };
 }
 
 /**

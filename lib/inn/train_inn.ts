@@ -21,7 +21,8 @@ import { NonFiniteError } from "../training/trainer.ts";
 import { loadCheckpoint, saveCheckpoint } from "../training/checkpoint.ts";
 import type { InnModel } from "./inn_model.ts";
 import { createLossStep } from "../training/loss_step.ts";
-import { type PairedData, pairedDataSource, splitPairs } from "./paired_data.ts";
+import { type PairedData, pairedDataSource } from "./paired_data.ts";
+import type { FlowBatch } from "../training/data_source.ts";
 import { innMaxLikelihoodLoss, innMmdLoss, type LossTerms, type MmdLossWeights } from "./losses.ts";
 
 /** Training objectives of {@link trainInn}. */
@@ -225,10 +226,9 @@ export async function trainInn(
     for (let epoch = startEpoch; epoch <= options.epochs; epoch++) {
       let lossSum = 0, normSum = 0, count = 0, stepInEpoch = 0;
       const termSums: Record<string, number> = {};
-      for (const batch of source.batches(options.batchSize, rng) as Iterable<tf.Tensor>) {
+      for (const batch of source.batches(options.batchSize, rng) as Iterable<FlowBatch>) {
         stepInEpoch++;
-        const { x, y } = splitPairs(batch, model.layout);
-        batch.dispose();
+        const x = batch.x as tf.Tensor2D, y = batch.context!;
         const seed = rng.seed();
         if (!model.initialized) model.initialize(x, seed);
         const lr = learningRateAt(options.learningRate, optimizer.step);

@@ -4,35 +4,34 @@
  * `weights.bin` (the tensors, in the manifest's order). Writes are atomic:
  * an existing model is replaced only once the new one is complete.
  *
+ * Loading works from any entry point: this module imports
+ * `lib/bijectors/mod.ts`, which registers every bijector type. Conditional
+ * flows save and load like any other (their bijector's config carries the
+ * context width). Folders written before conditional flows were ordinary
+ * flows (a cINN saved as its joint over rows `[x, y]`: base
+ * `"inn_conditional_base"`, bijector `"inn_conditional_joint"`) are read
+ * as the equivalent conditional flow over `x` with `y` as its context,
+ * with the same log-densities.
+ *
  * @module
  */
 import { join } from "node:path";
 import { tf } from "../core/tf.ts";
-import { type BijectorConfig, bijectorFromConfig } from "../bijectors/bijector.ts";
-import { type NamedVariable } from "../core/variables.ts";
+import {
+  type BijectorConfig,
+  bijectorFromConfig,
+  upgradeBijectorConfig,
+} from "../bijectors/mod.ts";
+import type { NamedVariable } from "../core/variables.ts";
 import { DiagonalNormal, type DiagonalNormalConfig } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
-import { ConditionalBase } from "../inn/conditional_joint.ts";
 import { writeDirAtomic } from "../core/atomic.ts";
 
 /** Format tag written into `model.json`. */
 export const MODEL_FORMAT = "flow-models/v1";
 
-/** `type` of the base of a conditional flow (a cINN's joint): N(0, I) over `x` only. */
-export const CONDITIONAL_BASE_TYPE = "inn_conditional_base";
-
-/** JSON form of a {@link ConditionalBase}: standard normal over `x` of rows `[x, y]`. */
-export interface ConditionalBaseConfig {
-  /** {@link CONDITIONAL_BASE_TYPE}. */
-  type: typeof CONDITIONAL_BASE_TYPE;
-  /** Width of the modelled block `x`. */
-  dimX: number;
-  /** Width of the given block `y`. */
-  dimY: number;
-}
-
-/** The base distribution of a saved flow. */
-export type BaseConfig = DiagonalNormalConfig | ConditionalBaseConfig;
+/** The retired base type of a cINN's joint (N(0, I) over `x` of rows `[x, y]`), read as N(0, I) over `x`. */
+const LEGACY_CONDITIONAL_BASE_TYPE = "inn_conditional_base";
 
 /** The JSON document `model.json`. */
 export interface ModelJson {
@@ -42,7 +41,7 @@ export interface ModelJson {
    * Base distribution and bijector configs (an INN, which is not a density
    * model, has no base; see `lib/inn/inn_io.ts`).
    */
-  config: { base?: BaseConfig; bijector: BijectorConfig };
+  config: { base?: DiagonalNormalConfig; bijector: BijectorConfig };
   /** TensorFlow.js weights manifest. */
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   /** Free-form metadata (params, metrics, date). */
@@ -53,6 +52,13 @@ export interface ModelJson {
  * Encodes named tensors into one binary blob and its manifest entries.
  * @param tensors Named tensors.
  * @returns The bytes and the specs.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { encodeTensors } from "./model_io.ts";
+ * const { data, specs } = await encodeTensors([{ name: "w", tensor: tf.ones([2, 3]) }]);
+ * console.log(data.length, specs[0].shape); // 24 [2, 3]
+ * ```
  */
 export async function encodeTensors(
   tensors: { name: string; tensor: tf.Tensor }[],
@@ -110,12 +116,9 @@ export async function saveFlow(
   const { data, specs } = await encodeTensors(
     vars.map((v) => ({ name: v.name, tensor: v.variable })),
   );
-  const base: BaseConfig = flow.base instanceof ConditionalBase
-    ? { type: CONDITIONAL_BASE_TYPE, dimX: flow.base.dimX, dimY: flow.base.dims - flow.base.dimX }
-    : flow.base.config();
   const json: ModelJson = {
     format: MODEL_FORMAT,
-    config: { base, bijector: flow.bijector.config() },
+    config: { base: flow.base.config(), bijector: flow.bijector.config() },
     weightsManifest: [{ paths: ["weights.bin"], weights: specs }],
     metadata: { savedAt: new Date().toISOString(), ...metadata },
   };
@@ -125,10 +128,42 @@ export async function saveFlow(
   });
 }
 
+/** Rewrites the configs of a folder written before conditional flows were ordinary flows. */
+function upgradeModelJson(json: ModelJson, jsonPath: string): ModelJson {
+  const config = json.config;
+  if (!config || typeof config !== "object") return json;
+  const base = config.base as { type?: unknown; dimX?: unknown } | undefined;
+  let upgradedBase = config.base;
+  if (base?.type === LEGACY_CONDITIONAL_BASE_TYPE) {
+    const dimX = base.dimX as number;
+    if (!Number.isInteger(dimX) || dimX < 1) {
+      throw new Error(
+        `${jsonPath}: the conditional base needs a positive integer dimX, got ${base.dimX}`,
+      );
+    }
+    upgradedBase = DiagonalNormal.standard(dimX).config();
+  }
+  const bijector = config.bijector ? upgradeBijectorConfig(config.bijector) : config.bijector;
+  if (upgradedBase === config.base && bijector === config.bijector) return json;
+  return { ...json, config: { ...config, base: upgradedBase, bijector } };
+}
+
 /**
- * Reads `model.json` and decodes `weights.bin` of a saved folder.
+ * Reads `model.json` and decodes `weights.bin` of a saved folder. Configs of
+ * retired types (a cINN saved as its joint over rows `[x, y]`) come back in
+ * their current form.
  * @param dir The folder.
  * @returns The parsed JSON and the tensors by name (caller disposes them).
+ * @throws Error naming the file when the folder or `model.json` is missing or malformed.
+ * @example
+ * ```ts
+ * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { readModelFolder, saveFlow } from "./model_io.ts";
+ * const dir = await Deno.makeTempDir();
+ * await saveFlow(buildRealNvpFlow({ dims: 2, flowSteps: 1, hiddenLayers: [4], seed: 1 }), dir);
+ * const { json, tensors } = await readModelFolder(dir);
+ * console.log(json.config.bijector.type, Object.keys(tensors).length > 0); // chain true
+ * ```
  */
 export async function readModelFolder(
   dir: string,
@@ -148,6 +183,7 @@ export async function readModelFolder(
   }
   const group = json.weightsManifest?.[0];
   if (!group) throw new Error(`${jsonPath} has no weightsManifest`);
+  json = upgradeModelJson(json, jsonPath);
   const bin = await Deno.readFile(join(dir, group.paths[0]));
   const tensors = tf.io.decodeWeights(
     bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
@@ -156,18 +192,12 @@ export async function readModelFolder(
   return { json, tensors };
 }
 
-function baseFromConfig(config: BaseConfig | undefined, jsonPath: string): DiagonalNormal {
+function baseFromConfig(
+  config: DiagonalNormalConfig | undefined,
+  jsonPath: string,
+): DiagonalNormal {
   if (!config || typeof config !== "object") {
     throw new Error(`${jsonPath}: "config.base" is missing`);
-  }
-  if (config.type === CONDITIONAL_BASE_TYPE) {
-    const { dimX, dimY } = config;
-    if (!Number.isInteger(dimX) || dimX < 1 || !Number.isInteger(dimY) || dimY < 1) {
-      throw new Error(
-        `${jsonPath}: the conditional base needs positive integer dimX and dimY, got ${dimX}, ${dimY}`,
-      );
-    }
-    return new ConditionalBase(dimX, dimY);
   }
   if (config.type !== undefined && config.type !== "diagonal_normal") {
     throw new Error(
@@ -178,14 +208,24 @@ function baseFromConfig(config: BaseConfig | undefined, jsonPath: string): Diago
 }
 
 /**
- * Loads a flow saved by {@link saveFlow}. The base comes back as saved: a
- * diagonal normal, or for a cINN's joint (saved by `saveFlow(cinn.joint, …)` or
- * `saveInnNetwork(cinn, …)`) the conditional base, so that `logProb([x, y])` is
- * again `log p(x | y)`.
+ * Loads a flow saved by {@link saveFlow} (or a cINN saved by `saveInnNetwork`),
+ * conditional or not. A folder written by earlier versions for a cINN (its joint
+ * over rows `[x, y]`) comes back as the conditional flow over `x` whose context
+ * is `y`: `logProb(x, { context: y })` is the same `log p(x | y)` as before.
  * @param dir The folder.
  * @returns The flow, with its metadata.
  * @throws Error naming the file and the problem (missing, malformed, wrong shapes,
  *   or a saved INN, which is not a density model: load that with `loadInnNetwork`).
+ * @example
+ * ```ts
+ * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+ * import { loadFlow, saveFlow } from "./model_io.ts";
+ * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], contextDim: 1, seed: 1 });
+ * const dir = await Deno.makeTempDir();
+ * await saveFlow(flow, dir, { note: "conditional" });
+ * const again = await loadFlow(dir);
+ * console.log(again.contextDim, again.metadata?.note); // 1 conditional
+ * ```
  */
 export async function loadFlow(
   dir: string,
@@ -193,6 +233,7 @@ export async function loadFlow(
   const { json, tensors } = await readModelFolder(dir);
   const jsonPath = join(dir, "model.json");
   let base: DiagonalNormal;
+  let bijector;
   try {
     if ((json as { inn?: { kind?: unknown } }).inn?.kind === "inn") {
       throw new Error(
@@ -200,11 +241,19 @@ export async function loadFlow(
       );
     }
     base = baseFromConfig(json.config?.base, jsonPath);
+    const config = json.config?.bijector;
+    if (!config || typeof config.type !== "string") {
+      throw new Error(`${jsonPath}: "config.bijector" is missing`);
+    }
+    try {
+      bijector = bijectorFromConfig(config);
+    } catch (err) {
+      throw new Error(`${jsonPath}: ${(err as Error).message}`);
+    }
   } catch (err) {
     tf.dispose(Object.values(tensors));
     throw err;
   }
-  const bijector = bijectorFromConfig(json.config.bijector);
   try {
     assignNamed(bijector.variables(), tensors, join(dir, "weights.bin"));
   } catch (err) {

@@ -1,16 +1,22 @@
 /**
- * A fused Adam update for the wasm backend: one kernel updates every
- * variable and its moments in place on the wasm heap, with the SIMD loop of
+ * The Adam update of many variables ({@link adamUpdate}): on the wasm backend
+ * one fused kernel updates every variable and its moments in place on the wasm heap, with the SIMD loop of
  * lib/kernels/simd_kernels.wat (a JavaScript loop where wasm SIMD is missing).
  * As tf ops it was about a dozen elementwise kernels per variable (28 ms of
  * a 98 ms step of app 1's reference model); the JavaScript loop took 13.6 ms,
- * the SIMD one 2.9 ms. Callers must pass buffers that no other tensor shares
- * ({@link ownsBuffer}); {@link Adam} makes private copies first where needed.
+ * the SIMD one 2.9 ms. The kernel needs buffers that no other tensor shares
+ * ({@link ownsBuffer}); {@link adamUpdate} makes private copies first where
+ * needed. Elsewhere the update is a handful of tf ops per variable.
  *
  * @module
  */
 import { tf } from "../core/tf.ts";
-import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "./heap.ts";
+import {
+  defineWasmKernels,
+  runKernel,
+  type WasmHeapBackend,
+  type WasmKernelArgs as KernelArgs,
+} from "./heap.ts";
 import { simdKernelsFor } from "./simd.ts";
 
 /** Kernel name of the fused in-place update of many variables at once. */
@@ -73,11 +79,7 @@ function adamInPlaceKernel(
   return out;
 }
 
-tf.registerKernel({
-  kernelName: ADAM_IN_PLACE_KERNEL,
-  backendName: "wasm",
-  kernelFunc: adamInPlaceKernel as tf.KernelFunc,
-});
+defineWasmKernels({ [ADAM_IN_PLACE_KERNEL]: adamInPlaceKernel });
 
 /**
  * Whether {@link fusedAdamUpdateInPlace} can run on the active backend.
@@ -123,9 +125,84 @@ export function fusedAdamUpdateInPlace(
     inputs[`m${i}`] = m[i];
     inputs[`v${i}`] = v[i];
   });
-  const done = tf.engine().runKernel(ADAM_IN_PLACE_KERNEL, inputs, {
+  const done = runKernel<tf.Tensor>(ADAM_IN_PLACE_KERNEL, inputs, {
     ...attrs,
     count: values.length,
-  }) as tf.Tensor;
+  });
   done.dispose();
+}
+
+/** Hyper-parameters of one Adam step, as {@link adamUpdate} takes them. */
+export interface AdamStep {
+  /** Bias-corrected step size `lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)`. */
+  alpha: number;
+  /** First-moment decay. */
+  beta1: number;
+  /** Second-moment decay. */
+  beta2: number;
+  /** Denominator floor. */
+  epsilon: number;
+  /** Factor applied to every gradient first (global-norm clipping); 1: none. */
+  gradScale: number;
+}
+
+/**
+ * One Adam step of many variables: `g ← gradScale · g`, `m ← β₁ m + (1 − β₁) g`,
+ * `v ← β₂ v + (1 − β₂) g²`, `w ← w − α m / (√v + ε)`. On wasm one fused kernel
+ * updates every variable and moment in place (a variable or moment whose
+ * buffer another tensor shares, e.g. a snapshot of the best epoch, first gets
+ * a private copy, so the sharer keeps its values); elsewhere tf ops assign the
+ * new values.
+ * @param variables Variables to update.
+ * @param grads Their gradients, in the same order.
+ * @param m First moments, one per variable.
+ * @param v Second moments, one per variable.
+ * @param step Step size, decays, epsilon and gradient scale.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { adamUpdate } from "./adam_kernel.ts";
+ * const w = tf.variable(tf.tensor1d([1, 2]));
+ * const [m, v] = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([2]))];
+ * const g = tf.tensor1d([0.5, -0.5]);
+ * adamUpdate([w], [g], [m], [v], { alpha: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, gradScale: 1 });
+ * w.print(); // about [0.9, 2.1]
+ * ```
+ */
+export function adamUpdate(
+  variables: tf.Variable[],
+  grads: tf.Tensor[],
+  m: tf.Variable[],
+  v: tf.Variable[],
+  step: AdamStep,
+): void {
+  const { alpha, beta1, beta2, epsilon, gradScale } = step;
+  if (fusedAdamAvailable()) {
+    const own = (t: tf.Variable) => {
+      if (!ownsBuffer(t)) {
+        const copy = tf.mul(t, 1);
+        t.assign(copy);
+        copy.dispose();
+      }
+      return t;
+    };
+    fusedAdamUpdateInPlace(
+      variables.map(own),
+      grads,
+      m.map(own),
+      v.map(own),
+      { alpha, beta1, beta2, epsilon, gradScale },
+    );
+    return;
+  }
+  tf.tidy(() => {
+    variables.forEach((variable, i) => {
+      const g = gradScale === 1 ? grads[i] : tf.mul(grads[i], gradScale);
+      const mi = tf.add(tf.mul(m[i], beta1), tf.mul(g, 1 - beta1));
+      const vi = tf.add(tf.mul(v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+      m[i].assign(mi);
+      v[i].assign(vi);
+      variable.assign(tf.sub(variable, tf.div(tf.mul(mi, alpha), tf.add(tf.sqrt(vi), epsilon))));
+    });
+  });
 }

@@ -9,12 +9,17 @@
  * `[y, logDetElements]` packed side by side as `[batch, 2n]`; with `c = 0`
  * the log-scale is not clamped (`s = ŝ`).
  *
+ * {@link affineCoupling} is the op a coupling layer calls: on wasm the whole
+ * coupling (pass-through part, transform, log-det sum) is one JavaScript
+ * kernel each way; elsewhere it splits the input, applies
+ * {@link affineCouplingTransform} and concatenates.
+ *
  * @module
  */
 import { tf } from "../core/tf.ts";
 import { customGradOp } from "./custom_grad.ts";
 import {
-  registerWasmKernels,
+  defineWasmKernels,
   runKernel,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
@@ -136,7 +141,7 @@ function couplingGradKernel(args: KernelArgs): tf.TensorInfo[] {
   return [dxInfo, dpInfo];
 }
 
-registerWasmKernels({
+defineWasmKernels({
   [AFFINE_COUPLING_KERNEL]: couplingKernel,
   [AFFINE_COUPLING_GRAD_KERNEL]: couplingGradKernel,
 });
@@ -176,4 +181,45 @@ export function affineCouplingPackedWasm(
     (dy, [xs, ps, ys]) =>
       runKernel<tf.Tensor[]>(AFFINE_COUPLING_GRAD_KERNEL, { dy, x: xs, params: ps, y: ys }, attrs),
   );
+}
+
+/**
+ * The affine coupling given its network outputs, on the active backend: the
+ * first `numMasked` columns pass through, the rest are transformed
+ * ({@link affineCouplingTransform}), and the log-det is summed per row. One
+ * kernel each way on wasm ({@link affineCouplingPackedWasm}); elsewhere
+ * split, transform and concatenate with tf ops.
+ * @param x Input `[batch, dims]`.
+ * @param params Network output `[batch, 2 (dims − numMasked)]`: shifts, then raw log-scales.
+ * @param numMasked Width of the pass-through part, `1 ≤ numMasked < dims`.
+ * @param logScaleClip Soft bound of the log-scale; 0: none.
+ * @param inverse Apply the inverse map.
+ * @returns Output `[batch, dims]` and log-det `[batch]`, both differentiable in `x` and `params`.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { affineCoupling } from "./affine_coupling_op.ts";
+ * const { value, logDet } = affineCoupling(tf.tensor2d([[1, 2]]), tf.tensor2d([[0.5, 0]]), 1, 0, false);
+ * value.print(); // [[1, 2.5]]
+ * logDet.print(); // [0]
+ * ```
+ */
+export function affineCoupling(
+  x: tf.Tensor2D,
+  params: tf.Tensor2D,
+  numMasked: number,
+  logScaleClip: number,
+  inverse: boolean,
+): { value: tf.Tensor2D; logDet: tf.Tensor1D } {
+  const [batch, dims] = x.shape;
+  if (tf.getBackend() === "wasm") {
+    const packed = affineCouplingPackedWasm(x, params, numMasked, logScaleClip, inverse);
+    const [value, logDet] = tf.split(packed, [dims, 1], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return { value, logDet: tf.reshape(logDet, [batch]) };
+  }
+  const n = dims - numMasked;
+  const [x1, x2] = tf.split(x, [numMasked, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+  const packed = affineCouplingTransform(x2, params, logScaleClip, inverse);
+  const [y2, logDetElements] = tf.split(packed, [n, n], 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { value: tf.concat([x1, y2], 1), logDet: tf.sum(logDetElements, 1) };
 }

@@ -4,14 +4,18 @@
  * The backend is chosen, in order, from the explicit argument, the
  * `FLOW_MODELS_BACKEND` environment variable, then the default `wasm`. On
  * wasm, dense layers multiply with a native BLAS through FFI when the
- * library is present and `--allow-ffi` is granted (see `nn/blas.ts`);
+ * library is present and `--allow-ffi` is granted (see `blas.ts`);
  * `FLOW_MODELS_BLAS=0` turns that off, and any other value except `1` names
- * the library to load instead of searching the usual ones.
+ * the library to load instead of searching the usual ones. Starting wasm also
+ * installs the zero-copy `Identity` kernel (`identity.ts`): this is the one
+ * place where the toolkit replaces a TensorFlow.js kernel, so importing the
+ * toolkit alone leaves tfjs's kernels as they are.
  *
  * @module
  */
 import { tf } from "../core/tf.ts";
 import { enableNativeBlas, nativeBlasStatus } from "./blas.ts";
+import { useZeroCopyIdentity } from "./identity.ts";
 
 /** Backends this toolkit knows how to start. */
 export const BACKENDS = ["wasm", "cpu", "webgpu"] as const;
@@ -36,7 +40,9 @@ function env(name: string): string | undefined {
 }
 
 /**
- * Starts a TensorFlow.js backend and makes it the active one.
+ * Starts a TensorFlow.js backend and makes it the active one. For wasm it
+ * also loads the native BLAS (unless `FLOW_MODELS_BLAS=0`) and installs the
+ * zero-copy `Identity` kernel.
  *
  * @param name Backend to start; when omitted, `FLOW_MODELS_BACKEND` or `wasm`.
  * @returns The name of the backend now active.
@@ -57,8 +63,9 @@ export async function initBackend(name?: string): Promise<BackendName> {
   }
   const backend = requested as BackendName;
   const blas = env(BLAS_ENV_VAR);
-  if (backend === "wasm" && blas !== "0") {
-    enableNativeBlas(blas && blas !== "1" ? { library: blas } : {});
+  if (backend === "wasm") {
+    useZeroCopyIdentity();
+    if (blas !== "0") enableNativeBlas(blas && blas !== "1" ? { library: blas } : {});
   }
   if (tf.getBackend() === backend) return backend;
   if (backend === "webgpu" && tf.findBackendFactory("webgpu") === null) {
@@ -112,7 +119,16 @@ function explainSyncReads(backend: unknown): void {
   b[EXPLAINED] = true;
 }
 
-/** The name of the active backend, starting the default one if none is active yet. */
+/**
+ * The name of the active backend, starting the default one if none is active yet.
+ * @returns The active backend.
+ * @example
+ * ```ts
+ * import { currentBackend, initBackend } from "./backend.ts";
+ * await initBackend("cpu");
+ * console.log(await currentBackend()); // "cpu"
+ * ```
+ */
 export async function currentBackend(): Promise<BackendName> {
   const active = tf.getBackend();
   if ((BACKENDS as readonly string[]).includes(active)) return active as BackendName;

@@ -15,7 +15,7 @@
 import { tf } from "../core/tf.ts";
 import { customGradOp } from "./custom_grad.ts";
 import {
-  registerWasmKernels,
+  defineWasmKernels,
   runKernel,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
@@ -129,7 +129,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   return [dxInfo, dgInfo, dbInfo];
 }
 
-registerWasmKernels({
+defineWasmKernels({
   [BATCH_NORM_TRAIN_KERNEL]: forwardKernel,
   [BATCH_NORM_TRAIN_GRAD_KERNEL]: backwardKernel,
 });

@@ -161,6 +161,12 @@ export function enableNativeBlas(
  * other BLAS libraries).
  * @param threads Threads, ≥ 1.
  * @returns Whether the library accepted a thread count.
+ * @throws Error when `threads` is not a positive integer.
+ * @example
+ * ```ts
+ * import { setNativeBlasThreads } from "./blas.ts";
+ * console.log(setNativeBlasThreads(1)); // true once OpenBLAS is loaded, else false
+ * ```
  */
 export function setNativeBlasThreads(threads: number): boolean {
   if (!Number.isInteger(threads) || threads < 1) {
@@ -181,6 +187,12 @@ export function nativeGemmActive(): boolean {
  * Switches the native path off (or back on) without unloading it, e.g. to
  * compare both paths in one process.
  * @param on Whether {@link gemm} may use the native kernel.
+ * @example
+ * ```ts
+ * import { setNativeGemmEnabled } from "./blas.ts";
+ * setNativeGemmEnabled(false); // tfjs matMul from now on
+ * setNativeGemmEnabled(true);
+ * ```
  */
 export function setNativeGemmEnabled(on: boolean): void {
   enabled = on;
@@ -233,7 +245,15 @@ export function nativeSgemm(
   );
 }
 
-/** The loaded BLAS library, or null. */
+/**
+ * The loaded BLAS library, or null.
+ * @returns Its path or name as loaded.
+ * @example
+ * ```ts
+ * import { nativeBlasLibrary } from "./blas.ts";
+ * console.log(nativeBlasLibrary() ?? "no native BLAS");
+ * ```
+ */
 export function nativeBlasLibrary(): string | null {
   return state?.library ?? null;
 }
@@ -270,6 +290,12 @@ export function nativeBlasStatus(): NativeBlasStatus {
  * @param transposeA Use `aᵀ`.
  * @param transposeB Use `bᵀ`.
  * @returns The product.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { gemm } from "./blas.ts";
+ * gemm(tf.tensor2d([[1, 2]]), tf.tensor2d([[3, 4]]), false, true).print(); // [[11]]
+ * ```
  */
 export function gemm(
   a: tf.Tensor2D,

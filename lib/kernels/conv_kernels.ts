@@ -2,7 +2,7 @@
  * A convolution layer `act(x ⊛ W + b)` (SAME, stride 1, odd `k×k` kernel,
  * act: identity or ReLU) as one wasm kernel forward and one backward, built
  * from native sgemm on the wasm heap and the SIMD `im2col`/`col2im` kernels
- * of lib/kernels/simd_kernels.wat. Used by {@link ../nn/conv.ts conv2d} when the
+ * of lib/kernels/simd_kernels.wat. Used by {@link ./conv_op.ts conv2d} when the
  * native BLAS and the SIMD kernels are both available on wasm
  * (`fusedKernelsAvailable` in fused_layer.ts).
  *
@@ -27,7 +27,7 @@
  */
 import type { tf } from "../core/tf.ts";
 import {
-  registerWasmKernels,
+  defineWasmKernels,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
   withScratch,
@@ -167,7 +167,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   return dbInfo ? [dxInfo, dwInfo, dbInfo] : [dxInfo, dwInfo];
 }
 
-registerWasmKernels({ [CONV_KERNEL]: forwardKernel, [CONV_GRAD_KERNEL]: backwardKernel });
+defineWasmKernels({ [CONV_KERNEL]: forwardKernel, [CONV_GRAD_KERNEL]: backwardKernel });
 
 /**
  * `act(x ⊛ kernel + bias)` (SAME, stride 1) with its gradient, as two fused kernels.

@@ -3,15 +3,16 @@
  * forward and one backward: native sgemm on the wasm heap plus SIMD
  * epilogues (bias, ReLU, ReLU gradient, bias gradient) from
  * lib/kernels/simd_kernels.wat. Four to five dispatches per layer and step
- * become two. Used when the native BLAS and the SIMD kernels are both
- * available on wasm (`fusedKernelsAvailable` in fused_layer.ts); otherwise the dense layer
- * is built from {@link ./ops.ts denseAffine} and tf activations.
+ * become two. {@link ./dense_op.ts denseLayer} uses them when the native
+ * BLAS and the SIMD kernels are both available on wasm
+ * (`fusedKernelsAvailable` in fused_layer.ts); otherwise the dense layer is
+ * built from {@link ./ops.ts denseAffine} and tf activations.
  *
  * @module
  */
 import type { tf } from "../core/tf.ts";
 import {
-  registerWasmKernels,
+  defineWasmKernels,
   type WasmHeapBackend,
   type WasmKernelArgs as KernelArgs,
   withScratch,
@@ -68,7 +69,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
   return [dxInfo, dwInfo, dbInfo];
 }
 
-registerWasmKernels({ [DENSE_KERNEL]: forwardKernel, [DENSE_GRAD_KERNEL]: backwardKernel });
+defineWasmKernels({ [DENSE_KERNEL]: forwardKernel, [DENSE_GRAD_KERNEL]: backwardKernel });
 
 /**
  * `act(x · W + b)` with its gradient, as two fused kernels.

@@ -8,7 +8,12 @@
  */
 import { tf } from "../core/tf.ts";
 import { sumTensors } from "./ops.ts";
-import type { WasmHeapBackend, WasmKernelArgs as KernelArgs } from "./heap.ts";
+import {
+  defineWasmKernels,
+  runKernel,
+  type WasmHeapBackend,
+  type WasmKernelArgs as KernelArgs,
+} from "./heap.ts";
 import { simdKernelsFor } from "./simd.ts";
 
 /** Kernel name of the fused sum of squares. */
@@ -35,11 +40,7 @@ function sumOfSquaresKernel(
   return out;
 }
 
-tf.registerKernel({
-  kernelName: SUM_OF_SQUARES_KERNEL,
-  backendName: "wasm",
-  kernelFunc: sumOfSquaresKernel as tf.KernelFunc,
-});
+defineWasmKernels({ [SUM_OF_SQUARES_KERNEL]: sumOfSquaresKernel });
 
 /**
  * Global L2 norm of several tensors, as used for gradient clipping.
@@ -56,9 +57,7 @@ export function globalNorm(tensors: tf.Tensor[]): tf.Scalar {
   if (tensors.length === 0) return tf.scalar(0);
   if (tf.getBackend() === "wasm") {
     const inputs = Object.fromEntries(tensors.map((t, i) => [`g${i}`, t]));
-    return tf.tidy(() =>
-      tf.sqrt(tf.engine().runKernel(SUM_OF_SQUARES_KERNEL, inputs) as tf.Scalar)
-    );
+    return tf.tidy(() => tf.sqrt(runKernel<tf.Scalar>(SUM_OF_SQUARES_KERNEL, inputs)));
   }
   return tf.tidy(() => tf.sqrt(sumTensors(tensors.map((g) => tf.sum(tf.square(g))))));
 }

@@ -3,7 +3,7 @@
  * allocation and typed-array views on its heap, and buffer reference counts.
  * One description shared by every kernel file (native gemm, fused dense,
  * batch norm, affine coupling, global norm, Adam), with the helpers that
- * register and run them.
+ * define (registered on first use) and run them.
  *
  * @module
  */
@@ -31,24 +31,36 @@ export interface WasmKernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
+/** Kernels defined by {@link defineWasmKernels}, registered with tfjs on first use. */
+const defined = new Map<string, (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[]>();
+/** Names already registered (or found registered) for the wasm backend. */
+const registered = new Set<string>();
+
 /**
- * Registers kernel functions for the wasm backend.
+ * Defines kernel functions for the wasm backend without touching tfjs's
+ * kernel registry: each is registered on its first {@link runKernel}, so
+ * importing a kernel module changes nothing global.
  * @param kernels Kernel name → function.
  */
-export function registerWasmKernels(
+export function defineWasmKernels(
   kernels: Record<string, (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[]>,
 ): void {
-  for (const [kernelName, fn] of Object.entries(kernels)) {
-    tf.registerKernel({
-      kernelName,
-      backendName: "wasm",
-      kernelFunc: fn as tf.KernelFunc,
-    });
+  for (const [kernelName, fn] of Object.entries(kernels)) defined.set(kernelName, fn);
+}
+
+/** Registers a kernel of {@link defineWasmKernels} with tfjs unless that was done already. */
+function ensureRegistered(name: string): void {
+  if (registered.has(name)) return;
+  const fn = defined.get(name);
+  if (fn && !tf.getKernel(name, "wasm")) {
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: fn as tf.KernelFunc });
   }
+  registered.add(name);
 }
 
 /**
- * Runs a registered kernel by name.
+ * Runs a kernel by name, registering it first when it was only defined
+ * ({@link defineWasmKernels}).
  * @param name Kernel name.
  * @param inputs Named inputs.
  * @param attrs Attributes.
@@ -59,6 +71,7 @@ export function runKernel<T extends tf.Tensor | tf.Tensor[]>(
   inputs: Record<string, tf.Tensor>,
   attrs: Record<string, number | boolean> = {},
 ): T {
+  ensureRegistered(name);
   return tf.engine().runKernel(name, inputs, attrs) as unknown as T;
 }
 

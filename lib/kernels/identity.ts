@@ -9,9 +9,12 @@
  * of this toolkit that writes into an existing buffer, the in-place Adam
  * update, first checks that no other tensor shares it.
  *
+ * Installed by `initBackend` when it starts wasm (backend.ts), never as a
+ * side effect of an import.
+ *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { tf } from "../core/tf.ts";
 
 interface RefCountingBackend {
   incRef(dataId: object): void;
@@ -26,9 +29,12 @@ function identityKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
 /**
  * Replaces the wasm backend's `Identity` with the zero-copy one (idempotent).
  * @example
- * ```ts ignore
+ * ```ts
+ * import { tf } from "../core/tf.ts";
  * import { useZeroCopyIdentity } from "./identity.ts";
  * useZeroCopyIdentity();
+ * const x = tf.tensor1d([1, 2]);
+ * console.log(tf.clone(x).dataId === x.dataId); // true on wasm
  * ```
  */
 export function useZeroCopyIdentity(): void {

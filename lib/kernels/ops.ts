@@ -52,6 +52,12 @@ export function denseAffine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor
  * @param x Tensor whose last axis has length `perm.length`.
  * @param perm Output column `i` is input column `perm[i]`.
  * @returns The permuted tensor.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { permuteLastAxis } from "./ops.ts";
+ * permuteLastAxis(tf.tensor2d([[1, 2, 3]]), [2, 0, 1]).print(); // [[3, 1, 2]]
+ * ```
  */
 export function permuteLastAxis(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const inversePerm = new Array<number>(perm.length);

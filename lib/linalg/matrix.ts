@@ -189,6 +189,82 @@ export function matVec(a: Matrix, x: ArrayLike<number>): Float64Array {
   return out;
 }
 
+function checkTriangularProduct(
+  l: Matrix,
+  x: ArrayLike<number>,
+  offset: number,
+  out: Float64Array,
+): void {
+  assertSquare(l, "Triangular product");
+  const n = l.rows;
+  if (x.length < offset + n || out.length < n) {
+    throw new Error(
+      `Triangular product needs ${n} entries of x from ${offset} and room for ${n}, got ${x.length} and ${out.length}`,
+    );
+  }
+}
+
+/**
+ * The product `L·x` of a lower-triangular matrix and a vector (only the lower
+ * triangle of `l` is read), summed in index order. With `offset` and `out`
+ * it works in place on a stretch of a larger array, allocation-free.
+ * @param l Lower-triangular `[n, n]` (e.g. from {@link cholesky}).
+ * @param x Vector; entries `offset … offset + n − 1` are used.
+ * @param offset Where the vector starts in `x`. Default 0.
+ * @param out Array for the result (length ≥ n); a new one when omitted.
+ * @returns `out`, holding `L·x` in its first n entries.
+ * @example
+ * ```ts
+ * import { fromRows, lowerMatVec } from "./matrix.ts";
+ * lowerMatVec(fromRows([[2, 0], [1, 3]]), [1, 1]); // Float64Array [2, 4]
+ * ```
+ */
+export function lowerMatVec(
+  l: Matrix,
+  x: ArrayLike<number>,
+  offset = 0,
+  out: Float64Array = new Float64Array(l.rows),
+): Float64Array {
+  checkTriangularProduct(l, x, offset, out);
+  const n = l.rows, d = l.data;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j <= i; j++) s += d[i * n + j] * x[offset + j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * The product `Lᵀ·x` with `L` lower triangular (only the lower triangle of `l`
+ * is read), summed in index order; allocation-free with `offset` and `out`.
+ * @param l Lower-triangular `[n, n]` (e.g. from {@link cholesky}).
+ * @param x Vector; entries `offset … offset + n − 1` are used.
+ * @param offset Where the vector starts in `x`. Default 0.
+ * @param out Array for the result (length ≥ n); a new one when omitted.
+ * @returns `out`, holding `Lᵀ·x` in its first n entries.
+ * @example
+ * ```ts
+ * import { fromRows, lowerTransposedMatVec } from "./matrix.ts";
+ * lowerTransposedMatVec(fromRows([[2, 0], [1, 3]]), [1, 1]); // Float64Array [3, 3]
+ * ```
+ */
+export function lowerTransposedMatVec(
+  l: Matrix,
+  x: ArrayLike<number>,
+  offset = 0,
+  out: Float64Array = new Float64Array(l.rows),
+): Float64Array {
+  checkTriangularProduct(l, x, offset, out);
+  const n = l.rows, d = l.data;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = i; j < n; j++) s += d[j * n + i] * x[offset + j];
+    out[i] = s;
+  }
+  return out;
+}
+
 /**
  * The sum `a + scale·b` of two matrices of one shape.
  * @param a Matrix.

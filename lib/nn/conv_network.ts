@@ -11,7 +11,7 @@
 import { tf } from "../core/tf.ts";
 import { makeVariable } from "../core/variables.ts";
 import type { NamedVariable } from "../core/variables.ts";
-import { conv2d } from "./conv.ts";
+import { conv2d } from "../kernels/mod.ts";
 
 /** One hidden convolution. */
 export interface ConvLayerSpec {

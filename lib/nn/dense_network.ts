@@ -9,9 +9,7 @@ import { tf } from "../core/tf.ts";
 import { makeVariable } from "../core/variables.ts";
 import type { NamedVariable } from "../core/variables.ts";
 import { Rng } from "../core/random.ts";
-import { fusedDense } from "../kernels/dense_kernels.ts";
-import { fusedKernelsAvailable } from "../kernels/fused_layer.ts";
-import { denseAffine, sumTensors } from "../kernels/ops.ts";
+import { denseLayer, sumTensors } from "../kernels/mod.ts";
 
 /** Activations between hidden layers. */
 export const ACTIVATIONS = ["relu", "tanh", "elu", "leaky_relu"] as const;
@@ -30,19 +28,6 @@ export interface DenseNetworkConfig {
   zeroInitOutput?: boolean;
 }
 
-function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
-  switch (activation) {
-    case "relu":
-      return tf.relu(x);
-    case "tanh":
-      return tf.tanh(x);
-    case "elu":
-      return tf.elu(x);
-    case "leaky_relu":
-      return tf.leakyRelu(x, 0.01);
-  }
-}
-
 /** A multilayer perceptron `[n, inDim] → [n, outDim]`. */
 export class DenseNetwork {
   /** Input width. */
@@ -59,6 +44,14 @@ export class DenseNetwork {
    * @param outDim Output width.
    * @param config Architecture.
    * @param seed Seed of the Glorot-uniform initialisation.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { DenseNetwork } from "./dense_network.ts";
+   * const net = new DenseNetwork(2, 3, { hiddenLayers: [16, 16], activation: "tanh" }, 1);
+   * console.log(net.apply(tf.zeros([5, 2])).shape); // [5, 3]
+   * console.log(net.variables().length); // 6 (a kernel and a bias per layer)
+   * ```
    */
   constructor(inDim: number, outDim: number, config: DenseNetworkConfig, seed: number) {
     for (const w of config.hiddenLayers) {
@@ -93,16 +86,9 @@ export class DenseNetwork {
     const activation = this.config.activation ?? "relu";
     let h = x;
     const last = this.#kernels.length - 1;
-    const fused = fusedKernelsAvailable();
     for (let i = 0; i <= last; i++) {
       const kernel = this.#kernels[i] as tf.Tensor2D, bias = this.#biases[i] as tf.Tensor1D;
-      const relu = i < last && activation === "relu";
-      if (fused && (relu || i === last)) {
-        h = fusedDense(h, kernel, bias, relu);
-        continue;
-      }
-      h = denseAffine(h, kernel, bias);
-      if (i < last) h = activate(h, activation);
+      h = denseLayer(h, kernel, bias, i < last ? activation : "linear");
     }
     return h;
   }

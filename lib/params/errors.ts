@@ -15,7 +15,8 @@ export class ParamsError extends Error {
    * @example
    * ```ts
    * import { ParamsError } from "./errors.ts";
-   * throw new ParamsError(["training.num_epochs must be a positive integer, got 0"]);
+   * const err = new ParamsError(["training.num_epochs must be a positive integer, got 0"]);
+   * console.log(err.message); // names the field and the value
    * ```
    */
   constructor(problems: readonly string[]) {

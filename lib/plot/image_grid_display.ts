@@ -18,6 +18,15 @@ export class ImageGridDisplay {
    * Wraps a batch; nothing is rendered until the kernel asks.
    * @param batch The images.
    * @param options Grid options, see {@link ImageGridOptions}.
+   * @example
+   * ```ts
+   * import { ImageGridDisplay } from "./image_grid_display.ts";
+   * const data = new Float32Array(4 * 8 * 8).map((_, i) => (i % 8) / 7);
+   * const grid = new ImageGridDisplay({ data, shape: [4, 8, 8, 1] }, { title: "ramps" });
+   * // As the last expression of a notebook cell, `grid` is shown inline.
+   * const bundle = await grid.bundle();
+   * console.log(bundle["text/plain"]); // <image grid: 4 images, 2 × 2: ramps>
+   * ```
    */
   constructor(readonly batch: ImageBatch, readonly options: ImageGridOptions = {}) {}
 

@@ -85,6 +85,14 @@ export class PlotDisplay {
    *
    * @param spec The Vega-Lite spec to show.
    * @param options See {@link ShowPlotOptions}.
+   * @example
+   * ```ts
+   * import { PlotDisplay, scatterPlot } from "./mod.ts";
+   * const spec = scatterPlot({ layers: [{ name: "a", points: [[0, 0], [1, 1]] }], title: "A" });
+   * const plot = new PlotDisplay(spec, { png: false }); // last expression of a cell: shown inline
+   * const bundle = await plot.bundle();
+   * console.log(bundle["text/plain"], "image/svg+xml" in bundle); // <plot: A> true
+   * ```
    */
   constructor(readonly spec: VegaLiteSpec, readonly options: ShowPlotOptions = {}) {}
 

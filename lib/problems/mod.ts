@@ -21,7 +21,6 @@
  * @module
  */
 export * from "./problem.ts";
-export * from "../linalg/symmetric_eigen.ts";
 export * from "./standardizer.ts";
 export * from "./linear_ill_conditioned.ts";
 export * from "./two_exponentials.ts";

@@ -35,7 +35,7 @@ import {
   type RejectionResult,
   rejectionSample,
 } from "../inference/rejection.ts";
-import { sampleCovariance, sampleMean } from "../inference/moments.ts";
+import { sampleCovariance, sampleMean } from "../linalg/covariance.ts";
 import type { Rng } from "../core/random.ts";
 import { type InverseProblem, type ReferencePosterior, simulatePairs } from "./problem.ts";
 

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { sampleCovariance, sampleMean } from "../inference/moments.ts";
+import { sampleCovariance, sampleMean } from "../linalg/covariance.ts";
 import { sampleMcmc } from "../inference/mcmc.ts";
 import { Rng } from "../core/random.ts";
 import { DEFAULT_TIMES } from "./linear_ill_conditioned.ts";

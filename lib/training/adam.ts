@@ -1,13 +1,14 @@
 /**
  * Adam (Kingma & Ba 2015) with bias correction, the learning rate given per
- * step (so schedules live outside), and state exposed for checkpoints. On
- * wasm each variable is updated by one fused kernel ({@link ../kernels/adam_kernel.ts}).
+ * step (so schedules live outside), and state exposed for checkpoints. The
+ * update itself is the kernels' `adamUpdate` op (one fused in-place kernel for
+ * every variable on wasm, tf ops elsewhere).
  *
  * @module
  */
 import { tf } from "../core/tf.ts";
 import { makeVariable } from "../core/variables.ts";
-import { fusedAdamAvailable, fusedAdamUpdateInPlace, ownsBuffer } from "../kernels/adam_kernel.ts";
+import { adamUpdate } from "../kernels/mod.ts";
 
 /** Adam hyper-parameters. */
 export interface AdamOptions {
@@ -33,6 +34,19 @@ export class Adam {
   /**
    * @param variables The variables to update.
    * @param options Hyper-parameters.
+   * @example
+   * ```ts
+   * import { tf } from "../core/tf.ts";
+   * import { Adam } from "./adam.ts";
+   * const w = tf.variable(tf.tensor1d([3, -2]));
+   * const adam = new Adam([w]);
+   * for (let i = 0; i < 100; i++) {
+   *   const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(w)), [w]);
+   *   adam.apply([grads[w.name]], 0.1);
+   *   tf.dispose([value, grads]);
+   * }
+   * console.log(adam.step, w.dataSync()); // 100, both values near the minimum at 0
+   * ```
    */
   constructor(variables: tf.Variable[], options: AdamOptions = {}) {
     this.#vars = variables;
@@ -54,40 +68,12 @@ export class Adam {
     const t = this.step;
     const b1 = this.#beta1, b2 = this.#beta2;
     const alpha = learningRate * Math.sqrt(1 - Math.pow(b2, t)) / (1 - Math.pow(b1, t));
-    if (fusedAdamAvailable()) {
-      const attrs = { alpha, beta1: b1, beta2: b2, epsilon: this.#epsilon, gradScale };
-      // One kernel updates every variable in place. A variable (or moment)
-      // whose buffer another tensor shares (a snapshot of the best epoch, a
-      // restored checkpoint) first gets a private copy, so the sharer keeps
-      // its values.
-      const own = (t: tf.Variable) => {
-        if (!ownsBuffer(t)) {
-          const copy = tf.mul(t, 1);
-          t.assign(copy);
-          copy.dispose();
-        }
-        return t;
-      };
-      fusedAdamUpdateInPlace(
-        this.#vars.map(own),
-        grads,
-        this.#m.map(own),
-        this.#v.map(own),
-        attrs,
-      );
-      return;
-    }
-    tf.tidy(() => {
-      this.#vars.forEach((variable, i) => {
-        const g = gradScale === 1 ? grads[i] : tf.mul(grads[i], gradScale);
-        const m = tf.add(tf.mul(this.#m[i], b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(this.#v[i], b2), tf.mul(tf.square(g), 1 - b2));
-        this.#m[i].assign(m);
-        this.#v[i].assign(v);
-        variable.assign(
-          tf.sub(variable, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), this.#epsilon))),
-        );
-      });
+    adamUpdate(this.#vars, grads, this.#m, this.#v, {
+      alpha,
+      beta1: b1,
+      beta2: b2,
+      epsilon: this.#epsilon,
+      gradScale,
     });
   }
 

@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { tf } from "../core/tf.ts";
 import type { BijectorConfig } from "../bijectors/bijector.ts";
+import { upgradeBijectorConfig } from "../bijectors/context_embedding.ts";
 import type { NamedVariable } from "../core/variables.ts";
 import { exists, writeDirAtomic } from "../core/atomic.ts";
 import { assignNamed, encodeTensors } from "../io/model_io.ts";
@@ -35,7 +36,16 @@ export interface CheckpointState {
   history: unknown[];
 }
 
-/** Path of the checkpoint folder inside a checkpoint directory. */
+/**
+ * Path of the checkpoint folder inside a checkpoint directory.
+ * @param dir Checkpoint directory.
+ * @returns `<dir>/latest`.
+ * @example
+ * ```ts
+ * import { checkpointPath } from "./checkpoint.ts";
+ * checkpointPath("output/run1/checkpoints"); // "output/run1/checkpoints/latest"
+ * ```
+ */
 export function checkpointPath(dir: string): string {
   return join(dir, "latest");
 }
@@ -44,6 +54,31 @@ export function checkpointPath(dir: string): string {
  * Writes a checkpoint atomically.
  * @param dir Checkpoint directory.
  * @param parts What to save.
+ * @example
+ * ```ts
+ * import { ActNorm } from "../bijectors/act_norm.ts";
+ * import { Adam } from "./adam.ts";
+ * import { checkpointPath, saveCheckpoint } from "./checkpoint.ts";
+ * const model = new ActNorm({ dims: 2 });
+ * const dir = await Deno.makeTempDir();
+ * await saveCheckpoint(dir, {
+ *   variables: model.variables(),
+ *   optimizer: new Adam(model.trainableVariables()),
+ *   best: null,
+ *   state: {
+ *     epoch: 1,
+ *     step: 10,
+ *     rngState: 7,
+ *     bestValue: null,
+ *     bestEpoch: 0,
+ *     epochsWithoutImprovement: 0,
+ *     history: [],
+ *   },
+ *   bijectorConfig: model.config(),
+ * });
+ * console.log((await Deno.stat(`${checkpointPath(dir)}/weights.bin`)).isFile); // true
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function saveCheckpoint(
   dir: string,
@@ -81,6 +116,33 @@ export async function saveCheckpoint(
  * @param target Model variables, optimizer and the current architecture.
  * @returns The saved state and best weights, or null when there is no checkpoint.
  * @throws Error when the checkpoint is unreadable or for another architecture.
+ * @example
+ * ```ts
+ * import { ActNorm } from "../bijectors/act_norm.ts";
+ * import { Adam } from "./adam.ts";
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * const dir = await Deno.makeTempDir();
+ * const model = new ActNorm({ dims: 2 });
+ * const target = () => ({
+ *   variables: model.variables(),
+ *   optimizer: new Adam(model.trainableVariables()),
+ *   bijectorConfig: model.config(),
+ * });
+ * console.log(await loadCheckpoint(dir, target())); // null (nothing saved yet)
+ * const state = {
+ *   epoch: 1,
+ *   step: 10,
+ *   rngState: 7,
+ *   bestValue: null,
+ *   bestEpoch: 0,
+ *   epochsWithoutImprovement: 0,
+ *   history: [],
+ * };
+ * await saveCheckpoint(dir, { ...target(), best: null, state });
+ * const loaded = await loadCheckpoint(dir, target());
+ * console.log(loaded?.state.epoch, loaded?.state.step); // 1 10
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function loadCheckpoint(
   dir: string,
@@ -98,7 +160,8 @@ export async function loadCheckpoint(
   if (json.format !== CHECKPOINT_FORMAT) {
     throw new Error(`${jsonPath}: unknown format "${json.format}"`);
   }
-  if (JSON.stringify(json.bijectorConfig) !== JSON.stringify(target.bijectorConfig)) {
+  const saved = upgradeBijectorConfig(json.bijectorConfig);
+  if (JSON.stringify(saved) !== JSON.stringify(target.bijectorConfig)) {
     throw new Error(
       `${jsonPath} was written for a different model architecture; remove ${folder} or use the original params`,
     );

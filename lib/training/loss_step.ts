@@ -9,7 +9,7 @@
  */
 import { tf } from "../core/tf.ts";
 import type { Adam } from "./adam.ts";
-import { globalNorm } from "../kernels/global_norm.ts";
+import { globalNorm } from "../kernels/mod.ts";
 
 /** A loss to minimise and its named parts (for history and diagnostics). */
 export interface LossTerms {

@@ -45,6 +45,21 @@ function formatSeconds(s: number): string {
 /**
  * @param state Progress.
  * @returns The one-line summary, e.g. `epoch 3/40 step 120/125 loss 2.8412 bpd 2.0497 31.2 steps/s ETA 4m10s`.
+ * @example
+ * ```ts
+ * import { formatProgress } from "./progress.ts";
+ * const line = formatProgress({
+ *   epoch: 3,
+ *   epochs: 40,
+ *   step: 120,
+ *   stepsPerEpoch: 125,
+ *   loss: 2.8412,
+ *   bitsPerDim: 2.0497,
+ *   stepsPerSecond: 31.2,
+ *   etaSeconds: 250,
+ * });
+ * console.log(line); // epoch 3/40 step 120/125 loss 2.8412 bpd 2.0497 31.2 steps/s ETA 4m10s
+ * ```
  */
 export function formatProgress(state: ProgressState): string {
   return `epoch ${state.epoch}/${state.epochs} step ${state.step}/${state.stepsPerEpoch} ` +
@@ -66,6 +81,25 @@ export class ConsoleProgress implements ProgressSink {
   /**
    * @param options `tty` overrides detection; `intervalMs` throttles non-TTY
    * lines (default 5000); `write` replaces the stderr writer.
+   * @example
+   * ```ts
+   * import { ConsoleProgress } from "./progress.ts";
+   * // Usually passed as `progress` to trainFlow; here it writes into an array.
+   * const out: string[] = [];
+   * const progress = new ConsoleProgress({ tty: false, write: (text) => out.push(text) });
+   * progress.step({
+   *   epoch: 1,
+   *   epochs: 2,
+   *   step: 1,
+   *   stepsPerEpoch: 10,
+   *   loss: 1.5,
+   *   stepsPerSecond: 20,
+   *   etaSeconds: 1,
+   * });
+   * progress.line("epoch 1: held-out NLL 1.42");
+   * progress.done();
+   * console.log(out.length); // 2
+   * ```
    */
   constructor(
     options: { tty?: boolean; intervalMs?: number; write?: (text: string) => void } = {},

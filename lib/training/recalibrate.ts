@@ -11,16 +11,18 @@
  */
 import { tf } from "../core/tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
-import type { DataSource } from "./data_source.ts";
+import { checkSourceContext, type DataSource, disposeBatch } from "./data_source.ts";
 
 /**
  * Sets the moving statistics of every batch normalization from data.
  * @param flow The flow.
- * @param source Data (its first `maxExamples`, in order, are used).
+ * @param source Data (its first `maxExamples`, in order, are used), with the
+ *   context of each example when the flow is conditional.
  * @param maxExamples Examples in the pass. Default 4096.
  * @example
  * ```ts
- * import { ArrayDataSource, buildRealNvpFlow, recalibrateStatistics } from "../../mod.ts";
+ * import { ArrayDataSource, buildRealNvpFlow } from "../../mod.ts";
+ * import { recalibrateStatistics } from "./recalibrate.ts";
  * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
  * await recalibrateStatistics(flow, new ArrayDataSource(new Float32Array([0, 1, 2, 3, 4, 6]), [2]));
  * ```
@@ -30,11 +32,16 @@ export async function recalibrateStatistics(
   source: DataSource,
   maxExamples = 4096,
 ): Promise<void> {
+  checkSourceContext(source, flow.bijector.contextDim, "recalibration");
   for await (const batch of source.batches(Math.min(maxExamples, source.size), null)) {
     tf.tidy(() => {
-      flow.bijector.forward(batch, { training: true, statisticsMomentum: 0 });
+      flow.bijector.forward(batch.x, {
+        training: true,
+        statisticsMomentum: 0,
+        ...(batch.context ? { context: batch.context } : {}),
+      });
     });
-    batch.dispose();
+    disposeBatch(batch);
     break;
   }
 }

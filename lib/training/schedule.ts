@@ -29,6 +29,16 @@ export function learningRateAt(lr: LearningRate, step: number): number {
  * Checks a schedule.
  * @param lr The schedule.
  * @throws Error describing what is wrong.
+ * @example
+ * ```ts
+ * import { validateLearningRate } from "./schedule.ts";
+ * validateLearningRate([1e-3, 100, 0.5]); // fine
+ * try {
+ *   validateLearningRate(-1);
+ * } catch (e) {
+ *   console.log((e as Error).message); // Learning rate must be a positive number, got -1
+ * }
+ * ```
  */
 export function validateLearningRate(lr: LearningRate): void {
   if (typeof lr === "number") {

@@ -9,6 +9,7 @@
 import { tf } from "../core/tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import type { Adam } from "./adam.ts";
+import type { FlowBatch } from "./data_source.ts";
 import { createLossStep } from "./loss_step.ts";
 
 /** What one step measured. */
@@ -26,25 +27,31 @@ export interface StepResult {
  * @param flow The flow to train.
  * @param optimizer Adam over `flow.bijector.trainableVariables()`.
  * @param gradNormThresh Global-norm clipping threshold; 0: none.
- * @returns `step(batch, learningRate)`; it disposes nothing it was given.
+ * @returns `step(batch, learningRate)`, where `batch` is a {@link FlowBatch}
+ *   (with the context a conditional flow needs); it disposes nothing it was given.
  * @example
  * ```ts
- * import { Adam, buildRealNvpFlow, createTrainStep, tf } from "../../mod.ts";
+ * import { buildRealNvpFlow, tf } from "../../mod.ts";
+ * import { Adam } from "./adam.ts";
+ * import { createTrainStep } from "./train_step.ts";
  * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
  * const step = createTrainStep(flow, new Adam(flow.bijector.trainableVariables()), 25);
- * const batch = tf.randomNormal([16, 2]);
- * const r = await step(batch, 1e-3); // { loss, gradNorm, applied: true }
+ * const x = tf.randomNormal([16, 2]);
+ * const r = await step({ x }, 1e-3); // { loss, gradNorm, applied: true }
  * ```
  */
 export function createTrainStep(
   flow: TransformedDistribution,
   optimizer: Adam,
   gradNormThresh = 0,
-): (batch: tf.Tensor, learningRate: number) => Promise<StepResult> {
+): (batch: FlowBatch, learningRate: number) => Promise<StepResult> {
   const step = createLossStep(flow.bijector.trainableVariables(), optimizer, gradNormThresh);
   return async (batch, learningRate) => {
     const { loss, gradNorm, applied } = await step(() => {
-      const nll = tf.neg(tf.mean(flow.logProb(batch, { training: true }))) as tf.Scalar;
+      const options = batch.context
+        ? { training: true, context: batch.context }
+        : { training: true };
+      const nll = tf.neg(tf.mean(flow.logProb(batch.x, options))) as tf.Scalar;
       const penalty = flow.bijector.regularization();
       return { total: penalty ? tf.add(nll, penalty) : nll, terms: {} };
     }, learningRate);

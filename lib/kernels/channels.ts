@@ -11,8 +11,8 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { sumTensors } from "../kernels/ops.ts";
-import { gemm } from "../kernels/blas.ts";
+import { sumTensors } from "./ops.ts";
+import { gemm } from "./blas.ts";
 
 /** `S[i][j] = 1` when input channel `i` is output channel `j` of the part `[offset, offset + size)`. */
 function selection(channels: number, offset: number, size: number): tf.Tensor2D {
@@ -77,7 +77,7 @@ function checkSizes(x: tf.Tensor, sizes: readonly number[]): void {
  * @example
  * ```ts
  * import { tf } from "../core/tf.ts";
- * import { splitChannels } from "./conv_channels.ts";
+ * import { splitChannels } from "./channels.ts";
  * const [a, b] = splitChannels(tf.tensor2d([[1, 2, 3]]), [1, 2]);
  * a.print(); // [[1]]
  * b.print(); // [[2, 3]]
@@ -107,7 +107,7 @@ export function splitChannels(x: tf.Tensor, sizes: readonly number[]): tf.Tensor
  * @example
  * ```ts
  * import { tf } from "../core/tf.ts";
- * import { concatChannels } from "./conv_channels.ts";
+ * import { concatChannels } from "./channels.ts";
  * concatChannels([tf.tensor2d([[1]]), tf.tensor2d([[2, 3]])]).print(); // [[1, 2, 3]]
  * ```
  */

@@ -6,7 +6,7 @@
  *
  * On wasm with the native BLAS, each layer (with its bias and ReLU) is one
  * fused kernel forward and one backward: SIMD im2col/col2im on the side with
- * fewer channels plus native sgemm (lib/kernels/conv_kernels.ts). Measured on
+ * fewer channels plus native sgemm ({@link ./conv_kernels.ts fusedConv2d}). Measured on
  * Glow's training step (2 levels × 4 steps, 64 filters, batch 64 of 28×28×1,
  * one BLAS thread): 225 → 114 ms under the profiler, the convolutions at
  * about 50 GFLOP/s instead of XNNPACK's 6–17 on these few-channel shapes.
@@ -28,9 +28,9 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { gemm } from "../kernels/blas.ts";
-import { fusedConv2d } from "../kernels/conv_kernels.ts";
-import { fusedKernelsAvailable } from "../kernels/fused_layer.ts";
+import { gemm } from "./blas.ts";
+import { fusedConv2d } from "./conv_kernels.ts";
+import { fusedKernelsAvailable } from "./fused_layer.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -130,7 +130,7 @@ const convNoBias = tf.customGrad(
  * @example
  * ```ts
  * import { tf } from "../core/tf.ts";
- * import { conv2d } from "./conv.ts";
+ * import { conv2d } from "./conv_op.ts";
  * const x = tf.randomNormal([2, 5, 5, 3]) as tf.Tensor4D;
  * const kernel = tf.randomNormal([3, 3, 3, 8]) as tf.Tensor4D;
  * const y = conv2d(x, kernel, tf.zeros([8]) as tf.Tensor1D);
