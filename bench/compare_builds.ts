@@ -78,7 +78,9 @@ const times = new Map<string, number[][]>(); // row key → [old times, new time
 for (let r = 0; r < rounds; r++) {
   const order = r % 2 === 0 ? [0, 1] : [1, 0];
   for (const b of order) {
-    const dir = join(out, `round${r + 1}_${b === 0 ? "old" : "new"}`);
+    // Each build writes inside its own tree (its bench task may only write to its output/).
+    const relOut = join("output", "bench_compare_rounds", `round${r + 1}`);
+    const dir = join(builds[b].dir, relOut);
     console.error(`round ${r + 1}/${rounds}: ${builds[b].name}`);
     const args = [
       "task",
@@ -90,7 +92,7 @@ for (let r = 0; r < rounds; r++) {
       "--warmup",
       parsed.values.warmup,
       "--out",
-      dir,
+      relOut,
     ];
     if (parsed.values.workloads) args.push("--workloads", parsed.values.workloads);
     await run("deno", args, builds[b].dir);
@@ -110,20 +112,31 @@ const median = (v: number[]) => {
 const rows = [...times.entries()].map(([key, [oldT, newT]]) => {
   const [workload, config] = key.split("\t");
   const o = median(oldT), n = median(newT);
-  return { workload, config, old: oldT, new: newT, oldMedian: o, newMedian: n, ratio: n / o };
+  const oMin = Math.min(...oldT), nMin = Math.min(...newT);
+  return {
+    workload,
+    config,
+    old: oldT,
+    new: newT,
+    oldMedian: o,
+    newMedian: n,
+    ratio: n / o,
+    minRatio: nMin / oMin,
+  };
 });
 const fmt = (v: number[]) => v.map((x) => x.toFixed(1)).join(", ");
 const md = [
   `# This tree against ${sha.slice(0, 12)}, ${new Date().toISOString().slice(0, 16)}`,
   "",
   `${rounds} rounds, order alternating; ${parsed.values.steps} timed steps per row; ` +
-  `${navigator.hardwareConcurrency} CPUs. ms per training step, median over rounds.`,
+  `${navigator.hardwareConcurrency} CPUs. ms per training step, median over rounds; on a ` +
+  "shared machine the best rounds (least disturbed) are the steadier comparison.",
   "",
-  "| workload | config | old ms/step (rounds) | new ms/step (rounds) | new / old |",
-  "| --- | --- | ---: | ---: | ---: |",
+  "| workload | config | old ms/step (rounds) | new ms/step (rounds) | new / old, medians | new / old, best rounds |",
+  "| --- | --- | ---: | ---: | ---: | ---: |",
   ...rows.map((r) =>
     `| ${r.workload} | ${r.config} | ${r.oldMedian.toFixed(1)} (${fmt(r.old)}) | ` +
-    `${r.newMedian.toFixed(1)} (${fmt(r.new)}) | ${r.ratio.toFixed(3)} |`
+    `${r.newMedian.toFixed(1)} (${fmt(r.new)}) | ${r.ratio.toFixed(3)} | ${r.minRatio.toFixed(3)} |`
   ),
   "",
 ].join("\n");
