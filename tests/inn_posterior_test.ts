@@ -186,7 +186,13 @@ Deno.test("posterior API of the INN, the cINN and any conditional flow: shape, s
       assert.deepEqual(await model.posterior(y, 10), await model.posterior(y, 10, { seed: 0 }));
       const chunked = await model.posterior(y, 10, { seed: 4, batchSize: 3 });
       assert.equal(chunked.length, 30);
-      assert.deepEqual(chunked.slice(0, 9), a.slice(0, 9), "the first batch has the same seed");
+      // Same latent draws for the first batch; the network's arithmetic may be blocked
+      // differently for 3 rows than for 10 (BLAS), so equal to float32 rounding, not bits.
+      const first = Array.from(chunked.slice(0, 9), (v, i) => Math.abs(v - a[i]));
+      assert.ok(
+        first.every((d, i) => d <= 1e-5 * Math.max(1, Math.abs(a[i]))),
+        `the first batch has the same seed: differences ${first}`,
+      );
       await assert.rejects(
         () => model.posterior(new Float32Array([1]), 5),
         /dimY=2 values, got 1/,
