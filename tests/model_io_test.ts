@@ -150,3 +150,40 @@ Deno.test("a script importing only lib/io/model_io.ts loads a cINN saved by the 
     flow.dispose();
   }
 });
+
+Deno.test("a damaged weights.bin is named with its sizes or its bad weight, for models and checkpoints", async () => {
+  const before = tf.memory().numTensors;
+  const dir = await Deno.makeTempDir();
+  const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
+  try {
+    await saveFlow(flow, join(dir, "model"));
+    const bin = join(dir, "model", "weights.bin");
+    const good = await Deno.readFile(bin);
+    // Truncated (as `truncate -s 1000` does to a larger model).
+    const cut = Math.floor(good.length / 2);
+    await Deno.writeFile(bin, good.subarray(0, cut));
+    await assert.rejects(
+      () => loadFlow(join(dir, "model")),
+      new RegExp(
+        `weights\\.bin: ${cut} bytes, but its manifest describes ${good.length} bytes.*truncated`,
+      ),
+    );
+    // The right size, random bytes (as `head -c SIZE /dev/urandom` does): a NaN or infinity
+    // somewhere is as good as certain; force one so the test cannot pass by luck.
+    const garbage = crypto.getRandomValues(new Uint8Array(good.length));
+    new Float32Array(garbage.buffer).set([NaN], 5);
+    await Deno.writeFile(bin, garbage);
+    await assert.rejects(
+      () => loadFlow(join(dir, "model")),
+      /weights\.bin: weight ".*" holds NaN.*corrupt/,
+    );
+    // Restored, it loads again.
+    await Deno.writeFile(bin, good);
+    const again = await loadFlow(join(dir, "model"));
+    again.dispose();
+  } finally {
+    flow.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(tf.memory().numTensors, before, "no tensors left behind by the failed loads");
+});

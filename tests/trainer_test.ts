@@ -122,6 +122,16 @@ Deno.test("resume from a checkpoint reproduces an uninterrupted run", async () =
   tf.dispose(x);
   straight.dispose();
   resumed.dispose();
+  // A truncated checkpoint is named with its sizes instead of failing inside tfjs.
+  const weights = `${dir}/latest/weights.bin`;
+  const size = (await Deno.stat(weights)).size;
+  await Deno.truncate(weights, 1000);
+  const again = smallFlow(9);
+  await assert.rejects(
+    () => trainFlow(again, data, { ...opts, epochs: 5, checkpointDir: dir, resume: true }),
+    new RegExp(`weights\\.bin: 1000 bytes, but its manifest describes ${size} bytes`),
+  );
+  again.dispose();
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -25,6 +25,7 @@ import {
 import type { NamedVariable } from "../core/variables.ts";
 import { DiagonalNormal, type DiagonalNormalConfig } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
+import { readWeightsFile } from "./weights_file.ts";
 import { writeDirAtomic } from "../core/atomic.ts";
 
 /** Format tag written into `model.json`. */
@@ -184,11 +185,9 @@ export async function readModelFolder(
   const group = json.weightsManifest?.[0];
   if (!group) throw new Error(`${jsonPath} has no weightsManifest`);
   json = upgradeModelJson(json, jsonPath);
-  const bin = await Deno.readFile(join(dir, group.paths[0]));
-  const tensors = tf.io.decodeWeights(
-    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    group.weights,
-  );
+  const binName = group.paths?.[0];
+  if (typeof binName !== "string") throw new Error(`${jsonPath}: weightsManifest names no file`);
+  const tensors = await readWeightsFile(join(dir, binName), group.weights);
   return { json, tensors };
 }
 

@@ -13,6 +13,7 @@ import { upgradeBijectorConfig } from "../bijectors/context_embedding.ts";
 import type { NamedVariable } from "../core/variables.ts";
 import { exists, writeDirAtomic } from "../core/atomic.ts";
 import { assignNamed, encodeTensors } from "../io/model_io.ts";
+import { readWeightsFile } from "../io/weights_file.ts";
 import type { Adam } from "./adam.ts";
 
 /** Format tag of `checkpoint.json`. */
@@ -166,11 +167,7 @@ export async function loadCheckpoint(
       `${jsonPath} was written for a different model architecture; remove ${folder} or use the original params`,
     );
   }
-  const bin = await Deno.readFile(join(folder, "weights.bin"));
-  const tensors = tf.io.decodeWeights(
-    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    json.weights,
-  );
+  const tensors = await readWeightsFile(join(folder, "weights.bin"), json.weights);
   try {
     const model: tf.NamedTensorMap = {};
     for (const v of target.variables) model[v.name] = tensors[`model/${v.name}`];
