@@ -152,8 +152,50 @@ export function enableNativeBlas(
       errors.push(`${name}: ${(err as Error).message}`);
     }
   }
-  lastFailure = `no BLAS library could be loaded (${errors.join("; ")})`;
+  lastFailure = blasFailureMessage(options.library ?? null, errors, verboseFromEnv());
   return { library: null, reason: lastFailure };
+}
+
+/** Environment variable that makes a failed BLAS search list every library it tried. */
+export const BLAS_VERBOSE_ENV_VAR = "FLOW_MODELS_BLAS_VERBOSE";
+
+function verboseFromEnv(): boolean {
+  try {
+    const v = Deno.env.get(BLAS_VERBOSE_ENV_VAR);
+    return v !== undefined && v !== "" && v !== "0";
+  } catch {
+    return false; // no --allow-env
+  }
+}
+
+/**
+ * The one-line reason shown when no native BLAS could be loaded: the library
+ * that was asked for and why it failed, or, after a search of the usual
+ * names, what to install (the search's details only when `verbose`).
+ * @param requested The library named by the user (`FLOW_MODELS_BLAS`), or null after a search.
+ * @param errors `name: error` per library tried.
+ * @param verbose List every library tried and its error.
+ * @returns The reason, one line.
+ * @example
+ * ```ts
+ * import { blasFailureMessage } from "./blas.ts";
+ * console.log(blasFailureMessage(null, ["libopenblas.so.0: not found"], false));
+ * // none found: install libopenblas0-pthread for 2–3× faster training, or set …
+ * ```
+ */
+export function blasFailureMessage(
+  requested: string | null,
+  errors: readonly string[],
+  verbose: boolean,
+): string {
+  if (requested !== null) {
+    return `${requested} could not be loaded as BLAS: ${errors.join("; ")}`;
+  }
+  const details = verbose
+    ? `; tried ${errors.join("; ")}`
+    : `; ${BLAS_VERBOSE_ENV_VAR}=1 lists what was tried`;
+  return "none found: install libopenblas0-pthread for 2–3× faster training, or set " +
+    `FLOW_MODELS_BLAS=/path/to/libblas.so${details}`;
 }
 
 /**
