@@ -11,11 +11,12 @@
  *
  * @module
  */
-import { startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { checkMappingDataset, runDistributionMapping } from "./app1/distribution_mapping.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 
 const params = loadParamsOrExit("app1", Deno.args, { datasets: checkMappingDataset });
+exitUnlessWritable("app1", params);
 try {
   const backend = await startAppBackend("app1", params.run.backend);
   const { metrics, files } = await runDistributionMapping(params, { backend });

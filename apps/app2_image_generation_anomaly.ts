@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { loadImageAppParamsOrExit, runImageApp } from "./app2/mod.ts";
 
 const params = loadImageAppParamsOrExit("app2", Deno.args, {
@@ -23,6 +23,7 @@ const params = loadImageAppParamsOrExit("app2", Deno.args, {
     name === "gmm" ? null : "left unset: application 2 reads images from run.images_path " +
       "(--images DIR, --images s3://bucket/prefix or --images idx:?normal=CLASS)",
 });
+exitUnlessWritable("app2", params);
 try {
   const backend = await startAppBackend("app2", params.run.backend);
   const { metrics, files } = await runImageApp(params, { backend });

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
 import { APP4_PROBLEMS, runParameterEstimation } from "./app4/parameter_estimation.ts";
@@ -35,6 +35,7 @@ if (refusals.length) {
   console.error(refusals.join("\n"));
   Deno.exit(2);
 }
+exitUnlessWritable("app4", params);
 try {
   const backend = await startAppBackend("app4", params.run.backend);
   const { metrics, files } = await runParameterEstimation(params, { backend });

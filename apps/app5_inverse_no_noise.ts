@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
 import { APP5_PROBLEMS, runInverseKinematics } from "./app5/inverse_kinematics.ts";
@@ -35,6 +35,7 @@ if (refusals.length) {
   console.error(refusals.join("\n"));
   Deno.exit(2);
 }
+exitUnlessWritable("app5", params);
 try {
   const backend = await startAppBackend("app5", params.run.backend);
   const { metrics, files } = await runInverseKinematics(params, { backend });

@@ -85,6 +85,19 @@ Deno.test("app1 rejects bad input with one clear message, a non-zero exit and no
       2,
     ],
     ["unknown flag", ["--epoch", "3"], /epoch/, 2],
+    // Paths the task may not write are refused before any work (not after training).
+    [
+      "output folder outside output/",
+      ["--out", `../flow-models-outside-${tag}`],
+      /run\.output_dir = \.\.\/flow-models-outside-.*may not write there.*--out output\//,
+      2,
+    ],
+    [
+      "model folder outside output/",
+      ["--set", `run.model_dir=../flow-models-elsewhere-${tag}`],
+      /run\.model_dir = \.\.\/flow-models-elsewhere-.*may not write there/,
+      2,
+    ],
   ];
   await Deno.writeTextFile(join(tmp, "broken.json"), '{ "run": { "dataset": "gmm", } ');
   cases.push(["malformed params JSON", ["--params", join(tmp, "broken.json")], /broken\.json/, 2]);

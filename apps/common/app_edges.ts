@@ -1,12 +1,14 @@
 /**
- * What every application does the same way at its edges: start the backend it
- * was asked for (printing what runs the arithmetic) and write `metrics.json`.
+ * What every application does the same way at its edges: check before any
+ * work that it may write where it will write, start the backend it was asked
+ * for (printing what runs the arithmetic) and write `metrics.json`.
  *
  * @module
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
 import { type BackendName, describeRuntime, initBackend } from "../../lib/kernels/mod.ts";
+import type { Params } from "../../lib/params/mod.ts";
 
 /**
  * Writes an app's `metrics.json` (indented JSON) into its output folder atomically.
@@ -37,4 +39,49 @@ export async function startAppBackend(app: string, choice: string): Promise<Back
   const backend = await initBackend(choice === "auto" ? undefined : choice);
   console.log(`${app}: ${describeRuntime()}`);
   return backend;
+}
+
+/**
+ * The folders a run will write that this process may not write, each with the
+ * params field that names it: `run.output_dir` always, `run.model_dir` when the
+ * run trains and saves the model. Asked of Deno's permissions (no prompt, no
+ * file touched), so a run refused here has not started training.
+ * @param params The run's params.
+ * @returns One message per folder that cannot be written; empty when all can.
+ * @example
+ * ```ts
+ * import { schemaDefaults } from "../../lib/params/mod.ts";
+ * import { unwritableOutputs } from "./app_edges.ts";
+ * const params = schemaDefaults();
+ * params.run.output_dir = "output/app1";
+ * params.run.model_dir = "output/app1/model";
+ * console.log(unwritableOutputs(params)); // [] when writing to output/ is allowed
+ * ```
+ */
+export function unwritableOutputs(params: Params): string[] {
+  const folders: [string, string][] = [["run.output_dir", params.run.output_dir]];
+  if (params.run.do_train && params.training.save_model_weights) {
+    folders.push(["run.model_dir", params.run.model_dir]);
+  }
+  return folders.filter(([, path]) =>
+    Deno.permissions.querySync({ name: "write", path }).state !== "granted"
+  ).map(([field, path]) =>
+    `${field} = ${path}: this task may not write there (its deno.json task grants ` +
+    `--allow-write=output only); choose a folder inside output/, e.g. ${
+      field === "run.output_dir" ? "--out output/my_run" : "--set run.model_dir=output/my_model"
+    }`
+  );
+}
+
+/**
+ * Ends an app with exit code 2 and one line per folder it may not write,
+ * before it has done any work ({@link unwritableOutputs}).
+ * @param app The app's name, for the message.
+ * @param params The run's params.
+ */
+export function exitUnlessWritable(app: string, params: Params): void {
+  const problems = unwritableOutputs(params);
+  if (problems.length === 0) return;
+  for (const p of problems) console.error(`${app}: ${p}`);
+  Deno.exit(2);
 }
