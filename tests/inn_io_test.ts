@@ -142,9 +142,23 @@ Deno.test("broken or mismatched model folders are refused with the file named", 
     await Deno.writeTextFile(jsonPath, JSON.stringify(json));
     await assert.rejects(loadInnNetwork(join(dir, "inn")), /model\.json: .*width/);
     json.inn.options = options;
-    json.weightsManifest[0].weights = json.weightsManifest[0].weights.slice(1);
+    // A manifest and file that agree but lack a weight the model needs (the last one).
+    const weights = json.weightsManifest[0].weights as { shape: number[] }[];
+    const last = weights.pop()!;
     await Deno.writeTextFile(jsonPath, JSON.stringify(json));
+    const binPath = join(dir, "inn", "weights.bin");
+    const bin = await Deno.readFile(binPath);
+    await Deno.writeFile(
+      binPath,
+      bin.subarray(0, bin.length - 4 * last.shape.reduce((a, b) => a * b, 1)),
+    );
     await assert.rejects(loadInnNetwork(join(dir, "inn")), /weights\.bin: weight ".*" is missing/);
+    // A manifest that no longer matches its file is named with both sizes.
+    await Deno.writeFile(binPath, bin);
+    await assert.rejects(
+      loadInnNetwork(join(dir, "inn")),
+      /weights\.bin: \d+ bytes, but its manifest describes \d+ bytes/,
+    );
   } finally {
     inn.dispose();
     flow.bijector.dispose();
