@@ -66,7 +66,7 @@ async function lossAndGradients(
     if (weights) variables.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape)));
     const x = tf.tensor(batch.data, batch.shape);
     const context = batch.context ? tf.tensor2d(batch.context, batch.contextShape) : undefined;
-    const options = context ? { training: true, context } : { training: true };
+    const options = { training: true, context };
     const { value, grads } = tf.variableGrads(
       () => tf.neg(tf.mean(flow.logProb(x, options))) as tf.Scalar,
       variables,

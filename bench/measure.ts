@@ -126,10 +126,8 @@ export async function measureWorkload(
     return median(runs);
   };
   const context = points.context;
-  const msPer1000LogProb = await timeIt(() => flow.logProb(points.x, context ? { context } : {}));
-  const msPer1000Samples = await timeIt(() =>
-    flow.sample(1000, { seed: 4, ...(context ? { context } : {}) })
-  );
+  const msPer1000LogProb = await timeIt(() => flow.logProb(points.x, { context }));
+  const msPer1000Samples = await timeIt(() => flow.sample(1000, { seed: 4, context }));
   peak = Math.max(peak, Deno.memoryUsage().rss);
   const mem = tf.memory();
   disposeBatch(points);

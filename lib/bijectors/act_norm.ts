@@ -8,7 +8,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { makeVariable } from "../core/variables.ts";
+import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -16,7 +16,6 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import type { NamedVariable } from "../core/variables.ts";
 import { channelReductionAxes, checkChannels, positionsPerExample } from "../core/shapes.ts";
 
 /** Config of an {@link ActNorm}. */

@@ -12,7 +12,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { makeVariable } from "../core/variables.ts";
+import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -20,7 +20,6 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import type { NamedVariable } from "../core/variables.ts";
 import { batchNormTraining } from "../kernels/mod.ts";
 import { checkChannels, positionsPerExample } from "../core/shapes.ts";
 

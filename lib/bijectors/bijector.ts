@@ -117,6 +117,26 @@ export abstract class Bijector {
     return 0;
   }
 
+  /**
+   * The context of a call to a conditional bijector, checked against the
+   * batch and {@link Bijector.contextDim}.
+   * @param x The call's input (its first axis is the batch).
+   * @param options The call's options.
+   * @returns The context `[batch, contextDim]`.
+   * @throws Error naming the type and the expected and actual shapes.
+   */
+  protected requireContext(x: tf.Tensor, options: BijectorCallOptions | undefined): tf.Tensor2D {
+    const ctx = options?.context;
+    const width = this.contextDim;
+    if (!ctx || ctx.rank !== 2 || ctx.shape[1] !== width || ctx.shape[0] !== x.shape[0]) {
+      throw new Error(
+        `${this.type} is conditional and needs a context of shape [${x.shape[0]}, ${width}], ` +
+          `got ${ctx ? `[${ctx.shape}]` : "none"}`,
+      );
+    }
+    return ctx;
+  }
+
   /** All variables, trainable or not (moving statistics, init flags), with stable names. */
   variables(): NamedVariable[] {
     return [];

@@ -16,6 +16,7 @@ import {
   registerBijector,
 } from "./bijector.ts";
 import type { NamedVariable } from "../core/variables.ts";
+import { sumPenalties } from "./_penalty.ts";
 
 /** Sum of the steps' log-dets in one kernel (one `add` per step costs a dispatch each way). */
 function sumLogDets(logDets: tf.Tensor1D[], batch: number): tf.Tensor1D {
@@ -85,9 +86,7 @@ export class Chain extends Bijector {
   }
 
   override regularization(): tf.Scalar | null {
-    const terms = this.bijectors.map((b) => b.regularization()).filter((t) => t !== null);
-    if (terms.length === 0) return null;
-    return tf.tidy(() => sumTensors(terms as tf.Scalar[]));
+    return sumPenalties(this.bijectors.map((b) => b.regularization()));
   }
 
   config(): BijectorConfig {

@@ -25,6 +25,7 @@ import {
   registerBijector,
 } from "./bijector.ts";
 import type { NamedVariable } from "../core/variables.ts";
+import { sumPenalties } from "./_penalty.ts";
 import { DenseNetwork, type DenseNetworkConfig } from "../nn/dense_network.ts";
 
 /** Parts of a {@link ContextEmbedding}. */
@@ -122,14 +123,7 @@ export class ContextEmbedding extends Bijector {
   }
 
   #run(x: tf.Tensor, options: BijectorCallOptions | undefined, inverse: boolean): BijectorResult {
-    const ctx = options?.context;
-    if (!ctx || ctx.rank !== 2 || ctx.shape[1] !== this.contextDim || ctx.shape[0] !== x.shape[0]) {
-      throw new Error(
-        `${this.type} is conditional and needs a context of shape [${
-          x.shape[0]
-        }, ${this.contextDim}], got ${ctx ? `[${ctx.shape}]` : "none"}`,
-      );
-    }
+    const ctx = this.requireContext(x, options);
     return tf.tidy(() => {
       const call = { ...options, context: this.embed(ctx) };
       const r = inverse ? this.flow.inverseAndLogDet(x, call) : this.flow.forwardAndLogDet(x, call);
@@ -153,11 +147,7 @@ export class ContextEmbedding extends Bijector {
   }
 
   override regularization(): tf.Scalar | null {
-    const terms = [this.flow.regularization(), this.conditioner.regularization()].filter(
-      (t) => t !== null,
-    );
-    if (terms.length === 0) return null;
-    return tf.tidy(() => tf.addN(terms) as tf.Scalar);
+    return sumPenalties([this.flow.regularization(), this.conditioner.regularization()]);
   }
 
   config(): BijectorConfig {

@@ -122,21 +122,10 @@ export abstract class CouplingBijector extends Bijector {
         `${this.type} expects input of shape [batch, ${this.dims}], got [${x.shape}]`,
       );
     }
-    const ctx = options?.context;
-    const contextDim = this.#contextDim;
-    if (
-      contextDim > 0 &&
-      (!ctx || ctx.rank !== 2 || ctx.shape[1] !== contextDim || ctx.shape[0] !== x.shape[0])
-    ) {
-      throw new Error(
-        `${this.type} is conditional and needs a context of shape [${
-          x.shape[0]
-        }, ${contextDim}], got ${ctx ? `[${ctx.shape}]` : "none"}`,
-      );
-    }
+    const ctx = this.#contextDim > 0 ? this.requireContext(x, options) : null;
     return tf.tidy(() => {
       const x1 = tf.slice(x, [0, 0], [-1, this.numMasked]) as tf.Tensor2D;
-      const netIn = contextDim > 0 ? tf.concat([x1, ctx as tf.Tensor2D], 1) : x1;
+      const netIn = ctx ? tf.concat([x1, ctx], 1) : x1;
       const params = this.network.apply(netIn);
       const { value, logDet } = this.couple(x as tf.Tensor2D, params, inverse);
       return { value, logDet };

@@ -22,14 +22,13 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { makeVariable } from "../core/variables.ts";
+import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import {
   Bijector,
   type BijectorConfig,
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import type { NamedVariable } from "../core/variables.ts";
 import { conv2d } from "../kernels/mod.ts";
 import { luDecompose } from "../linalg/lu.ts";
 import { randomRotation } from "../linalg/orthogonal.ts";

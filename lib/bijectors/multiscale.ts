@@ -21,7 +21,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { concatChannels, splitChannels, sumTensors } from "../kernels/mod.ts";
+import { concatChannels, splitChannels } from "../kernels/mod.ts";
 import {
   Bijector,
   type BijectorCallOptions,
@@ -32,6 +32,7 @@ import {
   registerBijector,
 } from "./bijector.ts";
 import type { NamedVariable } from "../core/variables.ts";
+import { sumPenalties } from "./_penalty.ts";
 import type { ImageShape } from "../core/shapes.ts";
 import { squeeze2x2, unsqueeze2x2 } from "./squeeze.ts";
 
@@ -228,10 +229,7 @@ export class MultiScale extends Bijector {
   }
 
   override regularization(): tf.Scalar | null {
-    const terms = [...this.levels, ...this.priors].map((b) => b.regularization())
-      .filter((t) => t !== null);
-    if (terms.length === 0) return null;
-    return tf.tidy(() => sumTensors(terms as tf.Scalar[]));
+    return sumPenalties([...this.levels, ...this.priors].map((b) => b.regularization()));
   }
 
   config(): BijectorConfig {

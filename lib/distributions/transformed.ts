@@ -150,11 +150,7 @@ export class TransformedDistribution {
    */
   sample(n: number, options: SampleOptions): tf.Tensor {
     return tf.tidy(() => {
-      const call = this.#withContext(
-        options.context ? { context: options.context } : {},
-        n,
-        "sample",
-      );
+      const call = this.#withContext({ context: options.context }, n, "sample");
       const z = this.base.sample(n, options.seed, options.temperature ?? 1);
       return this.bijector.inverse(z, { ...call, training: false });
     });

@@ -29,15 +29,15 @@ const BYTES_PER_VALUE: Record<string, number> = {
  * ```
  */
 export function manifestBytes(specs: tf.io.WeightsManifestEntry[], path: string): number {
-  let total = 0;
-  for (const spec of specs) {
-    const bytes = BYTES_PER_VALUE[spec.dtype];
-    if (bytes === undefined || spec.quantization) {
-      throw new Error(`${path}: weight "${spec.name}" has an unsupported encoding (${spec.dtype})`);
-    }
-    total += bytes * spec.shape.reduce((a, b) => a * b, 1);
+  return specs.reduce((total, spec) => total + entryBytes(spec, path), 0);
+}
+
+function entryBytes(spec: tf.io.WeightsManifestEntry, path: string): number {
+  const bytes = BYTES_PER_VALUE[spec.dtype];
+  if (bytes === undefined || spec.quantization) {
+    throw new Error(`${path}: weight "${spec.name}" has an unsupported encoding (${spec.dtype})`);
   }
-  return total;
+  return bytes * spec.shape.reduce((a, b) => a * b, 1);
 }
 
 /**
@@ -84,21 +84,25 @@ export async function readWeightsFile(
         }`,
     );
   }
-  const tensors = tf.io.decodeWeights(
-    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer,
-    specs,
-  );
+  // Checked on the file's bytes, before any tensor exists: nothing to free on failure.
+  const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  let offset = 0;
   for (const spec of specs) {
-    if (spec.dtype !== "float32") continue;
-    const values = tensors[spec.name].dataSync();
-    const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      tf.dispose(Object.values(tensors));
-      throw new Error(
-        `${path}: weight "${spec.name}" holds ${values[bad]} at index ${bad}; ` +
-          `the file is corrupt (retrain, or restore it from a copy)`,
-      );
+    const bytes = entryBytes(spec, path);
+    if (spec.dtype === "float32") {
+      const values = offset % 4 === 0
+        ? new Float32Array(buffer, offset, bytes / 4)
+        : new Float32Array(buffer.slice(offset, offset + bytes));
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new Error(
+          `${path}: weight "${spec.name}" holds ${values[bad]} at index ${bad}; ` +
+            `the file is corrupt (retrain, or restore it from a copy)`,
+        );
+      }
     }
+    offset += bytes;
   }
+  const tensors = tf.io.decodeWeights(buffer, specs);
   return tensors;
 }

@@ -9,8 +9,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { makeVariable } from "../core/variables.ts";
-import type { NamedVariable } from "../core/variables.ts";
+import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import { conv2d } from "../kernels/mod.ts";
 
 /** One hidden convolution. */

@@ -6,8 +6,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { makeVariable } from "../core/variables.ts";
-import type { NamedVariable } from "../core/variables.ts";
+import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import { Rng } from "../core/random.ts";
 import { denseLayer, sumTensors } from "../kernels/mod.ts";
 

@@ -38,7 +38,7 @@ export async function recalibrateStatistics(
       flow.bijector.forward(batch.x, {
         training: true,
         statisticsMomentum: 0,
-        ...(batch.context ? { context: batch.context } : {}),
+        context: batch.context,
       });
     });
     disposeBatch(batch);

@@ -48,9 +48,7 @@ export function createTrainStep(
   const step = createLossStep(flow.bijector.trainableVariables(), optimizer, gradNormThresh);
   return async (batch, learningRate) => {
     const { loss, gradNorm, applied } = await step(() => {
-      const options = batch.context
-        ? { training: true, context: batch.context }
-        : { training: true };
+      const options = { training: true, context: batch.context };
       const nll = tf.neg(tf.mean(flow.logProb(batch.x, options))) as tf.Scalar;
       const penalty = flow.bijector.regularization();
       return { total: penalty ? tf.add(nll, penalty) : nll, terms: {} };

@@ -154,9 +154,7 @@ export async function evaluateNll(
   let total = 0;
   let count = 0;
   for await (const batch of source.batches(batchSize, null)) {
-    const sum = tf.tidy(() =>
-      tf.neg(tf.sum(flow.logProb(batch.x, batch.context ? { context: batch.context } : {})))
-    );
+    const sum = tf.tidy(() => tf.neg(tf.sum(flow.logProb(batch.x, { context: batch.context }))));
     total += (await sum.data())[0];
     count += batch.x.shape[0];
     sum.dispose();
