@@ -11,6 +11,7 @@
  *
  * @module
  */
+import "./common/require_permissions.ts";
 import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { checkMappingDataset, runDistributionMapping } from "./app1/distribution_mapping.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";

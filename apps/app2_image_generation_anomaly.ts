@@ -15,6 +15,7 @@
  *
  * @module
  */
+import "./common/require_permissions.ts";
 import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { loadImageAppParamsOrExit, runImageApp } from "./app2/mod.ts";
 

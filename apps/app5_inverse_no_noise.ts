@@ -19,6 +19,7 @@
  *
  * @module
  */
+import "./common/require_permissions.ts";
 import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
