@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { pointDataWarnings } from "../../lib/data/point_warnings.ts";
 import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
 import type { Params } from "../../lib/params/mod.ts";
@@ -97,7 +98,9 @@ export async function prepareMappingData(params: Params): Promise<MappingData> {
     const numValidation = total - n;
     if (n < 2 || numValidation < 1) {
       throw new Error(
-        `${name} has ${total} points: too few to split into training and held-out points`,
+        `${name} has ${total} point${
+          total === 1 ? "" : "s"
+        }: too few to split into training and held-out points`,
       );
     }
     const all = shuffledRows(csv.points, dims, params.run.seed);
@@ -234,6 +237,7 @@ export async function runDistributionMapping(
   progress.line(
     `app1: ${data.dataset} (${about}), ${data.train.length / dims} training points, ${dims}-D`,
   );
+  for (const w of pointDataWarnings(data.train, dims, data.dataset)) progress.line(`warning: ${w}`);
 
   let flow: TransformedDistribution;
   let trained: TrainResult | null = null;

@@ -23,3 +23,4 @@ export {
   monteCarloEntropy,
 } from "./mixture_entropy.ts";
 export { type CsvPoints, parsePointsCsv, readPointsCsv } from "./points_csv.ts";
+export { pointDataWarnings, type PointWarningOptions } from "./point_warnings.ts";

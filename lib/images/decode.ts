@@ -93,6 +93,9 @@ export async function decodeImage(
   ) {
     return payload.pixels;
   }
+  if (payload.kind === "encoded" && payload.bytes.length === 0) {
+    throw new ImageDataError("empty file (0 bytes)");
+  }
   const sharp = await loadImageCodec();
   let img = payload.kind === "raw"
     ? sharp(payload.pixels, {
@@ -110,13 +113,34 @@ export async function decodeImage(
       background: black,
     });
   }
-  const { data, info } = await img.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  let decoded;
+  try {
+    decoded = await img.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new ImageDataError(decoderFailure(e, payload));
+  }
+  const { data, info } = decoded;
   if (info.channels !== tc) {
     throw new ImageDataError(`decoded ${info.channels} channels where ${tc} were asked for`);
   }
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (resize !== "pad") return pixels;
   return centre(pixels, info.height, info.width, tc, shape);
+}
+
+/**
+ * The decoder's complaint as one line: its distinct lines joined, without
+ * a dangling colon, with the payload's size (sharp reports a truncated PNG
+ * as "Input buffer has corrupt header:" and nothing after the colon).
+ */
+function decoderFailure(e: unknown, payload: ImagePayload): string {
+  const raw = e instanceof Error ? e.message : String(e);
+  const lines = [
+    ...new Set(raw.split("\n").map((l) => l.trim().replace(/:$/, "")).filter(Boolean)),
+  ];
+  const size = payload.kind === "encoded" ? `${payload.bytes.length} bytes` : "raw pixels";
+  const what = lines.length > 0 ? lines.join("; ") : "the decoder gave no reason";
+  return `not a decodable image (${size}): ${what}`;
 }
 
 /**

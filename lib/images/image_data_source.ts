@@ -191,7 +191,8 @@ export class ImageDataSource implements DataSource {
   #skip(item: ImageItem, index: number, error: unknown, corrupt: boolean): null {
     if (corrupt) this.#corrupt.add(index);
     if (!this.#skipped.has(item.id)) {
-      const reason = errorMessage(error).split("\n")[0];
+      const reason = errorMessage(error).split("\n").map((l) => l.trim()).find((l) => l) ??
+        `${(error as Error)?.name ?? "error"} without a message`;
       this.#skipped.set(item.id, { id: item.id, reason, corrupt });
       (this.#options.warn ?? console.warn)(
         `warning: skipping ${corrupt ? "unreadable image" : "image that could not be fetched"} ` +

@@ -112,6 +112,24 @@ function argsError(e: unknown): string {
 }
 
 /**
+ * `--flag -3` as `--flag=-3` for flags that take a value, so that a negative
+ * number reaches the params check (which says what range the field allows)
+ * instead of being read as a short flag.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const valued = new Set(CLI_FLAGS.filter((f) => f.value).map((f) => `--${f.name}`));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (valued.has(argv[i]) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/**
  * Parses an app's command line.
  * @param argv Arguments after the script name (e.g. `Deno.args`).
  * @param problems Collects one message per problem; parsing continues past them.
@@ -138,7 +156,12 @@ export function parseCli(argv: readonly string[], problems: string[]): CliReques
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv),
+      options,
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (e) {
     problems.push(argsError(e));
     return undefined;

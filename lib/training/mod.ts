@@ -30,3 +30,4 @@ export * from "./train_step.ts";
 export * from "./loss_step.ts";
 export * from "./recalibrate.ts";
 export * from "./checkpoint.ts";
+export * from "./divergence.ts";

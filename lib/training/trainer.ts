@@ -18,8 +18,12 @@ import { createTrainStep } from "./train_step.ts";
 import { checkSourceContext, type DataSource, disposeBatch } from "./data_source.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "./schedule.ts";
+import { DivergenceWatch } from "./divergence.ts";
 
 /** Settings of {@link trainFlow}. */
+/** Initial learning rates above this get a warning before training. */
+const HIGH_LEARNING_RATE = 0.1;
+
 export interface TrainOptions {
   /** Number of passes over the training data. */
   epochs: number;
@@ -237,6 +241,14 @@ export async function trainFlow(
   let bestEpoch = 0;
   let sinceBest = 0;
   let best: Map<string, tf.Tensor> | null = null;
+  const divergenceWatch = new DivergenceWatch();
+  const initialRate = learningRateAt(options.learningRate, 0);
+  if (initialRate > HIGH_LEARNING_RATE) {
+    progress.line(
+      `warning: learning rate ${initialRate} is far above what flows train with under Adam ` +
+        `(1e-4 to 1e-2); expect an unstable or poor fit`,
+    );
+  }
 
   try {
     if (options.resume && options.checkpointDir) {
@@ -322,6 +334,7 @@ export async function trainFlow(
         record.valBitsPerDim = bitsPerDim(valNll, dims);
         monitored = valNll;
       }
+      const divergence = options.validation ? divergenceWatch.observe(epoch, monitored) : null;
       history.push(record);
       progress.line(
         `epoch ${epoch}/${options.epochs}: train NLL ${record.trainNll.toFixed(4)}` +
@@ -330,6 +343,7 @@ export async function trainFlow(
             record.learningRate.toExponential(2)
           }`,
       );
+      if (divergence) progress.line(`warning: ${divergence}`);
       if (bestValue === null || monitored < bestValue) {
         bestValue = monitored;
         bestEpoch = epoch;
