@@ -47,10 +47,25 @@ Deno.test("app1 --quick writes every figure, the model and metrics; --no-train a
     const lines = (await Deno.readTextFile(join(dir, "generated_points.csv"))).trim().split("\n");
     assert.equal(lines.length, 1 + m.params.run.num_gen_sims);
 
-    const again = await app1("--quick", "--out", dir, "--no-train");
+    // The command line asks for another architecture: the saved model is evaluated, said so,
+    // and recorded as it was trained.
+    const again = await app1(
+      "--quick",
+      "--out",
+      dir,
+      "--no-train",
+      "--set",
+      "model_arch.realnvp_flow_steps=7",
+    );
     assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stderr,
+      /the model in \S+ was trained with model_arch\.realnvp_flow_steps = 4 \(this run asked for 7\)/,
+    );
     const m2 = await readMetrics(dir);
     assert.equal(m2.trained, false);
+    assert.equal(m2.params.model_arch.realnvp_flow_steps, 4);
+    assert.deepEqual(m2.params.model_arch, m.params.model_arch);
     assert.equal(m2.heldout_nll, m.heldout_nll, "the loaded model gives the same held-out NLL");
 
     const resumed = await app1("--quick", "--out", dir, "--resume", "--epochs", "4");
@@ -59,6 +74,26 @@ Deno.test("app1 --quick writes every figure, the model and metrics; --no-train a
     const m3 = await readMetrics(dir);
     assert.equal(m3.resumed_from_epoch, 3);
     assert.equal(m3.epochs_run, 4);
+
+    // Finite weights that make a useless model (every weight 3e4): --no-train stops before
+    // writing, exits 1, and leaves the earlier outputs as they were.
+    const weights = join(dir, "model", "weights.bin");
+    const size = (await Deno.stat(weights)).size;
+    await Deno.writeFile(weights, new Uint8Array(new Float32Array(size / 4).fill(3e4).buffer));
+    const before = await Promise.all(
+      ["metrics.json", "density.png", "generated_points.csv"].map((f) =>
+        Deno.readFile(join(dir, f))
+      ),
+    );
+    const bad = await app1("--quick", "--out", dir, "--no-train");
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /non-finite results .*nothing written, earlier results in \S+ kept/);
+    const after = await Promise.all(
+      ["metrics.json", "density.png", "generated_points.csv"].map((f) =>
+        Deno.readFile(join(dir, f))
+      ),
+    );
+    assert.deepEqual(after, before, "earlier outputs were overwritten");
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

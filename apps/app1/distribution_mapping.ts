@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { paramsOfSavedModel } from "../common/saved_params.ts";
 import { pointDataWarnings } from "../../lib/data/point_warnings.ts";
 import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
@@ -24,7 +25,7 @@ import { realNvpFlowFromParams } from "../common/flow_params.ts";
 import type { TransformedDistribution } from "../../lib/distributions/transformed.ts";
 import { loadFlow, saveFlow } from "../../lib/io/model_io.ts";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
-import { writeMetricsFile } from "../common/app_edges.ts";
+import { requireFiniteResults, writeMetricsFile } from "../common/app_edges.ts";
 import { ArrayDataSource } from "../../lib/training/data_source.ts";
 import {
   bitsPerDim,
@@ -241,6 +242,7 @@ export async function runDistributionMapping(
 
   let flow: TransformedDistribution;
   let trained: TrainResult | null = null;
+  let recorded = params;
   if (params.run.do_train) {
     flow = flowFromParams(params, dims);
     const t = params.training;
@@ -263,13 +265,17 @@ export async function runDistributionMapping(
       progress.line(`model saved to ${params.run.model_dir}`);
     }
   } else {
-    flow = await loadFlow(params.run.model_dir);
+    const loaded = await loadFlow(params.run.model_dir);
+    flow = loaded;
     if (flow.dims !== dims) {
       throw new Error(
         `The model in ${params.run.model_dir} is ${flow.dims}-D but dataset "${data.dataset}" is ${dims}-D`,
       );
     }
     progress.line(`loaded model from ${params.run.model_dir}`);
+    const saved = paramsOfSavedModel(params, loaded.metadata, params.run.model_dir);
+    for (const note of saved.notes) progress.line(note);
+    recorded = saved.params;
   }
 
   try {
@@ -300,6 +306,13 @@ export async function runDistributionMapping(
     const sliceNote = dims > 2
       ? `slice at ${sliceAt.map((v, k) => `x${k + 3} = ${v.toFixed(2)}`).join(", ")}`
       : undefined;
+
+    requireFiniteResults(out, {
+      heldout_nll: heldoutNll,
+      train_nll: trainNll,
+      latent_points: latent,
+      generated_points: generated,
+    });
 
     const figures: [string, VegaLiteSpec][] = [
       ["data_space.png", dataSpaceFigure({ points: plotTrain, dims, outliers }, data.dataset)],
@@ -365,7 +378,7 @@ export async function runDistributionMapping(
         point: Array.from(plotTrain.subarray(i * dims, (i + 1) * dims)),
         log_density: logQTrain[i],
       })),
-      params,
+      params: recorded,
     };
     files.push(await writeMetricsFile(out, metrics));
     return { metrics, files };

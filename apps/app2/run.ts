@@ -23,7 +23,8 @@ import {
 import { DequantizedSource } from "../../lib/images/dequantize.ts";
 import type { TransformedDistribution } from "../../lib/distributions/transformed.ts";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
-import { writeMetricsFile } from "../common/app_edges.ts";
+import { requireFiniteResults, writeMetricsFile } from "../common/app_edges.ts";
+import { paramsOfSavedModel } from "../common/saved_params.ts";
 import { loadFlow, saveFlow } from "../../lib/io/model_io.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import { saveImageGrid, savePlot, type VegaLiteSpec } from "../../lib/plot/mod.ts";
@@ -85,7 +86,7 @@ async function trainOrLoad(
   params: Params,
   images: AppImages,
   progress: ProgressSink,
-): Promise<{ flow: TransformedDistribution; trained: TrainResult | null }> {
+): Promise<{ flow: TransformedDistribution; trained: TrainResult | null; recorded: Params }> {
   const out = params.run.output_dir;
   if (!params.run.do_train) {
     const flow = await loadFlow(params.run.model_dir);
@@ -97,7 +98,9 @@ async function trainOrLoad(
       );
     }
     progress.line(`loaded model from ${params.run.model_dir}`);
-    return { flow, trained: null };
+    const saved = paramsOfSavedModel(params, flow.metadata, params.run.model_dir);
+    for (const note of saved.notes) progress.line(note);
+    return { flow, trained: null, recorded: saved.params };
   }
   const flow = imageFlowFromParams(params, images.imageShape);
   try {
@@ -130,7 +133,7 @@ async function trainOrLoad(
       });
       progress.line(`model saved to ${params.run.model_dir}`);
     }
-    return { flow, trained };
+    return { flow, trained, recorded: params };
   } catch (e) {
     flow.dispose();
     throw e;
@@ -191,6 +194,7 @@ export async function runImageApp(
   checkImageModel(params);
   const images = await loadAppImages(params, { warn: (line) => progress.line(line) });
   let flow: TransformedDistribution | null = null;
+  let recorded = params;
   try {
     const { imageShape, dims } = images;
     const run = params.run;
@@ -207,6 +211,7 @@ export async function runImageApp(
     const model = await trainOrLoad(params, images, progress);
     flow = model.flow;
     const trained = model.trained;
+    recorded = model.recorded;
     t = lap("train_s", t);
 
     // Images → latent points, in chunks.
@@ -236,6 +241,11 @@ export async function runImageApp(
     const trainNll = meanNeg(trainMap.logProb);
     const heldoutFromVal = valMap !== null && valNormalRows.length > 0;
     const heldoutNll = heldoutFromVal ? meanNeg(valMap!.logProb, valNormalRows) : validationNll;
+    requireFiniteResults(params.run.output_dir, {
+      train_log_prob: trainMap.logProb,
+      validation_log_prob: valMap?.logProb,
+      train_latents: trainMap.latents,
+    });
 
     // PCA of the training latents; new and simulated latent points.
     const { fit, note: pcaNote } = fitPca(params, trainMap.latents, nTrain, D);
@@ -524,7 +534,7 @@ export async function runImageApp(
         distance: distances[i],
       })),
       anomaly_scores: [...ANOMALY_SCORES],
-      params,
+      params: recorded,
     };
     files.push(await writeMetricsFile(out, metrics));
     return { metrics, files };

@@ -11,6 +11,66 @@ import { type BackendName, describeRuntime, initBackend } from "../../lib/kernel
 import type { Params } from "../../lib/params/mod.ts";
 
 /**
+ * The paths of the numbers in a JSON-like value that are NaN or infinite
+ * (which `JSON.stringify` would silently write as `null`).
+ * @param value Metrics or any JSON-like value.
+ * @param path Its own path, for the names.
+ * @returns Paths such as `models.cinn.c2st = NaN`.
+ * @example
+ * ```ts
+ * import { nonFiniteFields } from "./app_edges.ts";
+ * nonFiniteFields({ nll: NaN, per_class: [1, Infinity] }); // ["nll = NaN", "per_class[1] = Infinity"]
+ * ```
+ */
+export function nonFiniteFields(value: unknown, path = ""): string[] {
+  if (typeof value === "number") return Number.isFinite(value) ? [] : [`${path} = ${value}`];
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return nonFiniteFields(Array.from(value as unknown as ArrayLike<number>), path);
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteFields(v, `${path}[${i}]`));
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => nonFiniteFields(v, path ? `${path}.${k}` : k));
+  }
+  return [];
+}
+
+/**
+ * Stops a run, before it writes anything, when results it is about to write
+ * are not finite — a loaded model with corrupt weights, or a fit gone
+ * wrong — so that earlier outputs stay as they were.
+ * @param outDir The run's output folder, for the message.
+ * @param results Named numbers or arrays the outputs are made of.
+ * @throws Error naming each non-finite result and saying nothing was written.
+ * @example
+ * ```ts
+ * import { requireFiniteResults } from "./app_edges.ts";
+ * requireFiniteResults("output/app1", { heldout_nll: 2.9, samples: [0.1, -0.3] }); // fine
+ * ```
+ */
+export function requireFiniteResults(
+  outDir: string,
+  results: Record<string, number | ArrayLike<number> | null | undefined>,
+): void {
+  const bad: string[] = [];
+  for (const [name, v] of Object.entries(results)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) bad.push(`${name} = ${v}`);
+      continue;
+    }
+    let count = 0;
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) count++;
+    if (count > 0) bad.push(`${count} of ${v.length} values of ${name}`);
+  }
+  if (bad.length === 0) return;
+  throw new Error(
+    `the run produced non-finite results (${bad.join("; ")}): nothing written, earlier ` +
+      `results in ${outDir} kept; a model loaded with --no-train may have corrupt weights ` +
+      `(train it again)`,
+  );
+}
+
+/**
  * Writes an app's `metrics.json` (indented JSON) into its output folder atomically.
  * @param outDir The app's output folder.
  * @param metrics The metrics object.
@@ -22,6 +82,16 @@ import type { Params } from "../../lib/params/mod.ts";
  * ```
  */
 export async function writeMetricsFile(outDir: string, metrics: unknown): Promise<string> {
+  const bad = nonFiniteFields(metrics);
+  if (bad.length > 0) {
+    throw new Error(
+      `${join(outDir, "metrics.json")} not written: ${bad.length} metric${
+        bad.length === 1 ? " is" : "s are"
+      } not finite (${bad.slice(0, 5).join(", ")}${
+        bad.length > 5 ? ", …" : ""
+      }); the earlier metrics.json, if any, is kept`,
+    );
+  }
   const path = join(outDir, "metrics.json");
   await writeFileAtomic(path, JSON.stringify(metrics, null, 2) + "\n");
   return path;

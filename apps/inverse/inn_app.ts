@@ -327,6 +327,8 @@ export interface TrainedPosterior {
   resumedFromEpoch?: number;
   /** Folder the model was loaded from, when it was not trained in this run. */
   loadedFrom?: string;
+  /** The metadata a loaded model was saved with (the app and its params), when loaded. */
+  savedMetadata?: Record<string, unknown>;
   /** Standardization of the parameters the network was trained with. */
   xScale: Standardizer;
   /** Standardization of the observations the network was trained with. */
@@ -617,6 +619,7 @@ export async function loadPosteriorModel(
       numParameters: countParameters(network.bijector.trainableVariables()),
       architecture: r.architecture ?? {},
       loadedFrom: dir,
+      savedMetadata: metadata,
       xScale,
       yScale,
       dispose: () => network.dispose(),

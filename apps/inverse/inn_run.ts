@@ -15,10 +15,11 @@
  *
  * @module
  */
+import { paramsOfSavedModel } from "../common/saved_params.ts";
 import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
-import { writeMetricsFile } from "../common/app_edges.ts";
+import { requireFiniteResults, writeMetricsFile } from "../common/app_edges.ts";
 import { resimulationError } from "../../lib/inference/resimulation.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import { savePlot, type VegaLiteSpec } from "../../lib/plot/mod.ts";
@@ -524,6 +525,13 @@ export async function runInnApp(
   progress.line(`${options.app}: ${problem.description}`);
   const preloaded = await preloadModels(problem, params, config.models);
   if (preloaded.size) progress.line(`loaded ${preloaded.size} models from ${params.run.model_dir}`);
+  let recorded = params;
+  const firstLoaded = preloaded.values().next().value;
+  if (firstLoaded) {
+    const saved = paramsOfSavedModel(params, firstLoaded.savedMetadata, params.run.model_dir);
+    for (const note of saved.notes) progress.line(note);
+    recorded = saved.params;
+  }
 
   progress.line(
     `reference posteriors of ${params.run.num_observations} test observations (${nPost} samples each)…`,
@@ -592,6 +600,7 @@ export async function runInnApp(
         const samples = await trained.sampler.posterior(Float32Array.from(o.y), nPost, {
           seed: seed + 3000 + i,
         });
+        requireFiniteResults(out, { [`${kind} posterior samples of observation ${i}`]: samples });
         comparisons.push(
           await comparePosterior(problem, samples, o.y, o.reference, {
             seed: seed + 4000 + i,
@@ -692,7 +701,7 @@ export async function runInnApp(
       ),
     })),
     wall_time_s: (performance.now() - t0) / 1000,
-    params,
+    params: recorded,
   };
   files.push(await writeMetricsFile(out, metrics));
   return { metrics, files };
