@@ -16,7 +16,7 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
 import { loadImageAppParamsOrExit, runImageApp } from "./app2/mod.ts";
 
 const params = loadImageAppParamsOrExit("app2", Deno.args, {
@@ -25,6 +25,7 @@ const params = loadImageAppParamsOrExit("app2", Deno.args, {
       "(--images DIR, --images s3://bucket/prefix or --images idx:?normal=CLASS)",
 });
 exitUnlessWritable("app2", params);
+const lock = await lockOutputOrExit("app2", params);
 try {
   const backend = await startAppBackend("app2", params.run.backend);
   const { metrics, files } = await runImageApp(params, { backend });
@@ -42,5 +43,7 @@ try {
   );
 } catch (err) {
   console.error(`app2 failed: ${(err as Error).message}`);
+  await lock.release();
   Deno.exit(1);
 }
+await lock.release();

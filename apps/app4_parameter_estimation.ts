@@ -19,7 +19,7 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
 import { APP4_PROBLEMS, runParameterEstimation } from "./app4/parameter_estimation.ts";
@@ -37,6 +37,7 @@ if (refusals.length) {
   Deno.exit(2);
 }
 exitUnlessWritable("app4", params);
+const lock = await lockOutputOrExit("app4", params);
 try {
   const backend = await startAppBackend("app4", params.run.backend);
   const { metrics, files } = await runParameterEstimation(params, { backend });
@@ -55,5 +56,7 @@ try {
   }
 } catch (err) {
   console.error(`app4 failed: ${(err as Error).message}`);
+  await lock.release();
   Deno.exit(1);
 }
+await lock.release();

@@ -20,7 +20,7 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, startAppBackend } from "./common/app_edges.ts";
+import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
 import { APP5_PROBLEMS, runInverseKinematics } from "./app5/inverse_kinematics.ts";
@@ -37,6 +37,7 @@ if (refusals.length) {
   Deno.exit(2);
 }
 exitUnlessWritable("app5", params);
+const lock = await lockOutputOrExit("app5", params);
 try {
   const backend = await startAppBackend("app5", params.run.backend);
   const { metrics, files } = await runInverseKinematics(params, { backend });
@@ -61,5 +62,7 @@ try {
   }
 } catch (err) {
   console.error(`app5 failed: ${(err as Error).message}`);
+  await lock.release();
   Deno.exit(1);
 }
+await lock.release();

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
 import { type BackendName, describeRuntime, initBackend } from "../../lib/kernels/mod.ts";
 import type { Params } from "../../lib/params/mod.ts";
+import { OutputInUseError, OutputLock } from "./output_lock.ts";
 
 /**
  * The paths of the numbers in a JSON-like value that are NaN or infinite
@@ -154,4 +155,23 @@ export function exitUnlessWritable(app: string, params: Params): void {
   if (problems.length === 0) return;
   for (const p of problems) console.error(`${app}: ${p}`);
   Deno.exit(2);
+}
+
+/**
+ * Takes the run's lock on its output folder ({@link OutputLock}), or ends the
+ * app with exit code 2 and the holder's details when another run holds it.
+ * @param app The app's name.
+ * @param params The run's params (`run.output_dir`).
+ * @returns The held lock; release it when the run ends.
+ */
+export async function lockOutputOrExit(app: string, params: Params): Promise<OutputLock> {
+  try {
+    const lock = await OutputLock.acquire(params.run.output_dir, app);
+    if (lock.tookOverNote) console.error(`${app}: ${lock.tookOverNote}`);
+    return lock;
+  } catch (err) {
+    if (!(err instanceof OutputInUseError)) throw err;
+    console.error(`${app}: ${err.message}`);
+    Deno.exit(2);
+  }
 }
