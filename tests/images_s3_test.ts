@@ -85,10 +85,12 @@ Deno.test("s3:// end to end against a real S3 server on 127.0.0.1", async (t) =>
     await t.step("throttling (503 SlowDown) is retried with backoff", async () => {
       const proxy = await startFlakyProxy(server.endpoint, 2);
       const retries: number[] = [];
+      const lines: string[] = [];
       const source = new S3ImageSource("s3://image-bucket/pets/v1", {
         endpoint: proxy.endpoint,
         credentials: S3RVER_CREDENTIALS,
         retry: { baseDelayMs: 2, onRetry: (attempt) => retries.push(attempt) },
+        warn: (line) => lines.push(line),
       });
       try {
         const items = await source.list();
@@ -102,6 +104,11 @@ Deno.test("s3:// end to end against a real S3 server on 127.0.0.1", async (t) =>
         // Every distinct request (1 listing + 9 objects) failed twice before passing.
         assert.equal(proxy.failures, 20);
         assert.equal(retries.length, 20);
+        assert.equal(lines.length, 20, "one line per retry");
+        assert.match(
+          lines[0],
+          /^s3:\/\/image-bucket\/pets\/v1\/: SlowDown \(HTTP 503\) from http:\/\/127\.0\.0\.1:\d+: .*\(list, attempt 1 of 4\); retrying in \d+ ms$/,
+        );
       } finally {
         await source.close();
         await proxy.stop();

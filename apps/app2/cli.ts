@@ -43,7 +43,9 @@ export const IMAGE_APP_FLAGS: readonly ImageAppFlag[] = [
     value: "URL",
     target: "run.s3_endpoint",
     description:
-      "Endpoint of an S3-compatible store for s3:// images (e.g. http://127.0.0.1:9000).",
+      "Endpoint of an S3-compatible store for s3:// images (e.g. http://127.0.0.1:9000). " +
+      "A request without an answer for 10 s is retried (4 attempts); the environment " +
+      "variable FLOW_MODELS_S3_TIMEOUT_MS sets that timeout in milliseconds.",
   },
 ];
 

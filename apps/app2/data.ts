@@ -155,7 +155,8 @@ export function s3OptionsOf(params: Params): S3SourceOptions {
  * @param params App params: `run.images_path`, `run.s3_endpoint`, `run.seed`,
  *   `model_arch.image_shape`, `model_arch.image_resize`, `training.num_data_input`,
  *   `training.validation_fraction` / `num_val`, augmentation fields.
- * @param options `warn`: receives one line per skipped image (default `console.warn`).
+ * @param options `warn`: receives one line per skipped image and per retried S3 request
+ *   (default `console.warn`).
  * @returns The data; call `close()` when done.
  * @throws {ImageDataError} Naming the location, split or field at fault.
  * @example
@@ -173,7 +174,9 @@ export async function loadAppImages(
   const imageShape = validateImageShape(params.model_arch.image_shape, "model_arch.image_shape");
   const spec = params.run.images_path || defaultImagesPath();
   const location = params.run.images_path || DEFAULT_IMAGES_LABEL;
-  const s3 = spec.startsWith("s3://") ? s3OptionsOf(params) : {};
+  const s3 = spec.startsWith("s3://")
+    ? { ...s3OptionsOf(params), ...(options.warn ? { warn: options.warn } : {}) }
+    : {};
   const decode = {
     imageShape,
     resize: params.model_arch.image_resize as ResizeMode,

@@ -26,7 +26,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Runs `op` until it succeeds, a failure is not retryable, or the attempts
  * are used up; the last error is rethrown.
- * @param op The operation.
+ * @param op The operation; receives the attempt number (1, 2, …).
  * @param isRetryable Which errors to retry.
  * @param options Attempts and backoff.
  * @returns What `op` returns.
@@ -41,7 +41,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * ```
  */
 export async function withRetry<T>(
-  op: () => Promise<T>,
+  op: (attempt: number) => Promise<T>,
   isRetryable: (error: unknown) => boolean,
   options: RetryOptions = {},
 ): Promise<T> {
@@ -55,7 +55,7 @@ export async function withRetry<T>(
   const sleep = options.sleep ?? delay;
   for (let attempt = 1;; attempt++) {
     try {
-      return await op();
+      return await op(attempt);
     } catch (e) {
       if (attempt >= attempts || !isRetryable(e)) throw e;
       const ms = random() * Math.min(cap, base * 2 ** (attempt - 1));
@@ -85,7 +85,8 @@ const NETWORK =
 
 /**
  * Whether an S3 (AWS SDK) error is transient: throttling, a 5xx status, a
- * timeout or a dropped connection. Client errors (4xx: missing bucket,
+ * timeout (an error named `TimeoutError`, e.g. a server that does not
+ * answer in time) or a dropped connection. Client errors (4xx: missing bucket,
  * denied access, missing key) are not.
  * @param error A caught value.
  * @returns True when retrying may help.
@@ -94,6 +95,7 @@ const NETWORK =
  * import { isRetryableS3Error } from "./retry.ts";
  * isRetryableS3Error({ name: "SlowDown", $metadata: { httpStatusCode: 503 } }); // true
  * isRetryableS3Error({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } }); // false
+ * isRetryableS3Error(Object.assign(new Error("no answer in 10 s"), { name: "TimeoutError" })); // true
  * ```
  */
 export function isRetryableS3Error(error: unknown): boolean {
@@ -105,6 +107,7 @@ export function isRetryableS3Error(error: unknown): boolean {
     $metadata?: { httpStatusCode?: number };
     $retryable?: unknown;
   };
+  if (e.name === "TimeoutError") return true;
   if (THROTTLING.has(e.name ?? "") || THROTTLING.has(e.code ?? "")) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined) return status === 429 || status >= 500;

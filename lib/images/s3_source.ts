@@ -6,9 +6,12 @@
  * (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, `AWS_REGION`,
  * `~/.aws/credentials`, …); `endpoint` (or `AWS_ENDPOINT_URL_S3` /
  * `AWS_ENDPOINT_URL`) selects an S3-compatible store, with path-style
- * addressing. Listing is paginated; fetches are retried with backoff on
- * throttling, 5xx and dropped connections. Needs `--allow-net`,
- * `--allow-env` and `--allow-read` (AWS config files).
+ * addressing. Listing is paginated; requests are retried with backoff on
+ * throttling, 5xx, dropped connections and timeouts: every request gives up
+ * waiting after `timeoutMs` (default 10 s, or `FLOW_MODELS_S3_TIMEOUT_MS`)
+ * without an answer, or without a byte of an object's body, and each retry
+ * is reported in one line. Needs `--allow-net`, `--allow-env` and
+ * `--allow-read` (AWS config files).
  *
  * @module
  */
@@ -39,8 +42,40 @@ export interface S3SourceOptions {
   concurrency?: number;
   /** Keys per listing request (1..1000). Default 1000. */
   pageSize?: number;
-  /** Retries of each request: attempts and backoff. Default 5 attempts, 200 ms base. */
+  /**
+   * Retries of each request: attempts and backoff. Default 4 attempts, 200 ms base (waits of
+   * up to 0.2, 0.4 and 0.8 s). An `onRetry` here is called besides the `warn` line.
+   */
   retry?: RetryOptions;
+  /**
+   * Longest wait of one attempt for the server, in milliseconds: to connect and answer (a
+   * listing page: its whole answer), and then between two chunks of an object's body. An
+   * attempt that runs out of it is aborted and retried. Default: the environment variable
+   * `FLOW_MODELS_S3_TIMEOUT_MS`, else 10 000.
+   */
+  timeoutMs?: number;
+  /** Receives one line per retried request: what failed, the attempt, the wait. Default `console.warn`. */
+  warn?: (line: string) => void;
+}
+
+/** Default of {@link S3SourceOptions.timeoutMs}. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Default of `S3SourceOptions.retry.maxAttempts`. */
+const DEFAULT_ATTEMPTS = 4;
+/** The environment variable that overrides the default timeout. */
+const TIMEOUT_ENV = "FLOW_MODELS_S3_TIMEOUT_MS";
+
+/** `1.3 s` or `300 ms`. */
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms)} ms`;
+}
+
+/** An attempt that got no answer (or no more body) in time; retryable by its name. */
+class S3TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TimeoutError";
+  }
 }
 
 /** Bucket and key prefix of an `s3://` URL. */
@@ -104,11 +139,13 @@ export class S3ImageSource implements ImageSource {
   readonly #where: S3Location;
   readonly #options: S3SourceOptions;
   readonly #endpoint: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #attempts: number;
   #client: Promise<S3Client> | undefined;
 
   /**
    * @param url `s3://bucket/prefix`.
-   * @param options Endpoint, region, credentials, concurrency, paging, retries.
+   * @param options Endpoint, region, credentials, concurrency, paging, retries, timeout.
    * @example
    * ```ts ignore
    * // Needs an S3 server (here an S3-compatible one on the local machine).
@@ -116,6 +153,19 @@ export class S3ImageSource implements ImageSource {
    * const source = new S3ImageSource("s3://my-bucket/pets", { endpoint: "http://127.0.0.1:9000" });
    * const items = await source.list();
    * await source.close();
+   * ```
+   * @example
+   * ```ts
+   * // Give up on a silent server after 3 s per attempt, 2 attempts, retry lines to a log.
+   * import { S3ImageSource } from "./s3_source.ts";
+   * const log: string[] = [];
+   * const source = new S3ImageSource("s3://my-bucket/pets", {
+   *   endpoint: "http://127.0.0.1:9000",
+   *   timeoutMs: 3000,
+   *   retry: { maxAttempts: 2 },
+   *   warn: (line) => log.push(line),
+   * });
+   * await source.close(); // nothing was requested
    * ```
    */
   constructor(url: string, options: S3SourceOptions = {}) {
@@ -134,6 +184,26 @@ export class S3ImageSource implements ImageSource {
     }
     this.#endpoint = options.endpoint ?? Deno.env.get("AWS_ENDPOINT_URL_S3") ??
       Deno.env.get("AWS_ENDPOINT_URL");
+    const fromEnv = options.timeoutMs === undefined ? Deno.env.get(TIMEOUT_ENV) : undefined;
+    this.#timeoutMs = options.timeoutMs ?? (fromEnv ? Number(fromEnv) : DEFAULT_TIMEOUT_MS);
+    if (!(Number.isFinite(this.#timeoutMs) && this.#timeoutMs > 0)) {
+      const given = fromEnv === undefined ? String(options.timeoutMs) : JSON.stringify(fromEnv);
+      throw new ImageDataError(
+        `${url}: ${fromEnv === undefined ? "timeoutMs" : TIMEOUT_ENV} must be a positive ` +
+          `number of milliseconds, got ${given}`,
+      );
+    }
+    this.#attempts = options.retry?.maxAttempts ?? DEFAULT_ATTEMPTS;
+    if (!(Number.isInteger(this.#attempts) && this.#attempts >= 1)) {
+      throw new ImageDataError(
+        `${url}: retry.maxAttempts must be a positive integer, got ${this.#attempts}`,
+      );
+    }
+  }
+
+  /** The server as named in messages. */
+  get #server(): string {
+    return this.#endpoint ?? "AWS S3";
   }
 
   #clientPromise(): Promise<S3Client> {
@@ -153,7 +223,7 @@ export class S3ImageSource implements ImageSource {
   }
 
   /** Turns an SDK error into one that says what to do. */
-  #explain(e: unknown, what: string): Error {
+  #explain(e: unknown, what: string, attempts: number): Error {
     const err = e as SdkError;
     const code = err?.name ?? err?.Code ?? "";
     const status = err?.$metadata?.httpStatusCode;
@@ -184,16 +254,108 @@ export class S3ImageSource implements ImageSource {
         { cause: e },
       );
     }
+    const after = attempts > 1 ? ` after ${attempts} attempts` : "";
+    if (e instanceof S3TimeoutError) {
+      return new ImageDataError(
+        `${where}: ${what} failed${after}: ${e.message} (the timeout of each attempt; set ` +
+          `${TIMEOUT_ENV} or the timeoutMs option to change it)`,
+        { cause: e },
+      );
+    }
     return new ImageDataError(
-      `${where}: ${what} failed: ${code ? `${code}: ` : ""}${errorMessage(e)}`,
-      {
-        cause: e,
-      },
+      `${where}: ${what} failed${after}: ${code ? `${code}: ` : ""}${errorMessage(e)}`,
+      { cause: e },
     );
   }
 
-  #retry<T>(op: () => Promise<T>): Promise<T> {
-    return withRetry(op, isRetryableS3Error, this.#options.retry);
+  /** One short line on a failed attempt: the timeout, or the error's code, status and message. */
+  #describe(e: unknown): string {
+    if (e instanceof S3TimeoutError) return e.message;
+    const err = e as SdkError;
+    const code = err?.name ?? err?.Code ?? "Error";
+    const status = err?.$metadata?.httpStatusCode;
+    const message = errorMessage(e).split("\n")[0];
+    return `${code}${status ? ` (HTTP ${status})` : ""} from ${this.#server}: ` +
+      (message.length > 100 ? `${message.slice(0, 100)}…` : message);
+  }
+
+  /**
+   * Runs a request with the timeout, retrying transient failures with a line each, and turns
+   * the last failure into an {@link ImageDataError}.
+   * @param op `list` or `get`, for the retry lines.
+   * @param target The prefix or object, for the retry lines.
+   * @param what The operation in the final error, e.g. `listing`.
+   * @param run One attempt; it must pass `signal` to the SDK and call `alive` on each chunk read.
+   */
+  async #request<T>(
+    op: "list" | "get",
+    target: string,
+    what: string,
+    run: (signal: AbortSignal, alive: () => void) => Promise<T>,
+  ): Promise<T> {
+    const warn = this.#options.warn ?? console.warn;
+    let made = 0;
+    try {
+      return await withRetry(
+        (attempt) => {
+          made = attempt;
+          return this.#attempt(run);
+        },
+        isRetryableS3Error,
+        {
+          ...this.#options.retry,
+          maxAttempts: this.#attempts,
+          onRetry: (attempt, error, delayMs) => {
+            warn(
+              `${target}: ${this.#describe(error)} (${op}, attempt ${attempt} of ` +
+                `${this.#attempts}); retrying in ${duration(delayMs)}`,
+            );
+            this.#options.retry?.onRetry?.(attempt, error, delayMs);
+          },
+        },
+      );
+    } catch (e) {
+      throw e instanceof ImageDataError ? e : this.#explain(e, what, made);
+    }
+  }
+
+  /**
+   * One attempt under the timeout: armed at the start and re-armed by `alive`; when it runs
+   * out the request is aborted and the attempt fails with an {@link S3TimeoutError} at once.
+   */
+  async #attempt<T>(run: (signal: AbortSignal, alive: () => void) => Promise<T>): Promise<T> {
+    const ms = this.#timeoutMs;
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let answered = false;
+    let timedOut: S3TimeoutError | undefined;
+    let fail: (e: Error) => void = () => {};
+    const expired = new Promise<never>((_, reject) => fail = reject);
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = new S3TimeoutError(
+          answered
+            ? `${this.#server} stopped sending for ${duration(ms)}`
+            : `no answer from ${this.#server} in ${duration(ms)}`,
+        );
+        controller.abort(timedOut);
+        fail(timedOut);
+      }, ms);
+    };
+    arm();
+    const work = run(controller.signal, () => {
+      answered = true;
+      arm();
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } catch (e) {
+      throw timedOut ?? e;
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => {}); // after a timeout it fails with the abort; the timeout is reported
+    }
   }
 
   /**
@@ -209,18 +371,18 @@ export class S3ImageSource implements ImageSource {
     let loose = 0;
     let token: string | undefined;
     do {
-      const page = await this.#retry(() =>
-        client.send(
-          new m.ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            MaxKeys: this.#options.pageSize ?? 1000,
-            ContinuationToken: token,
-          }),
-        )
-      ).catch((e) => {
-        throw this.#explain(e, "listing");
+      const command = new m.ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        MaxKeys: this.#options.pageSize ?? 1000,
+        ContinuationToken: token,
       });
+      const page = await this.#request(
+        "list",
+        this.location,
+        "listing",
+        (abortSignal) => client.send(command, { abortSignal }),
+      );
       for (const obj of page.Contents ?? []) {
         const key = obj.Key ?? "";
         if (!isImageName(key)) continue;
@@ -254,14 +416,18 @@ export class S3ImageSource implements ImageSource {
   async fetch(item: ImageItem): Promise<EncodedImage> {
     const m = await loadSdk();
     const client = await this.#clientPromise();
-    const bytes = await this.#retry(async () => {
-      const out = await client.send(
-        new m.GetObjectCommand({ Bucket: this.#where.bucket, Key: item.id }),
-      );
-      if (!out.Body) throw new Error(`s3://${this.#where.bucket}/${item.id}: empty response body`);
-      return await out.Body.transformToByteArray();
-    }).catch((e) => {
-      throw e instanceof ImageDataError ? e : this.#explain(e, `reading ${item.id}`);
+    const url = `s3://${this.#where.bucket}/${item.id}`;
+    const bytes = await this.#request("get", url, `reading ${url}`, async (abortSignal, alive) => {
+      const command = new m.GetObjectCommand({ Bucket: this.#where.bucket, Key: item.id });
+      const out = await client.send(command, { abortSignal });
+      alive();
+      if (!out.Body) throw new ImageDataError(`${url}: empty response body`);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of out.Body.transformToWebStream()) {
+        chunks.push(chunk);
+        alive();
+      }
+      return concatBytes(chunks);
     });
     return { kind: "encoded", bytes };
   }
@@ -271,4 +437,16 @@ export class S3ImageSource implements ImageSource {
     if (this.#client) (await this.#client).destroy();
     this.#client = undefined;
   }
+}
+
+/** The chunks of a body as one array. */
+function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
