@@ -7,6 +7,8 @@
  * @module
  */
 import { paramsOfSavedModel } from "../common/saved_params.ts";
+import { checkModelFits } from "../common/model_size.ts";
+import { realNvpModelSize } from "../../lib/flows/realnvp_flow.ts";
 import { pointDataWarnings } from "../../lib/data/point_warnings.ts";
 import { describeRuntime } from "../../lib/kernels/mod.ts";
 import { join } from "node:path";
@@ -21,7 +23,7 @@ import { readPointsCsv } from "../../lib/data/points_csv.ts";
 import { Rng } from "../../lib/core/random.ts";
 import { hasToyDensity, toyEntropy, toyLogDensity } from "../../lib/data/toy_density.ts";
 import { validatePoints } from "../../lib/data/validate_points.ts";
-import { realNvpFlowFromParams } from "../common/flow_params.ts";
+import { realNvpFlowFromParams, realNvpOptionsFromParams } from "../common/flow_params.ts";
 import type { TransformedDistribution } from "../../lib/distributions/transformed.ts";
 import { loadFlow, saveFlow } from "../../lib/io/model_io.ts";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
@@ -244,6 +246,18 @@ export async function runDistributionMapping(
   let trained: TrainResult | null = null;
   let recorded = params;
   if (params.run.do_train) {
+    const arch = params.model_arch;
+    checkModelFits(
+      "flow",
+      realNvpModelSize(realNvpOptionsFromParams(params, dims)),
+      params.training.batch_size,
+      options.backend,
+      [
+        `model_arch.realnvp_flow_steps = ${arch.realnvp_flow_steps}`,
+        `model_arch.realnvp_hidden_layers = ${JSON.stringify(arch.realnvp_hidden_layers)}`,
+      ],
+      (line) => progress.line(line),
+    );
     flow = flowFromParams(params, dims);
     const t = params.training;
     trained = await trainFlow(flow, new ArrayDataSource(data.train, [dims]), {

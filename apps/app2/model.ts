@@ -11,8 +11,10 @@ import { Chain } from "../../lib/bijectors/chain.ts";
 import { LogitTransform } from "../../lib/bijectors/logit.ts";
 import { levelShapes } from "../../lib/bijectors/multiscale.ts";
 import { TransformedDistribution } from "../../lib/distributions/transformed.ts";
-import { buildGlowFlow } from "../../lib/flows/glow_flow.ts";
-import { realNvpFlowFromParams } from "../common/flow_params.ts";
+import { buildGlowFlow, glowModelSize } from "../../lib/flows/glow_flow.ts";
+import { realNvpModelSize } from "../../lib/flows/realnvp_flow.ts";
+import type { ModelSize } from "../../lib/nn/model_size.ts";
+import { realNvpFlowFromParams, realNvpOptionsFromParams } from "../common/flow_params.ts";
 import { ImageDataError } from "../../lib/images/errors.ts";
 import { validateImageShape } from "../../lib/images/decode.ts";
 import type { ImageShape } from "../../lib/core/shapes.ts";
@@ -99,6 +101,52 @@ export function imageFlowFromParams(
   const dense = realNvpFlowFromParams(params, dims);
   const logit = new LogitTransform({ alpha: LOGIT_ALPHA, levels: PIXEL_LEVELS });
   return new TransformedDistribution(dense.base, new Chain([logit, dense.bijector]));
+}
+
+/**
+ * The size of the flow {@link imageFlowFromParams} would build, without
+ * building it, and the params that set it (for the advice when it is too large).
+ * @param params App params.
+ * @param imageShape `[height, width, channels]`.
+ * @returns The size and the params naming it.
+ * @example
+ * ```ts
+ * import { schemaDefaults } from "../../lib/params/mod.ts";
+ * import { imageModelSize } from "./model.ts";
+ * const params = schemaDefaults();
+ * params.model_arch.bijector = "glow";
+ * imageModelSize(params, [28, 28, 1]).size.parameters; // the default Glow's trainable values
+ * ```
+ */
+export function imageModelSize(
+  params: Params,
+  imageShape: ImageShape,
+): { size: ModelSize; knobs: string[] } {
+  const arch = params.model_arch;
+  if (arch.bijector === "glow") {
+    return {
+      size: glowModelSize({
+        imageShape,
+        numBlocks: arch.glow_num_blocks,
+        stepsPerBlock: arch.glow_steps_per_block,
+        numHidden: arch.glow_num_hidden,
+        seed: params.run.seed,
+      }),
+      knobs: [
+        `model_arch.glow_num_blocks = ${arch.glow_num_blocks}`,
+        `glow_steps_per_block = ${arch.glow_steps_per_block}`,
+        `glow_num_hidden = ${arch.glow_num_hidden}`,
+      ],
+    };
+  }
+  const dims = imageShape[0] * imageShape[1] * imageShape[2];
+  return {
+    size: realNvpModelSize(realNvpOptionsFromParams(params, dims)),
+    knobs: [
+      `model_arch.realnvp_flow_steps = ${arch.realnvp_flow_steps}`,
+      `realnvp_hidden_layers = ${JSON.stringify(arch.realnvp_hidden_layers)}`,
+    ],
+  };
 }
 
 /**

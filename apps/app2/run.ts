@@ -48,7 +48,8 @@ import {
 } from "./figures.ts";
 import { sampleLatents, simulatedLatents } from "./generation.ts";
 import { dequantizePixels, imagesToLatents, latentsToImages, takeRows } from "./latents.ts";
-import { checkImageModel, imageFlowFromParams, parameterCount } from "./model.ts";
+import { checkImageModel, imageFlowFromParams, imageModelSize, parameterCount } from "./model.ts";
+import { checkModelFits } from "../common/model_size.ts";
 
 /** Most training images mapped to latent points for the analysis. */
 export const MAX_ANALYSIS_IMAGES = 5000;
@@ -86,6 +87,7 @@ async function trainOrLoad(
   params: Params,
   images: AppImages,
   progress: ProgressSink,
+  backend: string,
 ): Promise<{ flow: TransformedDistribution; trained: TrainResult | null; recorded: Params }> {
   const out = params.run.output_dir;
   if (!params.run.do_train) {
@@ -102,6 +104,15 @@ async function trainOrLoad(
     for (const note of saved.notes) progress.line(note);
     return { flow, trained: null, recorded: saved.params };
   }
+  const { size, knobs } = imageModelSize(params, images.imageShape);
+  checkModelFits(
+    params.model_arch.bijector === "glow" ? "Glow" : "flow",
+    size,
+    params.training.batch_size,
+    backend,
+    knobs,
+    (line) => progress.line(line),
+  );
   const flow = imageFlowFromParams(params, images.imageShape);
   try {
     const t = params.training;
@@ -208,7 +219,7 @@ export async function runImageApp(
         `${params.model_arch.bijector}`,
     );
     let t = performance.now();
-    const model = await trainOrLoad(params, images, progress);
+    const model = await trainOrLoad(params, images, progress, options.backend);
     flow = model.flow;
     const trained = model.trained;
     recorded = model.recorded;

@@ -7,7 +7,7 @@
  */
 import type { Params } from "../../lib/params/mod.ts";
 import type { TransformedDistribution } from "../../lib/distributions/transformed.ts";
-import { buildRealNvpFlow } from "../../lib/flows/realnvp_flow.ts";
+import { buildRealNvpFlow, type RealNvpFlowOptions } from "../../lib/flows/realnvp_flow.ts";
 
 /**
  * Builds the realnvp-based flow of the params, whatever `model_arch.bijector` says.
@@ -22,8 +22,25 @@ import { buildRealNvpFlow } from "../../lib/flows/realnvp_flow.ts";
  * ```
  */
 export function realNvpFlowFromParams(params: Params, dims: number): TransformedDistribution {
+  return buildRealNvpFlow(realNvpOptionsFromParams(params, dims));
+}
+
+/**
+ * The options of {@link buildRealNvpFlow} the params describe (for sizing the
+ * model before building it, and for building it).
+ * @param params App params.
+ * @param dims Data dimensions.
+ * @returns The options.
+ * @example
+ * ```ts
+ * import { loadParams } from "../../lib/params/mod.ts";
+ * import { realNvpOptionsFromParams } from "./flow_params.ts";
+ * realNvpOptionsFromParams(loadParams("app1", ["--quick"]), 2).flowSteps; // 4
+ * ```
+ */
+export function realNvpOptionsFromParams(params: Params, dims: number): RealNvpFlowOptions {
   const arch = params.model_arch;
-  return buildRealNvpFlow({
+  return {
     dims,
     flowSteps: arch.realnvp_flow_steps,
     hiddenLayers: arch.realnvp_hidden_layers,
@@ -35,5 +52,5 @@ export function realNvpFlowFromParams(params: Params, dims: number): Transformed
     logScaleClip: params.training.log_scale_clip,
     regLevel: params.training.reg_level,
     seed: params.run.seed,
-  });
+  };
 }

@@ -20,8 +20,10 @@
  */
 import { join } from "node:path";
 import type { tf } from "../../lib/core/tf.ts";
-import { Cinn } from "../../lib/inn/cinn.ts";
-import { InnModel } from "../../lib/inn/inn_model.ts";
+import { Cinn, cinnModelSize } from "../../lib/inn/cinn.ts";
+import { currentBackend } from "../../lib/kernels/mod.ts";
+import { checkModelFits } from "../common/model_size.ts";
+import { InnModel, innModelSize } from "../../lib/inn/inn_model.ts";
 import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
 import { trainInn } from "../../lib/inn/train_inn.ts";
@@ -428,14 +430,25 @@ export async function trainPosteriorModel(
     regLevel: config.regLevel,
     seed,
   };
+  const backend = await currentBackend();
+  const knobs = [
+    `model_arch.inn_blocks = ${config.blocks}`,
+    `inn_hidden_layers = ${JSON.stringify(config.hiddenLayers)}`,
+  ];
+  const say = (line: string) => progress.line(line);
   if (kind === "cinn") {
-    const cinn = new Cinn({
+    const cinnOptions = {
       dimX: problem.dimX,
       dimY: problem.dimY,
       ...network,
       conditionHidden: config.conditionLayers,
       contextDim: config.contextDim,
-    });
+    };
+    checkModelFits(MODEL_LABELS[kind], cinnModelSize(cinnOptions), config.batchSize, backend, [
+      ...knobs,
+      `cinn_condition_layers = ${JSON.stringify(config.conditionLayers)}`,
+    ], say);
+    const cinn = new Cinn(cinnOptions);
     try {
       // Maximum likelihood of x given y: examples x, context y. The cINN has no
       // batch normalization, so there are no statistics to recompute after each epoch.
@@ -483,7 +496,16 @@ export async function trainPosteriorModel(
   const noise = usesNoiseInputs(problem, config);
   const dimIn = problem.dimX + (noise ? problem.dimY : 0);
   const dimZ = dimIn > problem.dimY ? dimIn - problem.dimY : problem.dimX;
-  const inn = new InnModel({ dimX: dimIn, dimY: problem.dimY, dimZ, ...network });
+  const innOptions = { dimX: dimIn, dimY: problem.dimY, dimZ, ...network };
+  checkModelFits(
+    MODEL_LABELS[kind],
+    innModelSize(innOptions),
+    config.batchSize,
+    backend,
+    knobs,
+    say,
+  );
+  const inn = new InnModel(innOptions);
   try {
     const r = await trainInn(inn, { x: innInputs(set, set.train, noise), y }, {
       ...schedule,

@@ -28,7 +28,8 @@ import { levelShapes, MultiScale } from "../bijectors/multiscale.ts";
 import type { ImageShape } from "../core/shapes.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
-import { glowNetwork } from "../nn/conv_network.ts";
+import { convNetworkParameterCount, glowNetwork } from "../nn/conv_network.ts";
+import type { ModelSize } from "../nn/model_size.ts";
 import { Rng } from "../core/random.ts";
 
 /** Architecture of {@link buildGlowFlow}. */
@@ -148,4 +149,39 @@ export function glowForwardFlops(options: GlowFlowOptions): number {
     if (factoredChannels > 0) flops += pixels * 9 * half * 2 * rest;
   }
   return 2 * flops;
+}
+
+/**
+ * The size of the flow {@link buildGlowFlow} would build, computed from the
+ * options alone (no memory allocated).
+ * @param options The same architecture as {@link buildGlowFlow}.
+ * @returns Trainable values (equal to the built flow's) and activations per example (estimate).
+ * @example
+ * ```ts
+ * import { glowModelSize } from "./glow_flow.ts";
+ * glowModelSize({ imageShape: [28, 28, 1], numBlocks: 2, stepsPerBlock: 8, numHidden: 128, seed: 1 });
+ * ```
+ */
+export function glowModelSize(options: GlowFlowOptions): ModelSize {
+  const network = glowNetwork(options.numHidden);
+  let n = 0, activations = 0;
+  for (
+    const { inner: [h, w, c], factoredChannels } of levelShapes(
+      options.imageShape,
+      options.numBlocks,
+    )
+  ) {
+    activations += options.stepsPerBlock * h * w * (2 * options.numHidden + 6 * c);
+    const half = Math.floor(c / 2);
+    const coupling = convNetworkParameterCount(half, 2 * (c - half), network);
+    const actNorm = 2 * c, conv1x1 = 2 * c * c + c;
+    n += options.stepsPerBlock * (actNorm + conv1x1 + coupling);
+    if (factoredChannels > 0) {
+      n += convNetworkParameterCount(half, 2 * (c - half), {
+        hiddenLayers: [],
+        outputKernelSize: 3,
+      });
+    }
+  }
+  return { parameters: n, activationsPerExample: activations };
 }

@@ -19,7 +19,8 @@ import { Permute } from "../bijectors/permute.ts";
 import { SplineCoupling } from "../bijectors/spline_coupling.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
-import type { Activation } from "../nn/dense_network.ts";
+import { type Activation, denseNetworkParameterCount } from "../nn/dense_network.ts";
+import type { ModelSize } from "../nn/model_size.ts";
 import { Rng } from "../core/random.ts";
 
 /** Permutation schemes between couplings. */
@@ -117,4 +118,35 @@ function makePermute(scheme: PermutationScheme, dims: number, step: number, rng:
     case "alternating":
       return Permute.alternating(dims, step - 1);
   }
+}
+
+/**
+ * The size of the flow {@link buildRealNvpFlow} would build, computed from
+ * the options alone (no memory allocated), so that an app can size a model
+ * before building it.
+ * @param options The same options as {@link buildRealNvpFlow}.
+ * @returns Trainable values (equal to the built flow's) and activations per example (estimate).
+ * @example
+ * ```ts
+ * import { realNvpModelSize } from "./realnvp_flow.ts";
+ * realNvpModelSize({ dims: 2, flowSteps: 100_000, hiddenLayers: [256, 256], seed: 1 }).parameters; // ≈ 6.7e9
+ * ```
+ */
+export function realNvpModelSize(options: RealNvpFlowOptions): ModelSize {
+  const { dims, flowSteps } = options;
+  const masked = Math.floor(dims / 2);
+  const perDim = (options.coupling ?? "affine") === "spline"
+    ? 3 * (options.splineNumBins ?? 8) - 1
+    : 2;
+  const coupling = denseNetworkParameterCount(
+    masked + (options.contextDim ?? 0),
+    perDim * (dims - masked),
+    options.hiddenLayers,
+  );
+  const batchNorm = (options.batchNorm ?? true) ? 2 * dims : 0;
+  const hidden = options.hiddenLayers.reduce((a, b) => a + b, 0);
+  return {
+    parameters: flowSteps * (coupling + batchNorm),
+    activationsPerExample: flowSteps * (2 * hidden + 6 * dims),
+  };
 }

@@ -27,7 +27,8 @@ import { ContextEmbedding } from "../bijectors/context_embedding.ts";
 import { Permute } from "../bijectors/permute.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
-import type { Activation } from "../nn/dense_network.ts";
+import { type Activation, denseNetworkParameterCount } from "../nn/dense_network.ts";
+import type { ModelSize } from "../nn/model_size.ts";
 import { Rng } from "../core/random.ts";
 import { asPosteriorSampler, type PosteriorOptions, type PosteriorSampler } from "./posterior.ts";
 
@@ -211,4 +212,31 @@ export class Cinn extends TransformedDistribution implements PosteriorSampler {
   ): Promise<Float32Array> {
     return asPosteriorSampler(this).posterior(yObserved, nSamples, options);
   }
+}
+
+/**
+ * The size of the cINN {@link buildCinnBijector} would build, computed from
+ * the options alone (no memory allocated).
+ * @param options The cINN's options.
+ * @returns Trainable values (equal to the built bijector's) and activations per example (estimate).
+ * @example
+ * ```ts
+ * import { cinnModelSize } from "./cinn.ts";
+ * cinnModelSize({ dimX: 4, dimY: 3, blocks: 6, hiddenLayers: [128, 128], seed: 1 });
+ * ```
+ */
+export function cinnModelSize(options: CinnOptions): ModelSize {
+  const { dimX, dimY } = options;
+  const context = options.contextDim ?? 8;
+  const half = Math.floor(dimX / 2);
+  const h = options.hiddenLayers;
+  const block = denseNetworkParameterCount(half + context, 2 * (dimX - half), h) +
+    denseNetworkParameterCount(dimX - half + context, 2 * half, h) +
+    ((options.actNorm ?? true) ? 2 * dimX : 0);
+  const hidden = h.reduce((a, b) => a + b, 0);
+  return {
+    parameters: options.blocks * block +
+      denseNetworkParameterCount(dimY, context, options.conditionHidden ?? [32]),
+    activationsPerExample: options.blocks * 2 * (2 * hidden + 6 * dimX + context),
+  };
 }

@@ -19,7 +19,8 @@ import { AffineCoupling } from "../bijectors/affine_coupling.ts";
 import type { Bijector } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
 import { Permute } from "../bijectors/permute.ts";
-import type { Activation } from "../nn/dense_network.ts";
+import { type Activation, denseNetworkParameterCount } from "../nn/dense_network.ts";
+import type { ModelSize } from "../nn/model_size.ts";
 import { Rng } from "../core/random.ts";
 import {
   type InnDims,
@@ -317,4 +318,32 @@ export class InnModel implements PosteriorSampler {
   dispose(): void {
     this.bijector.dispose();
   }
+}
+
+/**
+ * The size of the {@link InnModel} these options describe, computed without
+ * building it (no memory allocated).
+ * @param options The model's options.
+ * @returns Trainable values (equal to the built model's) and activations per example (estimate).
+ * @example
+ * ```ts
+ * import { innModelSize } from "./inn_model.ts";
+ * innModelSize({ dimX: 4, dimY: 3, dimZ: 1, blocks: 6, hiddenLayers: [128, 128], seed: 1 });
+ * ```
+ */
+export function innModelSize(options: InnModelOptions): ModelSize {
+  const { width } = innLayout(options);
+  const half = Math.floor(width / 2);
+  const h = options.hiddenLayers;
+  let block = denseNetworkParameterCount(half, 2 * (width - half), h);
+  if ((options.couplingsPerBlock ?? 2) === 2) {
+    block += denseNetworkParameterCount(width - half, 2 * half, h);
+  }
+  if (options.actNorm ?? true) block += 2 * width;
+  const hidden = h.reduce((a, b) => a + b, 0);
+  const couplings = options.couplingsPerBlock ?? 2;
+  return {
+    parameters: options.blocks * block,
+    activationsPerExample: options.blocks * couplings * (2 * hidden + 6 * width),
+  };
 }

@@ -119,3 +119,33 @@ export class ConvNetwork {
     ]);
   }
 }
+
+/**
+ * Trainable values of a {@link ConvNetwork} (kernels and biases), computed
+ * without building it.
+ * @param inChannels Input channels.
+ * @param outChannels Output channels.
+ * @param config Its layers.
+ * @returns The count.
+ * @example
+ * ```ts
+ * import { convNetworkParameterCount, glowNetwork } from "./conv_network.ts";
+ * convNetworkParameterCount(2, 4, glowNetwork(8)); // 3·3·2·8+8 + 8·8+8 + 3·3·8·4+4 = 516
+ * ```
+ */
+export function convNetworkParameterCount(
+  inChannels: number,
+  outChannels: number,
+  config: ConvNetworkConfig,
+): number {
+  const layers = [
+    ...config.hiddenLayers,
+    { kernelSize: config.outputKernelSize ?? 3, filters: outChannels },
+  ];
+  let channels = inChannels, n = 0;
+  for (const { kernelSize, filters } of layers) {
+    n += kernelSize * kernelSize * channels * filters + filters;
+    channels = filters;
+  }
+  return n;
+}

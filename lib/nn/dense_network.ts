@@ -109,3 +109,28 @@ export class DenseNetwork {
     );
   }
 }
+
+/**
+ * Trainable values of a {@link DenseNetwork} with these widths (kernels and
+ * biases), computed without building it — for sizing a model before any
+ * memory is allocated.
+ * @param inDim Input width.
+ * @param outDim Output width.
+ * @param hiddenLayers Hidden widths.
+ * @returns The count.
+ * @example
+ * ```ts
+ * import { denseNetworkParameterCount } from "./dense_network.ts";
+ * denseNetworkParameterCount(2, 4, [8]); // (2·8 + 8) + (8·4 + 4) = 60
+ * ```
+ */
+export function denseNetworkParameterCount(
+  inDim: number,
+  outDim: number,
+  hiddenLayers: readonly number[],
+): number {
+  const widths = [inDim, ...hiddenLayers, outDim];
+  let n = 0;
+  for (let i = 0; i + 1 < widths.length; i++) n += (widths[i] + 1) * widths[i + 1];
+  return n;
+}

@@ -31,3 +31,4 @@ export * from "./loss_step.ts";
 export * from "./recalibrate.ts";
 export * from "./checkpoint.ts";
 export * from "./divergence.ts";
+export * from "./memory.ts";

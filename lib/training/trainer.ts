@@ -20,10 +20,10 @@ import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "./schedule.ts";
 import { DivergenceWatch } from "./divergence.ts";
 
-/** Settings of {@link trainFlow}. */
 /** Initial learning rates above this get a warning before training. */
 const HIGH_LEARNING_RATE = 0.1;
 
+/** Settings of {@link trainFlow}. */
 export interface TrainOptions {
   /** Number of passes over the training data. */
   epochs: number;
