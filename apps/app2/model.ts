@@ -114,8 +114,8 @@ export function imageFlowFromParams(
  * import { schemaDefaults } from "../../lib/params/mod.ts";
  * import { imageModelSize } from "./model.ts";
  * const params = schemaDefaults();
- * params.model_arch.bijector = "glow";
- * imageModelSize(params, [28, 28, 1]).size.parameters; // the default Glow's trainable values
+ * Object.assign(params.model_arch, { bijector: "glow", glow_num_blocks: 2 });
+ * imageModelSize(params, [28, 28, 1]).size.parameters; // that Glow's trainable values
  * ```
  */
 export function imageModelSize(
