@@ -15,7 +15,10 @@ Deno.test("app1 --quick writes every figure, the model and metrics; --no-train a
   try {
     const run = await app1("--quick", "--out", dir);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /flow: [\d,]+ parameters \([\d.]+ KiB of weights\); training needs ≈ /);
+    assert.match(
+      run.stderr,
+      /flow: [\d,]+ parameters \([\d.]+ KiB of weights\); training needs ≈ /,
+    );
     for (
       const f of [
         "data_space.png",
