@@ -11,7 +11,8 @@
  * Adam, steps, checkpoints), `./data` (toy datasets with exact densities),
  * `./images` (folder, S3 and IDX image sources), `./inn` (INN losses and
  * padding), `./inference` (MCMC, rejection/ABC, C2ST, MMD, SBC),
- * `./problems` (inverse problems and posterior comparison), `./analysis`
+ * `./problems` (inverse problems and posterior comparison), `./posterior`
+ * (priors, simulation and the posterior estimator), `./analysis`
  * (PCA, anomaly scores, ROC), `./linalg`, `./plot`, `./params`, and
  * `./backend` (backends, native BLAS, the fused kernels' ops).
  *
@@ -135,6 +136,17 @@ export {
   sampleMoments,
 } from "./lib/inn/posterior.ts";
 export { loadInnNetwork, saveInnNetwork } from "./lib/inn/inn_io.ts";
+
+// Posterior estimation for your own simulator.
+export {
+  BoxUniformPrior,
+  customPrior,
+  GaussianPrior,
+  type Prior,
+  type Simulator,
+  simulateFromPrior,
+} from "./lib/posterior/mod.ts";
+export { loadPosteriorEstimator, PosteriorEstimator } from "./lib/posterior/estimator.ts";
 export { Standardizer } from "./lib/problems/standardizer.ts";
 export { type InverseProblem, simulatePairs } from "./lib/problems/problem.ts";
 export { comparePosterior } from "./lib/problems/posterior_metrics.ts";

@@ -10,6 +10,7 @@ import { BatchNormalization } from "../lib/bijectors/batch_norm.ts";
 import { Inverse } from "../lib/bijectors/bijector.ts";
 import { Chain } from "../lib/bijectors/chain.ts";
 import { ContextEmbedding } from "../lib/bijectors/context_embedding.ts";
+import { ConditionalAffine } from "../lib/bijectors/conditional_affine.ts";
 import { GlowCoupling } from "../lib/bijectors/glow_coupling.ts";
 import { InvertibleConv1x1 } from "../lib/bijectors/invertible_conv1x1.ts";
 import { LogitTransform } from "../lib/bijectors/logit.ts";
@@ -169,6 +170,28 @@ export const BIJECTOR_CASES: NamedCase[] = [
       }),
     eventShape: [2],
     contextDim: 1,
+  },
+  {
+    name: "conditional_affine d=3 (linear shift, scale and unit-lower mixing)",
+    make: () => new ConditionalAffine({ dims: 3, contextDim: 2, seed: 14 }),
+    eventShape: [3],
+    contextDim: 2,
+  },
+  {
+    name: "context_embedding passing y beside the embedding, linear path first (y 2 → 3 + 2, x 3)",
+    make: () =>
+      new ContextEmbedding({
+        flow: new Chain([
+          new ConditionalAffine({ dims: 3, contextDim: 5, seed: 15 }),
+          new AffineCoupling({ dims: 3, contextDim: 5, network: { hiddenLayers: [8] }, seed: 16 }),
+        ]),
+        contextDim: 2,
+        conditioner: { hiddenLayers: [8] },
+        conditionerSeed: 17,
+        passCondition: true,
+      }),
+    eventShape: [3],
+    contextDim: 2,
   },
   { name: "squeeze 4×4×2", make: () => new Squeeze(), eventShape: [4, 4, 2] },
   {

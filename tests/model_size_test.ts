@@ -92,6 +92,7 @@ Deno.test("realnvp, Glow, INN and cINN sizes equal the built models' trainable v
         seed: 1,
       },
       { dimX: 2, dimY: 7, blocks: 1, hiddenLayers: [3, 3], seed: 2 },
+      { dimX: 4, dimY: 3, blocks: 2, hiddenLayers: [5], contextDim: 4, linearPath: true, seed: 3 },
     ]
   ) {
     const cinn = buildCinnBijector(o);

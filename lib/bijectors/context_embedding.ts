@@ -38,6 +38,12 @@ export interface ContextEmbeddingParts {
   conditioner: DenseNetworkConfig;
   /** Seed of the conditioning network's initial weights. */
   conditionerSeed: number;
+  /**
+   * Pass the raw condition on beside the embedding: the inner bijector's
+   * context is `[c(y), y]` (its `contextDim` is the embedding width plus the
+   * width of `y`), so that a linear path from `y` exists. Default false.
+   */
+  passCondition?: boolean;
 }
 
 /** The bijector `x ↦ f(x; c(y))` with the raw condition `y` as its context. */
@@ -79,9 +85,16 @@ export class ContextEmbedding extends Bijector {
     }
     this.flow = flow;
     this.#parts = { ...rest };
+    const embeddingOut = flow.contextDim - (rest.passCondition ? rest.contextDim : 0);
+    if (embeddingOut < 1) {
+      throw new Error(
+        `With passCondition the inner flow's context (${flow.contextDim}) must be wider than ` +
+          `the condition y (${rest.contextDim}), to leave room for the embedding`,
+      );
+    }
     this.conditioner = new DenseNetwork(
       rest.contextDim,
-      flow.contextDim,
+      embeddingOut,
       rest.conditioner,
       rest.conditionerSeed,
     );
@@ -119,7 +132,10 @@ export class ContextEmbedding extends Bijector {
         `${this.type} needs a context of shape [batch, ${this.contextDim}], got [${context.shape}]`,
       );
     }
-    return this.conditioner.apply(context);
+    const embedding = this.conditioner.apply(context);
+    return this.#parts.passCondition
+      ? tf.tidy(() => tf.concat([embedding, context], 1) as tf.Tensor2D)
+      : embedding;
   }
 
   #run(x: tf.Tensor, options: BijectorCallOptions | undefined, inverse: boolean): BijectorResult {
@@ -151,13 +167,14 @@ export class ContextEmbedding extends Bijector {
   }
 
   config(): BijectorConfig {
-    const { contextDim, conditioner, conditionerSeed } = this.#parts;
+    const { contextDim, conditioner, conditionerSeed, passCondition } = this.#parts;
     return {
       type: this.type,
       contextDim,
       embeddingDim: this.embeddingDim,
       conditioner,
       conditionerSeed,
+      ...(passCondition ? { passCondition: true } : {}),
       flow: this.flow.config(),
     };
   }
@@ -214,6 +231,7 @@ registerBijector("context_embedding", (c) => {
       contextDim: c.contextDim as number,
       conditioner: c.conditioner as DenseNetworkConfig,
       conditionerSeed: c.conditionerSeed as number,
+      passCondition: c.passCondition === true,
     });
   } catch (err) {
     flow.dispose();

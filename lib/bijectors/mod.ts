@@ -30,3 +30,4 @@ export * from "./invertible_conv1x1.ts";
 export * from "./glow_coupling.ts";
 export * from "./logit.ts";
 export * from "./multiscale.ts";
+export * from "./conditional_affine.ts";

@@ -24,6 +24,7 @@ import { AffineCoupling } from "../bijectors/affine_coupling.ts";
 import type { Bijector } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
 import { ContextEmbedding } from "../bijectors/context_embedding.ts";
+import { ConditionalAffine } from "../bijectors/conditional_affine.ts";
 import { Permute } from "../bijectors/permute.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
@@ -56,9 +57,18 @@ export interface CinnOptions {
   regLevel?: number;
   /** Seed of permutations and initial weights. */
   seed: number;
+  /**
+   * A linear path from `y` to `x`: the raw `y` is passed beside the embedding,
+   * and a {@link ConditionalAffine} map (shift and log-scale linear in that
+   * context, zero at the start) comes first. Default false.
+   */
+  linearPath?: boolean;
 }
 
 function buildFlow(options: CinnOptions, contextDim: number, rng: Rng): Chain {
+  const linear = options.linearPath
+    ? [new ConditionalAffine({ dims: options.dimX, contextDim, seed: rng.seed() })]
+    : [];
   const { dimX } = options;
   const network = {
     hiddenLayers: options.hiddenLayers,
@@ -76,7 +86,7 @@ function buildFlow(options: CinnOptions, contextDim: number, rng: Rng): Chain {
       seed: rng.seed(),
       logScaleClip: options.logScaleClip ?? 2,
     });
-  const layers: Bijector[] = [];
+  const layers: Bijector[] = [...linear];
   for (let b = 0; b < options.blocks; b++) {
     if (options.actNorm ?? true) layers.push(new ActNorm({ dims: dimX }));
     layers.push(Permute.random(dimX, rng.seed()), coupling(half));
@@ -106,10 +116,15 @@ export function buildCinnBijector(options: CinnOptions): ContextEmbedding {
   validateOptions(options);
   const contextDim = options.contextDim ?? 8;
   const rng = new Rng(options.seed);
-  const flow = buildFlow(options, contextDim, rng);
+  const flow = buildFlow(
+    options,
+    contextDim + (options.linearPath ? options.dimY : 0),
+    rng,
+  );
   return new ContextEmbedding({
     flow,
     contextDim: options.dimY,
+    passCondition: options.linearPath === true,
     conditioner: {
       hiddenLayers: options.conditionHidden ?? [32],
       activation: options.activation ?? "relu",
@@ -227,16 +242,20 @@ export class Cinn extends TransformedDistribution implements PosteriorSampler {
  */
 export function cinnModelSize(options: CinnOptions): ModelSize {
   const { dimX, dimY } = options;
-  const context = options.contextDim ?? 8;
+  const embedding = options.contextDim ?? 8;
+  const context = embedding + (options.linearPath ? dimY : 0);
   const half = Math.floor(dimX / 2);
   const h = options.hiddenLayers;
+  const linear = options.linearPath
+    ? denseNetworkParameterCount(context, 2 * dimX, []) + dimX * dimX
+    : 0;
   const block = denseNetworkParameterCount(half + context, 2 * (dimX - half), h) +
     denseNetworkParameterCount(dimX - half + context, 2 * half, h) +
     ((options.actNorm ?? true) ? 2 * dimX : 0);
   const hidden = h.reduce((a, b) => a + b, 0);
   return {
-    parameters: options.blocks * block +
-      denseNetworkParameterCount(dimY, context, options.conditionHidden ?? [32]),
+    parameters: options.blocks * block + linear +
+      denseNetworkParameterCount(dimY, embedding, options.conditionHidden ?? [32]),
     activationsPerExample: options.blocks * 2 * (2 * hidden + 6 * dimX + context),
   };
 }

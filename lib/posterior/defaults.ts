@@ -1,0 +1,90 @@
+/**
+ * The settings a posterior estimator picks from the size of its training
+ * set, so that it works without tuning from 10³ to 10⁵ simulations.
+ *
+ * The rule: hold out 10 % of the simulations (at least 50) for early
+ * stopping, which keeps the weights of the best held-out epoch; a linear
+ * path from the data to the parameters (exact for a posterior whose mean is
+ * affine in the data) followed by couplings that grow with the data (2
+ * blocks of 32-wide couplings below 3 000 simulations, 4 of 64 below 30 000,
+ * 6 of 128 above), with an L2 penalty on the network kernels of 10/n (a
+ * prior on the weights whose pull fades as the data grow); batches of 64,
+ * 128 or 256; Adam at 1e-3 halved every 5 000 steps; at most 40 000 steps
+ * (between 30 and 500 epochs), stopped after 20 epochs without held-out
+ * improvement (10 above 30 000 simulations). The embedding of the data is a
+ * network as wide as the couplings (256 wide when a data vector has more
+ * than 20 values) feeding a context of 8 to 64 values.
+ *
+ * @module
+ */
+import type { LearningRate } from "../training/schedule.ts";
+
+/** Everything the estimator's training and network need. */
+export interface EstimatorSettings {
+  /** Fraction of the simulations held out for early stopping. */
+  validationFraction: number;
+  /** Examples per step. */
+  batchSize: number;
+  /** Upper bound on epochs (early stopping ends most runs before). */
+  maxEpochs: number;
+  /** Epochs without held-out improvement before stopping. */
+  patience: number;
+  /** Adam's learning rate or schedule. */
+  learningRate: LearningRate;
+  /** Global gradient-norm clipping threshold. */
+  gradNormThresh: number;
+  /** L2 penalty on network kernels. */
+  regLevel: number;
+  /** Coupling blocks. */
+  blocks: number;
+  /** Hidden widths of each coupling network. */
+  hiddenLayers: number[];
+  /** Hidden widths of the data embedding network. */
+  embeddingLayers: number[];
+  /** Width of the embedding (the couplings' context). */
+  embeddingDim: number;
+  /** A linear path from the data to the parameters (see `CinnOptions.linearPath`). */
+  linearPath: boolean;
+}
+
+/**
+ * The default settings for `n` simulations of `dimTheta` parameters and
+ * `dimX` data values (the rule of the module documentation).
+ * @param n Number of simulations.
+ * @param dimTheta Parameters per simulation.
+ * @param dimX Data values per simulation.
+ * @returns The settings.
+ * @example
+ * ```ts
+ * import { defaultEstimatorSettings } from "./defaults.ts";
+ * defaultEstimatorSettings(1000, 2, 3).hiddenLayers; // [32, 32]
+ * defaultEstimatorSettings(100_000, 2, 3).blocks; // 6
+ * ```
+ */
+export function defaultEstimatorSettings(
+  n: number,
+  dimTheta: number,
+  dimX: number,
+): EstimatorSettings {
+  const size = n < 3000 ? 0 : n < 30_000 ? 1 : 2;
+  const validationFraction = Math.min(0.5, Math.max(0.1, 50 / n));
+  const batchSize = [64, 128, 256][size];
+  const stepsPerEpoch = Math.max(1, Math.ceil((n * (1 - validationFraction)) / batchSize));
+  const maxEpochs = Math.min(500, Math.max(30, Math.ceil(40_000 / stepsPerEpoch)));
+  const wide = dimX > 20;
+  const width = [32, 64, 128][size];
+  return {
+    validationFraction,
+    batchSize,
+    maxEpochs,
+    patience: size === 2 ? 10 : 20,
+    learningRate: [1e-3, 5000, 0.5],
+    gradNormThresh: 10,
+    regLevel: 10 / n,
+    blocks: [2, 4, 6][size],
+    hiddenLayers: [width, width],
+    embeddingLayers: wide ? [256, 256] : size === 0 ? [width] : [width, width],
+    embeddingDim: Math.min(64, Math.max(8, 2 * dimTheta, wide ? Math.ceil(dimX / 4) : 0)),
+    linearPath: true,
+  };
+}

@@ -1,0 +1,418 @@
+/**
+ * Amortised posterior estimation for any simulator: {@link PosteriorEstimator}
+ * learns `p(θ | x)` from simulated pairs `(θ, x)` once, then draws posterior
+ * samples and evaluates posterior densities for any observed `x` without
+ * retraining.
+ *
+ * Inside, the parameters pass through the prior's fixed bijection to the
+ * real line (box priors: a logit per parameter, so no sample ever leaves the
+ * box), both sides are standardized with the training set's column means and
+ * standard deviations, and a conditional INN (cINN: affine couplings
+ * conditioned on an embedding network of `x`, trained jointly by maximum
+ * likelihood) models the standardized parameters given the embedded data.
+ * The training settings follow the number of simulations
+ * ({@link defaultEstimatorSettings}); early stopping on held-out pairs keeps
+ * the best weights. Everything — weights, prior, standardization, settings —
+ * is saved and restored together.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { tf } from "../core/tf.ts";
+import { Rng } from "../core/random.ts";
+import { Cinn, type CinnOptions } from "../inn/cinn.ts";
+import { pairedDataSource } from "../inn/paired_data.ts";
+import { loadFlow, saveFlow } from "../io/model_io.ts";
+import { Standardizer } from "../problems/standardizer.ts";
+import { trainFlow } from "../training/trainer.ts";
+import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
+import { defaultEstimatorSettings, type EstimatorSettings } from "./defaults.ts";
+import { type Prior, type PriorConfig, priorFromConfig } from "./priors.ts";
+import { PriorTransform } from "./prior_transform.ts";
+
+/** The posterior models behind the estimator. */
+export type PosteriorModelName = "cinn";
+
+/** Options of {@link PosteriorEstimator}. */
+export interface PosteriorEstimatorOptions {
+  /** The prior the simulations were drawn from. */
+  prior: Prior;
+  /** The posterior model. Default `cinn`. */
+  model?: PosteriorModelName;
+  /** The data embedding network: hidden widths and output width. Default: by data size. */
+  embedding?: { hiddenLayers: number[]; outputDim: number };
+  /** Settings that replace the defaults chosen from the data size. */
+  settings?: Partial<EstimatorSettings>;
+}
+
+/** Options of {@link PosteriorEstimator.fit}. */
+export interface FitOptions {
+  /** Seed of the split, the initial weights and the shuffling. */
+  seed: number;
+  /** Progress sink. Default: the console. */
+  progress?: ProgressSink;
+}
+
+/** What a fit did. */
+export interface FitReport {
+  /** Simulations used for training and held out. */
+  numTrain: number;
+  /** Simulations held out for early stopping. */
+  numValidation: number;
+  /** Settings in force. */
+  settings: EstimatorSettings;
+  /** Epochs run and the epoch whose weights are kept. */
+  epochs: number;
+  /** Best epoch (its weights are the estimator's). */
+  bestEpoch: number;
+  /** Held-out negative log-likelihood of the standardized parameters at the best epoch. */
+  validationNll: number | null;
+  /** Whether early stopping ended training. */
+  stoppedEarly: boolean;
+  /** Trainable values. */
+  parameters: number;
+  /** Wall-clock seconds of training. */
+  trainSeconds: number;
+}
+
+/** Saved beside the weights under `posterior_estimator`. */
+interface EstimatorRecord {
+  format: "flow-models/posterior-estimator/v1";
+  model: PosteriorModelName;
+  prior: PriorConfig;
+  dimTheta: number;
+  dimX: number;
+  theta_scale: { mean: number[]; std: number[] };
+  x_scale: { mean: number[]; std: number[] };
+  cinn: CinnOptions;
+  report: FitReport;
+}
+
+function checkRows(values: ArrayLike<number>, dim: number, what: string): number {
+  const n = values.length / dim;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${what}: ${values.length} values are not whole rows of ${dim}`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new Error(
+        `${what} holds ${values[i]} at row ${Math.floor(i / dim)}, column ${i % dim}`,
+      );
+    }
+  }
+  return n;
+}
+
+/**
+ * Learns `p(θ | x)` from simulations and answers for any observation.
+ * @example
+ * ```ts
+ * import { BoxUniformPrior, PosteriorEstimator, simulateFromPrior } from "./mod.ts";
+ * import { silentProgress } from "../training/progress.ts";
+ * const prior = new BoxUniformPrior([-2, -2], [2, 2]);
+ * const sim = (t: Float64Array, rng: { normal(): number }) => [t[0] + 0.1 * rng.normal(), t[1]];
+ * const { theta, x } = await simulateFromPrior(prior, sim, 500, { seed: 1 });
+ * const est = new PosteriorEstimator({ prior, settings: { maxEpochs: 2 } });
+ * await est.fit(theta, x, { seed: 1, progress: silentProgress });
+ * const samples = await est.sample([0.5, -1], 100, { seed: 2 }); // 100 × 2, inside the box
+ * const logp = await est.logProb([0.5, -1], [0.5, -1]); // log p(θ | x) of one row
+ * est.dispose();
+ * ```
+ */
+export class PosteriorEstimator {
+  readonly prior: Prior;
+  readonly model: PosteriorModelName;
+  readonly #options: PosteriorEstimatorOptions;
+  readonly #transform: PriorTransform;
+  #cinn: Cinn | null = null;
+  #thetaScale: Standardizer | null = null;
+  #xScale: Standardizer | null = null;
+  #dimX = 0;
+  #report: FitReport | null = null;
+
+  /** @param options Prior, model, embedding and settings. */
+  constructor(options: PosteriorEstimatorOptions) {
+    const model = options.model ?? "cinn";
+    if (model !== "cinn") {
+      throw new Error(`Unknown posterior model "${model}": expected "cinn"`);
+    }
+    if (options.prior.dim < 2) {
+      throw new Error(
+        `The estimator needs at least 2 parameters (its couplings split θ in two), got ` +
+          `${options.prior.dim}`,
+      );
+    }
+    this.prior = options.prior;
+    this.model = model;
+    this.#options = options;
+    this.#transform = new PriorTransform(options.prior.bounds);
+  }
+
+  /** Parameters per row. */
+  get dimTheta(): number {
+    return this.prior.dim;
+  }
+
+  /** Data values per observation (0 before {@link fit}). */
+  get dimX(): number {
+    return this.#dimX;
+  }
+
+  /** What the last fit did (null before fitting or for a loaded estimator without one). */
+  get report(): FitReport | null {
+    return this.#report;
+  }
+
+  /**
+   * Trains on simulated pairs.
+   * @param theta Row-major `n × dimTheta` parameters (inside the prior's box, if it has one).
+   * @param x Row-major `n × dimX` data.
+   * @param options Seed and progress.
+   * @returns What the fit did.
+   * @throws Error when the sizes do not match, a value is not finite, or θ leaves the box.
+   */
+  async fit(
+    theta: ArrayLike<number>,
+    x: ArrayLike<number>,
+    options: FitOptions,
+  ): Promise<FitReport> {
+    const d = this.dimTheta;
+    const n = checkRows(theta, d, "theta");
+    const dimX = x.length / n;
+    if (!Number.isInteger(dimX) || dimX < 1) {
+      throw new Error(`x holds ${x.length} values for ${n} parameter rows: not whole rows`);
+    }
+    checkRows(x, dimX, "x");
+    if (n < 20) throw new Error(`The estimator needs at least 20 simulations, got ${n}`);
+    const outside = this.prior.logProb(theta).findIndex((v) => v === -Infinity);
+    if (this.prior.bounds && outside >= 0) {
+      throw new Error(
+        `theta row ${outside} = [${
+          Array.from(theta).slice(outside * d, (outside + 1) * d)
+        }] lies outside the prior's box`,
+      );
+    }
+    const settings = {
+      ...defaultEstimatorSettings(n, d, dimX),
+      ...this.#options.settings,
+    };
+    if (this.#options.embedding) {
+      settings.embeddingLayers = this.#options.embedding.hiddenLayers;
+      settings.embeddingDim = this.#options.embedding.outputDim;
+    }
+    const progress = options.progress ?? new ConsoleProgress();
+
+    // Split, transform, standardize (statistics of the training part only).
+    const order = new Rng(options.seed).permutation(n);
+    const numValidation = Math.max(1, Math.round(n * settings.validationFraction));
+    const numTrain = n - numValidation;
+    const u = this.#transform.toUnbounded(theta);
+    const take = (src: ArrayLike<number>, w: number, rows: number[]) => {
+      const out = new Float64Array(rows.length * w);
+      rows.forEach((r, i) => {
+        for (let j = 0; j < w; j++) out[i * w + j] = src[r * w + j];
+      });
+      return out;
+    };
+    const trainRows = order.slice(0, numTrain), valRows = order.slice(numTrain);
+    const uTrain = take(u, d, trainRows), xTrain = take(x, dimX, trainRows);
+    const thetaScale = Standardizer.fit(uTrain, d);
+    const xScale = Standardizer.fit(xTrain, dimX);
+
+    const cinnOptions: CinnOptions = {
+      dimX: d,
+      dimY: dimX,
+      blocks: settings.blocks,
+      hiddenLayers: settings.hiddenLayers,
+      conditionHidden: settings.embeddingLayers,
+      contextDim: settings.embeddingDim,
+      regLevel: settings.regLevel,
+      linearPath: settings.linearPath,
+      seed: options.seed + 17,
+    };
+    const cinn = new Cinn(cinnOptions);
+    try {
+      const r = await trainFlow(
+        cinn,
+        pairedDataSource({ x: thetaScale.apply(uTrain), y: xScale.apply(xTrain) }, cinn),
+        {
+          epochs: settings.maxEpochs,
+          batchSize: settings.batchSize,
+          learningRate: settings.learningRate,
+          seed: options.seed + 1,
+          gradNormThresh: settings.gradNormThresh,
+          validation: pairedDataSource({
+            x: thetaScale.apply(take(u, d, valRows)),
+            y: xScale.apply(take(x, dimX, valRows)),
+          }, cinn),
+          earlyStoppingPatience: settings.patience,
+          statisticsExamples: 0,
+          progress,
+        },
+      );
+      this.dispose();
+      this.#cinn = cinn;
+      this.#thetaScale = thetaScale;
+      this.#xScale = xScale;
+      this.#dimX = dimX;
+      this.#report = {
+        numTrain,
+        numValidation,
+        settings,
+        epochs: r.history.length,
+        bestEpoch: r.bestEpoch,
+        validationNll: r.bestValNll,
+        stoppedEarly: r.stoppedEarly,
+        parameters: cinn.bijector.trainableVariables().reduce((a, v) => a + v.size, 0),
+        trainSeconds: r.wallSeconds,
+      };
+      return this.#report;
+    } catch (e) {
+      cinn.dispose();
+      throw e;
+    }
+  }
+
+  #ready(): { cinn: Cinn; thetaScale: Standardizer; xScale: Standardizer } {
+    if (!this.#cinn || !this.#thetaScale || !this.#xScale) {
+      throw new Error("The estimator has not been fitted (call fit, or loadPosteriorEstimator)");
+    }
+    return { cinn: this.#cinn, thetaScale: this.#thetaScale, xScale: this.#xScale };
+  }
+
+  #observation(xObserved: ArrayLike<number>): Float32Array {
+    if (xObserved.length !== this.#dimX) {
+      throw new Error(
+        `The observation has ${xObserved.length} values; this estimator was trained on data ` +
+          `of ${this.#dimX}`,
+      );
+    }
+    checkRows(xObserved, this.#dimX, "the observation");
+    return this.#xScale!.apply(xObserved);
+  }
+
+  /**
+   * Draws from `p(θ | x = xObserved)`.
+   * @param xObserved One observation (`dimX` values).
+   * @param n Number of samples.
+   * @param options Seed.
+   * @returns Row-major `n × dimTheta` samples (inside the prior's box, if it has one).
+   * @throws Error naming a wrong observation width or an unfitted estimator.
+   */
+  async sample(
+    xObserved: ArrayLike<number>,
+    n: number,
+    options: { seed: number },
+  ): Promise<Float64Array> {
+    const { cinn, thetaScale } = this.#ready();
+    const y = this.#observation(xObserved);
+    const u = await cinn.posterior(y, n, { seed: options.seed });
+    return this.#transform.toBounded(thetaScale.invert(u));
+  }
+
+  /**
+   * `log p(θ | x = xObserved)` of each row, in the units of θ (the prior
+   * bijection's and the standardization's Jacobians included); −∞ outside
+   * the prior's box.
+   * @param theta Row-major `m × dimTheta` parameters.
+   * @param xObserved One observation.
+   * @returns `m` log-densities.
+   */
+  logProb(theta: ArrayLike<number>, xObserved: ArrayLike<number>): Promise<Float64Array> {
+    const { cinn, thetaScale } = this.#ready();
+    const d = this.dimTheta;
+    const m = checkRows(theta, d, "theta");
+    const y = this.#observation(xObserved);
+    const inside = this.prior.bounds
+      ? this.prior.logProb(theta).map((v) => (v === -Infinity ? 0 : 1))
+      : new Float64Array(m).fill(1);
+    const safe = Float64Array.from(theta, (v, i) => (inside[Math.floor(i / d)] ? v : NaN));
+    const u = this.#transform.toUnbounded(safe).map((v) => (Number.isFinite(v) ? v : 0));
+    const logJ = this.#transform.logDetToBounded(u, d);
+    let logStd = 0;
+    for (const s of thetaScale.std) logStd += Math.log(s);
+    const lq = tf.tidy(() => {
+      const z = tf.tensor2d(thetaScale.apply(u), [m, d]);
+      const c = tf.tensor2d(y, [1, this.#dimX]);
+      return cinn.logProb(z, { context: c }).dataSync().slice();
+    });
+    return Promise.resolve(
+      Float64Array.from(lq, (v, i) => (inside[i] ? v - logStd - logJ[i] : -Infinity)),
+    );
+  }
+
+  /**
+   * Saves weights, prior, standardization and settings to a folder
+   * (`model.json` + `weights.bin`, written atomically).
+   * @param dir The folder; replaced if it exists.
+   */
+  async save(dir: string): Promise<void> {
+    const { cinn, thetaScale, xScale } = this.#ready();
+    const record: EstimatorRecord = {
+      format: "flow-models/posterior-estimator/v1",
+      model: this.model,
+      prior: this.prior.config(),
+      dimTheta: this.dimTheta,
+      dimX: this.#dimX,
+      theta_scale: thetaScale.toJSON(),
+      x_scale: xScale.toJSON(),
+      cinn: cinn.options,
+      report: this.#report!,
+    };
+    await saveFlow(cinn, dir, { posterior_estimator: record });
+  }
+
+  /** Frees the network. */
+  dispose(): void {
+    this.#cinn?.dispose();
+    this.#cinn = null;
+  }
+
+  /** @internal Restores a saved state ({@link loadPosteriorEstimator}). */
+  static restore(
+    prior: Prior,
+    record: EstimatorRecord,
+    cinn: Cinn,
+  ): PosteriorEstimator {
+    const est = new PosteriorEstimator({ prior, model: record.model });
+    est.#cinn = cinn;
+    est.#thetaScale = new Standardizer(record.theta_scale.mean, record.theta_scale.std);
+    est.#xScale = new Standardizer(record.x_scale.mean, record.x_scale.std);
+    est.#dimX = record.dimX;
+    est.#report = record.report ?? null;
+    return est;
+  }
+}
+
+/**
+ * Loads an estimator saved by {@link PosteriorEstimator.save}.
+ * @param dir The folder.
+ * @param options The prior, required when it was a custom prior (checked against the record otherwise).
+ * @returns The estimator, ready to sample.
+ * @throws Error naming the folder when it holds no estimator.
+ * @example
+ * ```ts ignore
+ * import { loadPosteriorEstimator } from "./estimator.ts";
+ * const est = await loadPosteriorEstimator("output/my_posterior");
+ * const samples = await est.sample([0.5, -1], 1000, { seed: 1 });
+ * ```
+ */
+export async function loadPosteriorEstimator(
+  dir: string,
+  options: { prior?: Prior } = {},
+): Promise<PosteriorEstimator> {
+  const flow = await loadFlow(dir);
+  const record = flow.metadata?.posterior_estimator as EstimatorRecord | undefined;
+  if (!record || record.format !== "flow-models/posterior-estimator/v1") {
+    flow.dispose();
+    throw new Error(`${join(dir, "model.json")} holds no posterior estimator`);
+  }
+  try {
+    const prior = priorFromConfig(record.prior, options.prior);
+    const cinn = new Cinn(record.cinn, flow.bijector as Cinn["bijector"]);
+    return PosteriorEstimator.restore(prior, record, cinn);
+  } catch (e) {
+    flow.dispose();
+    throw e;
+  }
+}

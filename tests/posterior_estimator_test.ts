@@ -1,0 +1,228 @@
+/**
+ * Posterior estimation for a user's simulator: the prior bijection's round
+ * trip and log-determinant, priors and their saved records, seeded
+ * simulation with clear errors, and the estimator itself — against the
+ * exact posterior of a small linear-Gaussian problem, inside a box prior
+ * (samples in the box, a posterior density that integrates to one over it),
+ * shape errors, and save → load giving the same samples.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  BoxUniformPrior,
+  customPrior,
+  defaultEstimatorSettings,
+  GaussianPrior,
+  loadPosteriorEstimator,
+  PosteriorEstimator,
+  priorFromConfig,
+  PriorTransform,
+  simulateFromPrior,
+} from "../lib/posterior/mod.ts";
+import { Rng } from "../lib/core/random.ts";
+import { LinearGaussian } from "../lib/inference/linear_gaussian.ts";
+import { diagonal, fromRows } from "../lib/linalg/matrix.ts";
+import { silentProgress } from "../lib/training/progress.ts";
+import { initBackend } from "../lib/kernels/mod.ts";
+
+await initBackend("wasm");
+
+Deno.test("prior transform: round trip inside the box, log-det against a finite difference", () => {
+  const t = new PriorTransform({ low: [-1, 0], high: [3, 0.5] });
+  const theta = [-0.999, 0.001, 2.5, 0.25, 0, 0.4999];
+  const u = t.toUnbounded(theta);
+  const back = t.toBounded(u);
+  theta.forEach((v, i) => assert.ok(Math.abs(back[i] - v) < 1e-9, `${back[i]} vs ${v}`));
+  const logDet = t.logDetToBounded(u, 2);
+  for (let r = 0; r < 3; r++) {
+    let fd = 0;
+    for (let j = 0; j < 2; j++) {
+      const h = 1e-6, up = Float64Array.from(u.subarray(2 * r, 2 * r + 2)), dn = up.slice();
+      up[j] += h;
+      dn[j] -= h;
+      fd += Math.log((t.toBounded(up)[j] - t.toBounded(dn)[j]) / (2 * h));
+    }
+    assert.ok(Math.abs(logDet[r] - fd) < 1e-5, `row ${r}: ${logDet[r]} vs ${fd}`);
+  }
+  // Far tails stay inside the box.
+  const edge = t.toBounded([-800, 800]);
+  assert.ok(edge[0] >= -1 && edge[1] <= 0.5);
+  assert.ok(new PriorTransform(null).isIdentity);
+});
+
+Deno.test("priors: box and Gaussian densities, custom priors, saved records", () => {
+  const box = new BoxUniformPrior([0, -1], [2, 1]);
+  const draws = box.sample(1000, new Rng(1));
+  for (let i = 0; i < 1000; i++) {
+    assert.ok(draws[2 * i] >= 0 && draws[2 * i] <= 2 && Math.abs(draws[2 * i + 1]) <= 1);
+  }
+  assert.deepEqual(Array.from(box.logProb([1, 0, 3, 0])), [-Math.log(4), -Infinity]);
+  assert.throws(() => new BoxUniformPrior([0, 1], [1, 1]), /parameter 1 needs finite bounds/);
+  const g = new GaussianPrior([1, 0], [[2, 0.5], [0.5, 1]]);
+  const det = 2 - 0.25;
+  const want = -Math.log(2 * Math.PI) - 0.5 * Math.log(det);
+  assert.ok(Math.abs(g.logProb([1, 0])[0] - want) < 1e-12);
+  assert.throws(() => new GaussianPrior([0, 0], [1, -1]), /variance 1 must be positive/);
+  const again = priorFromConfig(g.config());
+  assert.ok(Math.abs(again.logProb([0.3, -0.2])[0] - g.logProb([0.3, -0.2])[0]) < 1e-12);
+  assert.deepEqual(priorFromConfig(box.config()).config(), box.config());
+  const exp = customPrior({
+    dim: 2,
+    name: "exp",
+    sample: (n, rng) => Float64Array.from({ length: 2 * n }, () => -Math.log(1 - rng.uniform())),
+    logProb: (t) => Float64Array.from({ length: t.length / 2 }, (_, i) => -t[2 * i] - t[2 * i + 1]),
+  });
+  assert.throws(
+    () => priorFromConfig(exp.config()),
+    /custom prior "exp" \(2 parameters\): pass it/,
+  );
+  assert.equal(priorFromConfig(exp.config(), exp), exp);
+  assert.throws(() => priorFromConfig(box.config(), g), /is not the saved one/);
+});
+
+Deno.test("simulateFromPrior: seeded, and names a simulator that misbehaves", async () => {
+  const prior = new BoxUniformPrior([0, 0], [1, 1]);
+  const sim = (t: Float64Array, rng: Rng) => [t[0] + rng.normal(), t[1]];
+  const a = await simulateFromPrior(prior, sim, 50, { seed: 4, batchSize: 7 });
+  const b = await simulateFromPrior(prior, sim, 50, { seed: 4 });
+  assert.deepEqual(a, b);
+  assert.equal(a.dimX, 2);
+  await assert.rejects(
+    () => simulateFromPrior(prior, (t) => (t[0] > 0.5 ? [1] : [1, 2]), 50, { seed: 1 }),
+    /Simulation \d+ returned \d values; the first returned \d/,
+  );
+  await assert.rejects(
+    () => simulateFromPrior(prior, () => [NaN], 5, { seed: 1 }),
+    /Simulation 0 returned NaN at position 0 \(θ = \[/,
+  );
+  const lines: string[] = [];
+  await simulateFromPrior(prior, sim, 30, {
+    seed: 1,
+    batchSize: 10,
+    progress: (l) => lines.push(l),
+  });
+  assert.match(lines[lines.length - 1], /^simulated 30\/30 \(/);
+});
+
+Deno.test("the estimator matches the exact posterior of a linear-Gaussian problem", async () => {
+  // θ ~ N(0, I₂), x = A θ + N(0, 0.3² I₃): posterior N(μ(x), Σ) in closed form.
+  const a = fromRows([[1, 0.5], [-0.4, 1], [0.8, 0.8]]);
+  const model = new LinearGaussian({
+    forward: a,
+    noiseCov: diagonal([0.09, 0.09, 0.09]),
+    priorMean: [0, 0],
+    priorCov: diagonal([1, 1]),
+  });
+  const prior = new GaussianPrior([0, 0], [1, 1]);
+  const { theta, x } = await simulateFromPrior(
+    prior,
+    (t, rng) => model.simulate(t, { rng }),
+    2000,
+    { seed: 1 },
+  );
+  const est = new PosteriorEstimator({ prior });
+  try {
+    const report = await est.fit(theta, x, { seed: 2, progress: silentProgress });
+    assert.equal(report.numValidation, 200);
+    assert.ok(report.bestEpoch >= 1 && report.bestEpoch <= report.epochs);
+    let meanErr = 0, ratioErr = 0;
+    const observations = await simulateFromPrior(prior, (t, rng) => model.simulate(t, { rng }), 4, {
+      seed: 9,
+    });
+    for (let o = 0; o < 4; o++) {
+      const xo = observations.x.subarray(3 * o, 3 * o + 3);
+      const exact = model.posterior(xo);
+      const s = await est.sample(xo, 4000, { seed: 10 + o });
+      for (let j = 0; j < 2; j++) {
+        let m = 0, v = 0;
+        for (let i = 0; i < 4000; i++) m += s[2 * i + j] / 4000;
+        for (let i = 0; i < 4000; i++) v += (s[2 * i + j] - m) ** 2 / 3999;
+        const sd = Math.sqrt(exact.cov.data[j * 2 + j]);
+        meanErr += Math.abs(m - exact.mean[j]) / sd / 8;
+        ratioErr += Math.abs(Math.sqrt(v) / sd - 1) / 8;
+      }
+    }
+    // Promised: mean error below 0.25 posterior σ and σ ratios within 20 % on average.
+    assert.ok(meanErr < 0.25, `mean error ${meanErr.toFixed(3)} posterior σ`);
+    assert.ok(ratioErr < 0.2, `σ ratio error ${ratioErr.toFixed(3)}`);
+  } finally {
+    est.dispose();
+  }
+});
+
+Deno.test("box prior: samples inside, a density that integrates to one, errors named, save → load", async () => {
+  const prior = new BoxUniformPrior([0, -1], [1, 1]);
+  const sim = (
+    t: Float64Array,
+    rng: Rng,
+  ) => [t[0] + 0.1 * rng.normal(), t[1] ** 2 + 0.1 * rng.normal()];
+  const { theta, x } = await simulateFromPrior(prior, sim, 600, { seed: 3 });
+  const est = new PosteriorEstimator({
+    prior,
+    settings: { maxEpochs: 15 },
+    embedding: { hiddenLayers: [12], outputDim: 6 },
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await assert.rejects(() => est.sample([0.5, 0.2], 5, { seed: 1 }), /has not been fitted/);
+    await assert.rejects(
+      () =>
+        est.fit([2, 0, ...Array.from(theta).slice(2)], x, { seed: 1, progress: silentProgress }),
+      /theta row 0 = \[2,0\] lies outside the prior's box/,
+    );
+    await assert.rejects(
+      () => est.fit(theta, Array.from(x).slice(1), { seed: 1, progress: silentProgress }),
+      /x holds 1199 values for 600 parameter rows/,
+    );
+    await est.fit(theta, x, { seed: 4, progress: silentProgress });
+    const xo = [0.7, 0.25];
+    const s = await est.sample(xo, 3000, { seed: 5 });
+    for (let i = 0; i < 3000; i++) {
+      assert.ok(s[2 * i] >= 0 && s[2 * i] <= 1 && s[2 * i + 1] >= -1 && s[2 * i + 1] <= 1);
+    }
+    await assert.rejects(
+      () => est.sample([0.7], 5, { seed: 1 }),
+      /observation has 1 values; .* data of 2/,
+    );
+    // ∫∫ p(θ | x) dθ over the box by the midpoint rule on a 200 × 400 grid.
+    const nx = 200, ny = 400, grid = new Float64Array(2 * nx * ny);
+    for (let i = 0; i < nx; i++) {
+      for (let j = 0; j < ny; j++) {
+        grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
+      }
+    }
+    const logp = await est.logProb(grid, xo);
+    const mass = logp.reduce((acc, v) => acc + Math.exp(v), 0) * (1 / nx) * (2 / ny);
+    assert.ok(Math.abs(mass - 1) < 0.03, `posterior mass over the box ${mass}`);
+    assert.equal((await est.logProb([1.5, 0], xo))[0], -Infinity);
+
+    await est.save(join(dir, "est"));
+    const again = await loadPosteriorEstimator(join(dir, "est"));
+    try {
+      const s2 = await again.sample(xo, 3000, { seed: 5 });
+      let err = 0;
+      for (let i = 0; i < s.length; i++) err = Math.max(err, Math.abs(s2[i] - s[i]));
+      assert.ok(err < 1e-5, `loaded samples differ by ${err}`);
+      assert.equal(again.dimX, 2);
+      assert.deepEqual(again.prior.config(), prior.config());
+    } finally {
+      again.dispose();
+    }
+    await assert.rejects(() => loadPosteriorEstimator(dir), /No saved model at/);
+  } finally {
+    est.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("estimator settings follow the data size; one-parameter problems are refused", () => {
+  const small = defaultEstimatorSettings(1000, 2, 3);
+  const large = defaultEstimatorSettings(100_000, 2, 3);
+  assert.ok(small.blocks < large.blocks && small.hiddenLayers[0] < large.hiddenLayers[0]);
+  assert.ok(small.regLevel > large.regLevel);
+  assert.equal(defaultEstimatorSettings(10_000, 2, 120).embeddingLayers[0], 256);
+  assert.throws(
+    () => new PosteriorEstimator({ prior: new BoxUniformPrior([0], [1]) }),
+    /needs at least 2 parameters/,
+  );
+});
