@@ -143,8 +143,8 @@ export {
   customPrior,
   GaussianPrior,
   type Prior,
-  type Simulator,
   simulateFromPrior,
+  type Simulator,
 } from "./lib/posterior/mod.ts";
 export { loadPosteriorEstimator, PosteriorEstimator } from "./lib/posterior/estimator.ts";
 export { Standardizer } from "./lib/problems/standardizer.ts";

@@ -19,7 +19,7 @@ const softplus = (v: number) => (v > 30 ? v : Math.log1p(Math.exp(v)));
  * const t = new PriorTransform({ low: [0], high: [2] });
  * const u = t.toUnbounded([1.5]); // [logit 0.75]
  * t.toBounded(u); // [1.5]
- * t.logDetToBounded(u); // [log(2 · 0.75 · 0.25)]
+ * t.logDetToBounded(u, 1); // [log(2 · 0.75 · 0.25)]
  * ```
  */
 export class PriorTransform {
