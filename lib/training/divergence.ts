@@ -4,7 +4,9 @@
  * for several epochs in a row by a clear margin — which is what a learning
  * rate far too high or a model that overfits looks like. Training goes on
  * (the best weights are restored at the end when there is held-out data);
- * the user learns why the result is poor.
+ * the user learns why the result is poor. The trainer asks it only when
+ * early stopping is off (with early stopping a rising held-out NLL ends the
+ * run by design).
  *
  * @module
  */
@@ -63,6 +65,7 @@ export class DivergenceWatch {
     return `held-out NLL above its best for ${this.#epochs} epochs (best ${
       this.#best.toFixed(4)
     } at epoch ${this.#bestEpoch}, now ${nll.toFixed(4)}): the learning rate may be too high ` +
-      `or the model overfits; the best epoch's weights are kept at the end`;
+      `or the model overfits; the best epoch's weights are kept at the end, and ` +
+      `training.early_stopping_patience would stop such a run early`;
   }
 }

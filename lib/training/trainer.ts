@@ -334,7 +334,11 @@ export async function trainFlow(
         record.valBitsPerDim = bitsPerDim(valNll, dims);
         monitored = valNll;
       }
-      const divergence = options.validation ? divergenceWatch.observe(epoch, monitored) : null;
+      // With early stopping a rising held-out NLL is handled (the run stops, the best weights
+      // are kept); without it, the user is told.
+      const divergence = options.validation && patience === 0
+        ? divergenceWatch.observe(epoch, monitored)
+        : null;
       history.push(record);
       progress.line(
         `epoch ${epoch}/${options.epochs}: train NLL ${record.trainNll.toFixed(4)}` +
