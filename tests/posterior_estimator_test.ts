@@ -174,7 +174,19 @@ Deno.test("box prior: samples inside, a density that integrates to one, errors n
       () => est.fit(theta, Array.from(x).slice(1), { seed: 1, progress: silentProgress }),
       /x holds 1199 values for 600 parameter rows/,
     );
-    await est.fit(theta, x, { seed: 4, progress: silentProgress });
+    const report = await est.fit(theta, x, { seed: 4, progress: silentProgress });
+    // The embedding option sets the data network: 2 → [12] → 6, then [embedding, x] to the flow.
+    assert.deepEqual(report.settings.embeddingLayers, [12]);
+    const embedding = est.network!.bijector;
+    assert.deepEqual(
+      [
+        embedding.conditioner.inDim,
+        embedding.conditioner.config.hiddenLayers,
+        embedding.conditioner.outDim,
+      ],
+      [2, [12], 6],
+    );
+    assert.equal(embedding.flow.contextDim, 8);
     const xo = [0.7, 0.25];
     const s = await est.sample(xo, 3000, { seed: 5 });
     for (let i = 0; i < 3000; i++) {

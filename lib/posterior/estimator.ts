@@ -158,6 +158,11 @@ export class PosteriorEstimator {
     return this.#dimX;
   }
 
+  /** The trained cINN (null before {@link fit}), e.g. to inspect its networks. */
+  get network(): Cinn | null {
+    return this.#cinn;
+  }
+
   /** What the last fit did (null before fitting or for a loaded estimator without one). */
   get report(): FitReport | null {
     return this.#report;
