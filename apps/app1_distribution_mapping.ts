@@ -12,15 +12,12 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
+import { runApp } from "./common/app_edges.ts";
 import { checkMappingDataset, runDistributionMapping } from "./app1/distribution_mapping.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 
 const params = loadParamsOrExit("app1", Deno.args, { datasets: checkMappingDataset });
-exitUnlessWritable("app1", params);
-const lock = await lockOutputOrExit("app1", params);
-try {
-  const backend = await startAppBackend("app1", params.run.backend);
+await runApp("app1", params, async (backend) => {
   const { metrics, files } = await runDistributionMapping(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
@@ -32,9 +29,4 @@ try {
         }`
         : ""),
   );
-} catch (err) {
-  console.error(`app1 failed: ${(err as Error).message}`);
-  await lock.release();
-  Deno.exit(1);
-}
-await lock.release();
+});

@@ -16,7 +16,7 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
+import { runApp } from "./common/app_edges.ts";
 import { loadImageAppParamsOrExit, runImageApp } from "./app2/mod.ts";
 
 const params = loadImageAppParamsOrExit("app2", Deno.args, {
@@ -24,10 +24,7 @@ const params = loadImageAppParamsOrExit("app2", Deno.args, {
     name === "gmm" ? null : "left unset: application 2 reads images from run.images_path " +
       "(--images DIR, --images s3://bucket/prefix or --images idx:?normal=CLASS)",
 });
-exitUnlessWritable("app2", params);
-const lock = await lockOutputOrExit("app2", params);
-try {
-  const backend = await startAppBackend("app2", params.run.backend);
+await runApp("app2", params, async (backend) => {
   const { metrics, files } = await runImageApp(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
@@ -41,9 +38,4 @@ try {
         : "n/a (no anomalies in val/)") +
       `; ${metrics.skipped_images} images skipped; ${f(metrics.wall_time_s)} s`,
   );
-} catch (err) {
-  console.error(`app2 failed: ${(err as Error).message}`);
-  await lock.release();
-  Deno.exit(1);
-}
-await lock.release();
+});

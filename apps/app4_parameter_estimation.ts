@@ -19,7 +19,7 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
+import { runApp } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
 import { APP4_PROBLEMS, runParameterEstimation } from "./app4/parameter_estimation.ts";
@@ -36,10 +36,7 @@ if (refusals.length) {
   console.error(refusals.join("\n"));
   Deno.exit(2);
 }
-exitUnlessWritable("app4", params);
-const lock = await lockOutputOrExit("app4", params);
-try {
-  const backend = await startAppBackend("app4", params.run.backend);
+await runApp("app4", params, async (backend) => {
   const { metrics, files } = await runParameterEstimation(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const models = metrics.models as Record<string, Record<string, unknown>>;
@@ -54,9 +51,4 @@ try {
         (m.loaded_from ? `loaded from ${m.loaded_from}` : `trained in ${f(m.train_time_s)} s`),
     );
   }
-} catch (err) {
-  console.error(`app4 failed: ${(err as Error).message}`);
-  await lock.release();
-  Deno.exit(1);
-}
-await lock.release();
+});

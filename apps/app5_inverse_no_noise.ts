@@ -20,7 +20,7 @@
  * @module
  */
 import "./common/require_permissions.ts";
-import { exitUnlessWritable, lockOutputOrExit, startAppBackend } from "./common/app_edges.ts";
+import { runApp } from "./common/app_edges.ts";
 import { loadParamsOrExit } from "../lib/params/mod.ts";
 import { innProblemParamsErrors } from "./inverse/inn_problems.ts";
 import { APP5_PROBLEMS, runInverseKinematics } from "./app5/inverse_kinematics.ts";
@@ -36,10 +36,7 @@ if (refusals.length) {
   console.error(refusals.join("\n"));
   Deno.exit(2);
 }
-exitUnlessWritable("app5", params);
-const lock = await lockOutputOrExit("app5", params);
-try {
-  const backend = await startAppBackend("app5", params.run.backend);
+await runApp("app5", params, async (backend) => {
   const { metrics, files } = await runInverseKinematics(params, { backend });
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const ref = metrics.reference as Record<string, number>;
@@ -60,9 +57,4 @@ try {
         (m.loaded_from ? `loaded from ${m.loaded_from}` : `trained in ${f(m.train_time_s)} s`),
     );
   }
-} catch (err) {
-  console.error(`app5 failed: ${(err as Error).message}`);
-  await lock.release();
-  Deno.exit(1);
-}
-await lock.release();
+});

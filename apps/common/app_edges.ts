@@ -175,3 +175,37 @@ export async function lockOutputOrExit(app: string, params: Params): Promise<Out
     Deno.exit(2);
   }
 }
+
+/**
+ * The body of every app's entry file after its params are loaded: refuse
+ * unwritable folders (exit 2), take the output folder's lock (exit 2 when
+ * another run holds it), start the backend, run the app, release the lock;
+ * a failure prints `appN failed: …` and exits 1, with the lock released.
+ * @param app The app's name, e.g. `app1`.
+ * @param params The run's validated params.
+ * @param body The app's work, given the active backend.
+ * @example
+ * ```ts ignore
+ * import { runApp } from "./app_edges.ts";
+ * await runApp("app1", params, async (backend) => {
+ *   const { files } = await runDistributionMapping(params, { backend });
+ *   console.log(`wrote ${files.length} files`);
+ * });
+ * ```
+ */
+export async function runApp(
+  app: string,
+  params: Params,
+  body: (backend: BackendName) => Promise<void>,
+): Promise<void> {
+  exitUnlessWritable(app, params);
+  const lock = await lockOutputOrExit(app, params);
+  try {
+    await body(await startAppBackend(app, params.run.backend));
+  } catch (err) {
+    console.error(`${app} failed: ${(err as Error).message}`);
+    await lock.release();
+    Deno.exit(1);
+  }
+  await lock.release();
+}
