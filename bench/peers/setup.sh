@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates bench/peers/.venv with the Python peers of our benchmarks
-# (TensorFlow Probability, PyTorch, numpy/threadpoolctl), pinned.
+# (TensorFlow Probability, PyTorch, sbi, numpy/threadpoolctl), pinned.
 # Idempotent: a stamp records the pins; rerunning with the same pins does nothing.
 # Usage: bash bench/peers/setup.sh   (env PYTHON=... to choose the interpreter)
 set -euo pipefail
@@ -20,10 +20,13 @@ keras_pins=(tf-keras==2.19.0)
 # PyTorch index, which is not reachable here. `import torch` fails without
 # the CUDA runtime libraries, so --no-deps is not an option either.
 torch_pins=(torch==2.9.1)
+# sbi (neural posterior estimation), the peer of lib/posterior's estimator
+# (bench/estimator_vs_sbi.ts); it needs torch ≥ 1.13, so the pin above holds.
+sbi_pins=(sbi==0.27.0)
 
-stamp_text="$("$python" --version 2>&1) ${tf_pins[*]} ${keras_pins[*]} ${torch_pins[*]}"
+stamp_text="$("$python" --version 2>&1) ${tf_pins[*]} ${keras_pins[*]} ${torch_pins[*]} ${sbi_pins[*]}"
 stamp="$venv/.peers-stamp"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_text" ]] && "$venv/bin/python" -c "import tensorflow_probability, torch, threadpoolctl" 2>/dev/null; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_text" ]] && "$venv/bin/python" -c "import tensorflow_probability, torch, threadpoolctl, sbi" 2>/dev/null; then
   echo "bench/peers/.venv is up to date" >&2
   exit 0
 fi
@@ -34,6 +37,7 @@ pip=("$venv/bin/python" -m pip install --no-cache-dir --disable-pip-version-chec
 "${pip[@]}" "${tf_pins[@]}"
 "${pip[@]}" --no-deps "${keras_pins[@]}"
 "${pip[@]}" "${torch_pins[@]}"
+"${pip[@]}" "${sbi_pins[@]}" "${torch_pins[@]}"
 "$venv/bin/python" -c "import tensorflow_probability as tfp, tensorflow as tf, torch, numpy; print('tf', tf.__version__, 'tfp', tfp.__version__, 'torch', torch.__version__, 'numpy', numpy.__version__)" >&2
 echo "$stamp_text" > "$stamp"
 echo "installed in $(( $(date +%s) - start )) s; venv size $(du -sh "$venv" | cut -f1)" >&2
