@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Rng } from "../core/random.ts";
+import type { Rng } from "../core/random.ts";
 import { MultivariateNormal } from "../inference/gaussian.ts";
 
 /** What a prior saves, to be rebuilt by {@link priorFromConfig}. */
