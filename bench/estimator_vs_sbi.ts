@@ -18,7 +18,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Rng } from "../lib/core/random.ts";
 import { writeFileAtomic } from "../lib/core/atomic.ts";
 import { classifierTwoSampleTest } from "../lib/inference/c2st.ts";
@@ -55,7 +55,7 @@ if (problems.length !== chosen.length) {
 await Deno.mkdir(args.out, { recursive: true });
 await initBackend("wasm");
 
-const python = args.python;
+const python = args.python.includes("/") ? resolve(args.python) : args.python;
 const havePython = await Deno.stat(python).then(() => true, () => false);
 if (!havePython) {
   console.error(`no sbi environment at ${python} (deno task bench:setup): our side only`);
@@ -100,7 +100,8 @@ async function runSbi(
 ): Promise<
   { samples: Float64Array[]; trainSeconds: number; sampleSeconds: number; epochs: number | null }
 > {
-  const inPath = join(args.out, `${tag}_in.json`), outPath = join(args.out, `${tag}_out.json`);
+  const inPath = resolve(args.out, `${tag}_in.json`),
+    outPath = resolve(args.out, `${tag}_out.json`);
   const prior = problem.prior.config();
   await Deno.writeTextFile(
     inPath,
@@ -121,7 +122,9 @@ async function runSbi(
       seed,
     }),
   );
+  // sbi writes TensorBoard logs (sbi-logs/) into its working folder: the output folder.
   const run = await new Deno.Command(python, {
+    cwd: args.out,
     args: [
       new URL("./peers/sbi_npe.py", import.meta.url).pathname,
       inPath,
