@@ -2,7 +2,9 @@
  * Inverse problems for the INN applications (4–7) and the machinery shared
  * by them: the {@link InverseProblem} interface, application 4's problems
  * (an ill-conditioned linear-Gaussian problem and two exponentials with close
- * rates) and application 5's (the planar robot arm of Kruse et al. 2021),
+ * rates), application 5's (the planar robot arm of Kruse et al. 2021) and
+ * application 7's forward model (first-arrival travel times by fast marching,
+ * with their exact adjoint gradient),
  * chosen from params by {@link innProblem}; training, saving and loading of
  * the three posterior models (INN with MMD losses, INN by maximum
  * likelihood, cINN), posterior metrics against a reference, figures, and a
@@ -26,3 +28,6 @@ export * from "./linear_ill_conditioned.ts";
 export * from "./two_exponentials.ts";
 export * from "./posterior_metrics.ts";
 export * from "./robot_arm.ts";
+export * from "./eikonal_grid.ts";
+export * from "./eikonal.ts";
+export * from "./travel_time.ts";
