@@ -69,6 +69,8 @@ export { type Activation, DenseNetwork, type DenseNetworkConfig } from "./lib/nn
 // Distributions and flows.
 export { DiagonalNormal, type DiagonalNormalConfig } from "./lib/distributions/normal.ts";
 export { type SampleOptions, TransformedDistribution } from "./lib/distributions/transformed.ts";
+export type { BaseDistribution } from "./lib/distributions/base.ts";
+export { ClassGaussianMixture } from "./lib/distributions/class_mixture.ts";
 export {
   logProbOf,
   mapInBatches,
@@ -101,6 +103,7 @@ export {
   type FlowBatch,
 } from "./lib/training/data_source.ts";
 export { type LearningRate, learningRateAt } from "./lib/training/schedule.ts";
+export { informationBottleneckLoss } from "./lib/training/information_bottleneck.ts";
 export {
   ConsoleProgress,
   type ProgressSink,

@@ -39,6 +39,11 @@ import {
   simulatePairs,
 } from "../../lib/problems/problem.ts";
 import { Standardizer } from "../../lib/problems/standardizer.ts";
+import { scaleFromJSON, Whitening } from "../../lib/problems/whitening.ts";
+import {
+  RegressionAdjustment,
+  type RegressionAdjustmentJson,
+} from "../../lib/problems/regression_adjustment.ts";
 
 /** The three posterior models. */
 export const POSTERIOR_MODEL_KINDS = ["mmd", "ml", "cinn"] as const;
@@ -92,6 +97,15 @@ export interface InnAppConfig {
   regLevel: number;
   /** INN input side `[x, ε]` when the problem is noisy. */
   noiseInputs: boolean;
+  /** Whiten the parameters (PCA of the training pairs) instead of standardizing each. Default false. */
+  whiten?: boolean;
+  /** cINN: model the residual of the parameters' linear regression on `y`. Default false. */
+  regressionAdjust?: boolean;
+  /**
+   * cINN with `regressionAdjust`: regress on the interactions of `y` with the condition's
+   * last column up to this degree (for a `[y, log σ]` condition; 0, the default: none).
+   */
+  regressionNoiseDegree?: number;
   /** Hidden widths of the cINN's conditioning network. */
   conditionLayers: number[];
   /** Width of the cINN's context. */
@@ -130,6 +144,8 @@ export function innAppConfig(params: Params): InnAppConfig {
     activation: a.activation,
     regLevel: t.reg_level,
     noiseInputs: a.inn_noise_inputs,
+    whiten: a.inn_whiten,
+    regressionAdjust: a.cinn_regression_adjust,
     conditionLayers: [...a.cinn_condition_layers],
     contextDim: a.cinn_context_dim,
     epochs: t.num_epochs,
@@ -177,6 +193,8 @@ function slicePairs(p: SimulatedPairs, problem: InverseProblem, from: number, to
  * @param numTrain Training pairs (≥ 2).
  * @param numValidation Validation pairs (≥ 1).
  * @param seed Seed of the simulation.
+ * @param options `whiten`: fit a {@link Whitening} of the parameters instead of a
+ *   per-column {@link Standardizer}.
  * @returns Pairs and standardizers fitted to the training pairs.
  * @example
  * ```ts
@@ -191,6 +209,7 @@ export function prepareTrainingSet(
   numTrain: number,
   numValidation: number,
   seed: number,
+  options: { whiten?: boolean } = {},
 ): TrainingSet {
   if (!Number.isInteger(numTrain) || numTrain < 2) {
     throw new Error(`Training pairs must be an integer ≥ 2, got ${numTrain}`);
@@ -205,7 +224,7 @@ export function prepareTrainingSet(
     problem,
     train,
     validation,
-    xScale: Standardizer.fit(train.x, problem.dimX),
+    xScale: (options.whiten ? Whitening : Standardizer).fit(train.x, problem.dimX),
     yScale: Standardizer.fit(train.y, problem.dimY),
   };
 }
@@ -245,28 +264,44 @@ export function innInputs(
 /**
  * A posterior sampler in the problem's units around one trained on
  * standardized values: standardizes `y*`, samples, keeps the first `dimX`
- * columns (dropping noise inputs), and maps them back.
+ * columns (dropping noise inputs), adds back the regression prediction when the
+ * network models regression residuals, and maps them back.
  */
 export class StandardizedPosterior implements PosteriorSampler {
   readonly #inner: PosteriorSampler;
   readonly #xScale: Standardizer;
   readonly #yScale: Standardizer;
+  readonly #regression: RegressionAdjustment | undefined;
 
   /**
    * @param inner The sampler on standardized values (its `dimX` may include noise inputs).
    * @param xScale Standardization of the parameters.
    * @param yScale Standardization of the observations.
+   * @param regression When the network models residuals of this regression of the
+   *   standardized parameters on the standardized observation.
    */
-  constructor(inner: PosteriorSampler, xScale: Standardizer, yScale: Standardizer) {
+  constructor(
+    inner: PosteriorSampler,
+    xScale: Standardizer,
+    yScale: Standardizer,
+    regression?: RegressionAdjustment,
+  ) {
     if (inner.dimY !== yScale.dims || inner.dimX < xScale.dims) {
       throw new Error(
         `The sampler's widths (x ${inner.dimX}, y ${inner.dimY}) do not fit the ` +
           `standardizers (x ${xScale.dims}, y ${yScale.dims})`,
       );
     }
+    if (regression && (regression.dimX !== xScale.dims || regression.dimC !== yScale.dims)) {
+      throw new Error(
+        `The regression adjustment's widths (x ${regression.dimX}, y ${regression.dimC}) do ` +
+          `not fit the standardizers (x ${xScale.dims}, y ${yScale.dims})`,
+      );
+    }
     this.#inner = inner;
     this.#xScale = xScale;
     this.#yScale = yScale;
+    this.#regression = regression;
   }
 
   get dimX(): number {
@@ -287,11 +322,12 @@ export class StandardizedPosterior implements PosteriorSampler {
         `The observation must have dimY=${this.dimY} values, got ${yObserved.length}`,
       );
     }
-    const raw = await this.#inner.posterior(this.#yScale.apply(yObserved), nSamples, options);
+    const y = this.#yScale.apply(yObserved);
+    const raw = await this.#inner.posterior(y, nSamples, options);
     const w = this.#inner.dimX, d = this.dimX;
     const x = new Float32Array(nSamples * d);
     for (let i = 0; i < nSamples; i++) x.set(raw.subarray(i * w, i * w + d), i * d);
-    return this.#xScale.invert(x);
+    return this.#xScale.invert(this.#regression ? this.#regression.restore(x, y) : x);
   }
 }
 
@@ -335,6 +371,8 @@ export interface TrainedPosterior {
   xScale: Standardizer;
   /** Standardization of the observations the network was trained with. */
   yScale: Standardizer;
+  /** The regression whose residuals the network models (cINN with `regressionAdjust`). */
+  xRegression?: RegressionAdjustment;
   /** Frees the network. */
   dispose(): void;
 }
@@ -452,15 +490,27 @@ export async function trainPosteriorModel(
     try {
       // Maximum likelihood of x given y: examples x, context y. The cINN has no
       // batch normalization, so there are no statistics to recompute after each epoch.
+      // With regressionAdjust the flow models x − (W y + b), the residual of the linear
+      // regression of the standardized x on the standardized y (a shift for each y).
+      const xTrain = set.xScale.apply(set.train.x);
+      const xVal = set.xScale.apply(set.validation.x);
+      const yVal = set.yScale.apply(set.validation.y);
+      const regression = config.regressionAdjust
+        ? RegressionAdjustment.fit(xTrain, y, {
+          dimX: problem.dimX,
+          dimC: problem.dimY,
+          noiseDegree: config.regressionNoiseDegree ?? 0,
+        })
+        : undefined;
       const r = await trainFlow(
         cinn,
-        pairedDataSource({ x: set.xScale.apply(set.train.x), y }, cinn),
+        pairedDataSource({ x: regression ? regression.residual(xTrain, y) : xTrain, y }, cinn),
         {
           ...schedule,
           statisticsExamples: 0,
           validation: pairedDataSource({
-            x: set.xScale.apply(set.validation.x),
-            y: set.yScale.apply(set.validation.y),
+            x: regression ? regression.residual(xVal, yVal) : xVal,
+            y: yVal,
           }, cinn),
           earlyStoppingPatience: config.earlyStoppingPatience,
           ...(options.historyPath ? { historyPath: options.historyPath } : {}),
@@ -469,7 +519,7 @@ export async function trainPosteriorModel(
       return {
         kind,
         label: MODEL_LABELS[kind],
-        sampler: new StandardizedPosterior(cinn, set.xScale, set.yScale),
+        sampler: new StandardizedPosterior(cinn, set.xScale, set.yScale, regression),
         network: cinn,
         trainSeconds: r.wallSeconds,
         steps: r.steps,
@@ -479,13 +529,18 @@ export async function trainPosteriorModel(
           ...(h.valNll !== undefined ? { validationLoss: h.valNll } : {}),
         })),
         numParameters: countParameters(cinn.bijector.trainableVariables()),
-        architecture: cinnArchitecture(cinn, {
-          bestEpoch: r.bestEpoch,
-          stoppedEarly: r.stoppedEarly,
-        }),
+        architecture: {
+          ...cinnArchitecture(cinn, {
+            bestEpoch: r.bestEpoch,
+            stoppedEarly: r.stoppedEarly,
+          }),
+          ...(set.xScale instanceof Whitening ? { x_scale: "whitened" } : {}),
+          ...(regression ? { regression_adjusted: true } : {}),
+        },
         resumedFromEpoch: r.resumedFromEpoch,
         xScale: set.xScale,
         yScale: set.yScale,
+        ...(regression ? { xRegression: regression } : {}),
         dispose: () => cinn.dispose(),
       };
     } catch (e) {
@@ -558,6 +613,8 @@ export interface PosteriorModelRecord {
   num_parameters: number;
   /** Partition and sizes. */
   architecture: Record<string, unknown>;
+  /** The regression whose residuals a regression-adjusted cINN models. */
+  x_regression?: RegressionAdjustmentJson;
 }
 
 /**
@@ -590,6 +647,7 @@ export async function savePosteriorModel(
     steps: trained.steps,
     num_parameters: trained.numParameters,
     architecture: trained.architecture,
+    ...(trained.xRegression ? { x_regression: trained.xRegression.toJSON() } : {}),
   };
   await saveInnNetwork(trained.network, dir, { ...metadata, posterior_model: record });
 }
@@ -628,12 +686,13 @@ export async function loadPosteriorModel(
         );
       }
     }
-    const xScale = new Standardizer(r.x_scale.mean, r.x_scale.std);
-    const yScale = new Standardizer(r.y_scale.mean, r.y_scale.std);
+    const xScale = scaleFromJSON(r.x_scale);
+    const yScale = scaleFromJSON(r.y_scale);
+    const regression = r.x_regression ? new RegressionAdjustment(r.x_regression) : undefined;
     return {
       kind: r.kind,
       label: MODEL_LABELS[r.kind],
-      sampler: new StandardizedPosterior(network, xScale, yScale),
+      sampler: new StandardizedPosterior(network, xScale, yScale, regression),
       network,
       trainSeconds: r.train_seconds,
       steps: r.steps,
@@ -644,6 +703,7 @@ export async function loadPosteriorModel(
       savedMetadata: metadata,
       xScale,
       yScale,
+      ...(regression ? { xRegression: regression } : {}),
       dispose: () => network.dispose(),
     };
   } catch (err) {

@@ -2,8 +2,10 @@
  * The inverse problems the INN applications run on, chosen by `run.problem`:
  * `linear` (ill-conditioned linear-Gaussian, exact posterior) and
  * `exponentials` (two decays with close rates, MCMC reference) for
- * application 4, and `robot_arm` (the planar arm of Kruse et al. 2021, ABC
- * reference, no noise) for application 5. One factory builds the problem
+ * application 4, `robot_arm` (the planar arm of Kruse et al. 2021, ABC
+ * reference, no noise) for application 5, and `blurred_profile` (a blurred,
+ * sub-sampled 1-D profile, exact posterior) and `ballistic` (a throw with drag,
+ * MCMC reference) for application 6. One factory builds the problem
  * from params; one check tells an app, before anything runs, whether the
  * params fit it.
  *
@@ -15,9 +17,17 @@ import type { InverseProblem } from "../../lib/problems/problem.ts";
 import { RobotArm } from "../../lib/problems/robot_arm.ts";
 import { symmetricEigen } from "../../lib/linalg/symmetric_eigen.ts";
 import { TwoExponentials } from "../../lib/problems/two_exponentials.ts";
+import { BlurredProfile } from "../../lib/problems/blurred_profile.ts";
+import { BallisticDrag } from "../../lib/problems/ballistic_drag.ts";
 
 /** Every value of `run.problem`. */
-export const INN_PROBLEM_NAMES = ["linear", "exponentials", "robot_arm"] as const;
+export const INN_PROBLEM_NAMES = [
+  "linear",
+  "exponentials",
+  "robot_arm",
+  "blurred_profile",
+  "ballistic",
+] as const;
 /** One of {@link INN_PROBLEM_NAMES}. */
 export type InnProblemName = typeof INN_PROBLEM_NAMES[number];
 
@@ -26,6 +36,17 @@ export const INN_PROBLEM_REFERENCE: Readonly<Record<InnProblemName, string>> = {
   linear: "analytic",
   exponentials: "MCMC",
   robot_arm: "ABC",
+  blurred_profile: "analytic",
+  ballistic: "MCMC",
+};
+
+/** The application each problem belongs to, for messages. */
+export const INN_PROBLEM_APP: Readonly<Record<InnProblemName, string>> = {
+  linear: "application 4",
+  exponentials: "application 4",
+  robot_arm: "application 5",
+  blurred_profile: "application 6",
+  ballistic: "application 6",
 };
 
 /**
@@ -52,7 +73,7 @@ export function innProblemParamsErrors(
   const errors: string[] = [];
   const name = params.run.problem as InnProblemName;
   if (!allowed.includes(name)) {
-    const home = name === "robot_arm" ? "application 5" : "application 4";
+    const home = INN_PROBLEM_APP[name] ?? "no application";
     errors.push(
       `run.problem must be ${allowed.map((a) => `"${a}"`).join(" or ")} for ${app}, got ` +
         `"${name}" (a problem of ${home})`,
@@ -91,7 +112,9 @@ export function innProblemParamsErrors(
  * innProblem(loadParams("app5", [])).name; // "robot_arm"
  * ```
  */
-export function innProblem(params: Params): LinearIllConditioned | TwoExponentials | RobotArm {
+export function innProblem(
+  params: Params,
+): LinearIllConditioned | TwoExponentials | RobotArm | BlurredProfile | BallisticDrag {
   const noise = params.run.noise_sigma ?? undefined;
   const name = params.run.problem as string;
   switch (name) {
@@ -107,6 +130,13 @@ export function innProblem(params: Params): LinearIllConditioned | TwoExponentia
         throw new Error(`The robot arm has no observation noise; got run.noise_sigma=${noise}`);
       }
       return new RobotArm({ epsilon: params.run.abc_epsilon ?? undefined });
+    case "blurred_profile":
+      return new BlurredProfile({ noise });
+    case "ballistic":
+      return new BallisticDrag({
+        noise,
+        mcmc: { warmup: params.run.mcmc_warmup, draws: params.run.mcmc_draws },
+      });
     default:
       throw new Error(
         `run.problem must be one of ${INN_PROBLEM_NAMES.join(", ")}, got "${name}"`,
@@ -138,6 +168,34 @@ export function innProblemInfo(problem: InverseProblem): Record<string, unknown>
       times: problem.observationGrid.values,
       prior_mean: problem.priorMean,
       prior_std: problem.priorStd,
+    };
+  }
+  if (problem instanceof BlurredProfile) {
+    const o = problem.options;
+    const s = problem.singularValues();
+    return {
+      cells: problem.dimX,
+      measurements: problem.dimY,
+      blur_width: o.blurWidth,
+      prior: `Matérn-5/2 Gaussian process, correlation length ${o.correlationLength}, ` +
+        `mean ${o.priorMean}, std ${o.priorStd}`,
+      condition_number: problem.conditionNumber(),
+      singular_values: Array.from(s),
+      singular_value_decay: Array.from(s, (v) => v / s[0]),
+      posterior_principal_std: Array.from(
+        symmetricEigen(problem.gaussian.posteriorCov).values,
+        (v) => Math.sqrt(v),
+      ),
+      forward_model: "y_i = Σ_j G_ij x_j + σ ε_i, G_ij ∝ exp(−(t_i − z_j)² / (2w²)), rows sum to 1",
+    };
+  }
+  if (problem instanceof BallisticDrag) {
+    return {
+      physics: problem.physics,
+      prior_mean: problem.priorMean,
+      prior_std: problem.priorStd,
+      forward_model: "impact point of a throw with linear drag from (x0, h) at angle and speed " +
+        "(Kruse et al. 2021); Gaussian priors truncated to h > 0, 0 < angle < π/2, speed > 0",
     };
   }
   if (problem instanceof RobotArm) {

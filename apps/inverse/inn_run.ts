@@ -274,7 +274,12 @@ export async function modelCalibration(
   return calibrationJson(c);
 }
 
-function calibrationJson(c: CalibrationResult): Record<string, unknown> {
+/**
+ * The `calibration` block of `metrics.json` for a calibration result.
+ * @param c The result of {@link calibratePosterior}.
+ * @returns JSON fields: method, replications, draws, SBC p-values, coverages.
+ */
+export function calibrationJson(c: CalibrationResult): Record<string, unknown> {
   return {
     method: "simulation-based calibration (rank χ² test) and central-interval coverage",
     replications: c.replications,
@@ -283,6 +288,7 @@ function calibrationJson(c: CalibrationResult): Record<string, unknown> {
     sbc_min_p_value: Math.min(...c.sbcPValues),
     coverage_90: c.coverage90,
     coverage_50: c.coverage50,
+    coverage_curve: c.coverageCurve,
   };
 }
 
@@ -335,6 +341,12 @@ export interface InnAppHooks {
   summaryLine?: (metrics: InnModelMetrics) => string;
   /** Judge the app-4 quality targets ({@link QUALITY_TARGETS}). Default true. */
   judgeTargets?: boolean;
+  /**
+   * Runs after every model has been evaluated and before any figure or `metrics.json` is
+   * written (e.g. to train and evaluate further models whose results the `figures` and
+   * `extraMetrics` hooks then report). An error here stops the run with nothing written.
+   */
+  afterModels?: (context: InnFigureContext) => Promise<void>;
 }
 
 /** Options of {@link runInnApp}. */
@@ -437,7 +449,9 @@ async function* posteriorModels(
   const numTrain = params.training.num_data_input;
   const numVal = params.training.num_val ??
     Math.max(1, Math.round(numTrain * params.training.validation_fraction));
-  const set = prepareTrainingSet(problem, numTrain, numVal, params.run.seed);
+  const set = prepareTrainingSet(problem, numTrain, numVal, params.run.seed, {
+    whiten: config.whiten ?? false,
+  });
   const every = params.training.checkpoint_every_n_epochs;
   for (const kind of kinds) {
     progress.line(`training ${MODEL_LABELS[kind]}…`);
@@ -638,6 +652,7 @@ export async function runInnApp(
   }
 
   const context: InnFigureContext = { problem, observations, shown, models };
+  await hooks.afterModels?.(context);
   const files: string[] = [];
   const figures = (hooks.figures ?? standardInnFigures)(context);
   if (histories.length) figures.push(["history.png", trainingHistoryFigure(histories)]);

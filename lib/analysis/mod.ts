@@ -1,7 +1,9 @@
 /**
  * Analysis of a trained flow's latent space, for image generation and
- * anomaly detection (application 2) and any other flow: PCA of latent
- * points (exact or randomized), sampling from the PCA-reduced Gaussian or
+ * anomaly detection (application 2), generative classification (application
+ * 3: confusion matrix, accuracy per class, calibration with the ECE and
+ * temperature scaling, the reliability diagram) and any other flow: PCA of
+ * latent points (exact or randomized), sampling from the PCA-reduced Gaussian or
  * the base distribution, anomaly scores (NLL and latent-norm typicality
  * under the χ distribution), ROC curves with exact tie handling, linear and
  * spherical interpolation, and the figures built on them. Everything works
@@ -43,3 +45,6 @@ export * from "./anomaly.ts";
 export * from "./roc.ts";
 export * from "./interpolation.ts";
 export * from "./figures.ts";
+export * from "./classification.ts";
+export * from "./calibration.ts";
+export * from "./classification_figures.ts";

@@ -13,11 +13,20 @@
  * an unconditional flow refuses one. A context of one row is broadcast to
  * the whole batch (all samples, or all points, under the same condition).
  *
+ * The base may be conditional too ({@link ./base.ts BaseDistribution} with a
+ * `contextDim`), e.g. the class-conditional Gaussian mixture of a generative
+ * classifier ({@link ./class_mixture.ts}): the context (one-hot classes) then
+ * reaches the base, `logProb(x, { context })` is `log p(x | y)` and
+ * `sample(n, { context })` draws images of the given classes. When only the
+ * base is conditional, a call without a context is the marginal: `logProb(x)`
+ * is `log p(x) = log Σ_y p(y) p(x | y)`.
+ *
  * @module
  */
 import { type Tensor1D, type Tensor2D, tf } from "../core/tf.ts";
 import type { Bijector, BijectorCallOptions } from "../bijectors/bijector.ts";
-import type { DiagonalNormal } from "./normal.ts";
+import type { NamedVariable } from "../core/variables.ts";
+import type { BaseDistribution } from "./base.ts";
 
 /** Options of {@link TransformedDistribution.sample}. */
 export interface SampleOptions {
@@ -35,13 +44,14 @@ export interface SampleOptions {
 /** The flow distribution: base on the latent side, bijector data → latent. */
 export class TransformedDistribution {
   /** Latent-side distribution. */
-  readonly base: DiagonalNormal;
+  readonly base: BaseDistribution;
   /** Map from data to latent side. */
   readonly bijector: Bijector;
 
   /**
    * @param base The latent distribution, e.g. `DiagonalNormal.standard(2)`.
    * @param bijector Data → latent map.
+   * @throws Error when both the base and the bijector take a context, of different widths.
    * @example
    * ```ts
    * import { DiagonalNormal, Permute, TransformedDistribution, tf } from "../../mod.ts";
@@ -49,7 +59,14 @@ export class TransformedDistribution {
    * flow.logProb(tf.tensor2d([[0, 0]])).print(); // log N(0; 0, I) = -1.8379
    * ```
    */
-  constructor(base: DiagonalNormal, bijector: Bijector) {
+  constructor(base: BaseDistribution, bijector: Bijector) {
+    const b = base.contextDim ?? 0, f = bijector.contextDim;
+    if (b > 0 && f > 0 && b !== f) {
+      throw new Error(
+        `The base takes a context of width ${b} and the bijector one of width ${f}; ` +
+          `a flow passes one context to both`,
+      );
+    }
     this.base = base;
     this.bijector = bijector;
   }
@@ -70,7 +87,35 @@ export class TransformedDistribution {
    * ```
    */
   get contextDim(): number {
-    return this.bijector.contextDim;
+    return this.bijector.contextDim || (this.base.contextDim ?? 0);
+  }
+
+  /**
+   * Every variable of the flow, named for save/load: the bijector's, then the base's.
+   * @returns The named variables.
+   * @example
+   * ```ts
+   * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+   * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 1, hiddenLayers: [4], seed: 1 });
+   * console.log(flow.variables().length > 0); // true
+   * ```
+   */
+  variables(): NamedVariable[] {
+    return [...this.bijector.variables(), ...(this.base.variables?.() ?? [])];
+  }
+
+  /**
+   * The variables training updates (bijector and base).
+   * @returns The trainable variables.
+   * @example
+   * ```ts
+   * import { buildRealNvpFlow } from "../flows/realnvp_flow.ts";
+   * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 1, hiddenLayers: [4], seed: 1 });
+   * const n = flow.trainableVariables().reduce((a, v) => a + v.size, 0); // parameters
+   * ```
+   */
+  trainableVariables(): tf.Variable[] {
+    return this.variables().filter((v) => v.variable.trainable).map((v) => v.variable);
   }
 
   /**
@@ -82,10 +127,11 @@ export class TransformedDistribution {
     n: number,
     what: string,
   ): BijectorCallOptions | undefined {
-    const width = this.bijector.contextDim;
+    const width = this.contextDim;
     const ctx = options?.context;
     if (!ctx) {
-      if (width === 0) return options;
+      // Only the base conditional: no context means the marginal.
+      if (width === 0 || this.bijector.contextDim === 0) return options;
       throw new Error(
         `${what}: this flow is conditional and needs a context of shape [${n}, ${width}] ` +
           `(or [1, ${width}]), got none; pass { context }`,
@@ -127,7 +173,7 @@ export class TransformedDistribution {
     return tf.tidy(() => {
       const call = this.#withContext(options, x.shape[0], "logProb");
       const { value, logDet } = this.bijector.forwardAndLogDet(x, call);
-      return tf.add(this.base.logProb(value), logDet) as Tensor1D;
+      return tf.add(this.base.logProb(value, call?.context), logDet) as Tensor1D;
     });
   }
 
@@ -151,7 +197,7 @@ export class TransformedDistribution {
   sample(n: number, options: SampleOptions): tf.Tensor {
     return tf.tidy(() => {
       const call = this.#withContext({ context: options.context }, n, "sample");
-      const z = this.base.sample(n, options.seed, options.temperature ?? 1);
+      const z = this.base.sample(n, options.seed, options.temperature ?? 1, call?.context);
       return this.bijector.inverse(z, { ...call, training: false });
     });
   }
@@ -180,8 +226,9 @@ export class TransformedDistribution {
     });
   }
 
-  /** Frees the bijector's variables. */
+  /** Frees the variables of the bijector and the base. */
   dispose(): void {
     this.bijector.dispose();
+    this.base.dispose?.();
   }
 }

@@ -11,7 +11,9 @@
  * flows (a cINN saved as its joint over rows `[x, y]`: base
  * `"inn_conditional_base"`, bijector `"inn_conditional_joint"`) are read
  * as the equivalent conditional flow over `x` with `y` as its context,
- * with the same log-densities.
+ * with the same log-densities. A flow whose base learns variables (the
+ * class-conditional Gaussian mixture of a generative classifier) saves them
+ * beside the bijector's.
  *
  * @module
  */
@@ -24,6 +26,11 @@ import {
 } from "../bijectors/mod.ts";
 import type { NamedVariable } from "../core/variables.ts";
 import { DiagonalNormal, type DiagonalNormalConfig } from "../distributions/normal.ts";
+import type { BaseDistribution, BaseDistributionConfig } from "../distributions/base.ts";
+import {
+  ClassGaussianMixture,
+  type ClassGaussianMixtureConfig,
+} from "../distributions/class_mixture.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import { readWeightsFile } from "./weights_file.ts";
 import { writeDirAtomic } from "../core/atomic.ts";
@@ -42,7 +49,7 @@ export interface ModelJson {
    * Base distribution and bijector configs (an INN, which is not a density
    * model, has no base; see `lib/inn/inn_io.ts`).
    */
-  config: { base?: DiagonalNormalConfig; bijector: BijectorConfig };
+  config: { base?: DiagonalNormalConfig | BaseDistributionConfig; bijector: BijectorConfig };
   /** TensorFlow.js weights manifest. */
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   /** Free-form metadata (params, metrics, date). */
@@ -113,7 +120,7 @@ export async function saveFlow(
   dir: string,
   metadata: Record<string, unknown> = {},
 ): Promise<void> {
-  const vars = flow.bijector.variables();
+  const vars = flow.variables();
   const { data, specs } = await encodeTensors(
     vars.map((v) => ({ name: v.name, tensor: v.variable })),
   );
@@ -192,18 +199,22 @@ export async function readModelFolder(
 }
 
 function baseFromConfig(
-  config: DiagonalNormalConfig | undefined,
+  config: DiagonalNormalConfig | BaseDistributionConfig | undefined,
   jsonPath: string,
-): DiagonalNormal {
+): BaseDistribution {
   if (!config || typeof config !== "object") {
     throw new Error(`${jsonPath}: "config.base" is missing`);
+  }
+  if (config.type === "class_gaussian_mixture") {
+    return ClassGaussianMixture.fromConfig(config as ClassGaussianMixtureConfig);
   }
   if (config.type !== undefined && config.type !== "diagonal_normal") {
     throw new Error(
       `${jsonPath}: unknown base distribution "${(config as { type: unknown }).type}"`,
     );
   }
-  return new DiagonalNormal(config.loc, config.scale);
+  const normal = config as DiagonalNormalConfig;
+  return new DiagonalNormal(normal.loc, normal.scale);
 }
 
 /**
@@ -231,7 +242,7 @@ export async function loadFlow(
 ): Promise<TransformedDistribution & { metadata?: Record<string, unknown> }> {
   const { json, tensors } = await readModelFolder(dir);
   const jsonPath = join(dir, "model.json");
-  let base: DiagonalNormal;
+  let base: BaseDistribution;
   let bijector;
   try {
     if ((json as { inn?: { kind?: unknown } }).inn?.kind === "inn") {
@@ -254,9 +265,14 @@ export async function loadFlow(
     throw err;
   }
   try {
-    assignNamed(bijector.variables(), tensors, join(dir, "weights.bin"));
+    assignNamed(
+      [...bijector.variables(), ...(base.variables?.() ?? [])],
+      tensors,
+      join(dir, "weights.bin"),
+    );
   } catch (err) {
     bijector.dispose();
+    base.dispose?.();
     throw err;
   } finally {
     tf.dispose(Object.values(tensors));

@@ -76,6 +76,9 @@ export function expectation(spec: FieldSpec): string {
     case "int_array":
       phrase = `a non-empty array of ${integerPhrase(spec, true)}`;
       break;
+    case "number_array":
+      phrase = `an array of numbers, each ${numberPhrase(spec)}`;
+      break;
     case "int_triple":
       phrase = `an array of 3 ${integerPhrase(spec, true)}`;
       break;
@@ -127,6 +130,9 @@ export function typeLabel(spec: FieldSpec): string {
     case "int_array":
       label = spec.min === undefined ? "int[]" : `int[] (each ≥ ${spec.min})`;
       break;
+    case "number_array":
+      label = spec.min === undefined ? "number[]" : `number[] (each ≥ ${spec.min})`;
+      break;
     case "int_triple":
       label = "[int, int, int]";
       break;
@@ -173,6 +179,9 @@ function valid(spec: FieldSpec, value: unknown): boolean {
     case "int_array":
       return Array.isArray(value) && value.length > 0 &&
         value.every((v) => isInt(v) && inBounds(v, spec));
+    case "number_array":
+      return Array.isArray(value) &&
+        value.every((v) => typeof v === "number" && Number.isFinite(v) && inBounds(v, spec));
     case "int_triple":
       return Array.isArray(value) && value.length === 3 &&
         value.every((v) => isInt(v) && inBounds(v, spec));

@@ -1,6 +1,7 @@
 /**
  * Field specifications of the params schema: one constructor per value type
- * (int, number, bool, string, enum, int array, learning rate, int triple).
+ * (int, number, bool, string, enum, int array, number array, learning rate,
+ * int triple).
  * The TypeScript type of each field's value is carried by its `default`, so the
  * typed `Params` object is derived from the schema table itself.
  *
@@ -15,6 +16,7 @@ export type FieldKind =
   | "string"
   | "enum"
   | "int_array"
+  | "number_array"
   | "lr"
   | "int_triple";
 
@@ -176,6 +178,21 @@ export function oneOf<const V extends readonly string[]>(
  */
 export function intArray(def: number[], extras: FieldExtras & Bounds): FieldSpec<number[]> {
   return { kind: "int_array", default: def, ...extras };
+}
+
+/**
+ * An array of real numbers, each within the bounds; may be empty (e.g. "no sweep").
+ * @param def Default.
+ * @param extras Description, element bounds and flags.
+ * @returns The field spec.
+ * @example
+ * ```ts
+ * import { numArray } from "./field.ts";
+ * const betas = numArray([], { min: 0, description: "β values to sweep (empty: none)." });
+ * ```
+ */
+export function numArray(def: number[], extras: FieldExtras & Bounds): FieldSpec<number[]> {
+  return { kind: "number_array", default: def, ...extras };
 }
 
 /**

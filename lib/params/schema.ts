@@ -16,6 +16,7 @@ import {
   intTriple,
   learningRate,
   num,
+  numArray,
   oneOf,
   optionalInt,
   str,
@@ -91,11 +92,15 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "Resume training from the last checkpoint in <output_dir>/checkpoints.",
     }),
-    problem: oneOf(["linear", "exponentials", "robot_arm"] as const, "linear", {
-      ours: true,
-      description:
-        "Inverse problem of the INN apps (app 4: linear or exponentials; app 5: robot_arm, the planar arm).",
-    }),
+    problem: oneOf(
+      ["linear", "exponentials", "robot_arm", "blurred_profile", "ballistic"] as const,
+      "linear",
+      {
+        ours: true,
+        description:
+          "Inverse problem of the INN apps (app 4: linear or exponentials; app 5: robot_arm, the planar arm; app 6: blurred_profile or ballistic).",
+      },
+    ),
     abc_epsilon: optionalNum({
       min: 0,
       exclusiveMin: true,
@@ -141,6 +146,47 @@ export const PARAMS_SCHEMA = {
       min: 10,
       ours: true,
       description: "Kept draws per chain of a reference MCMC posterior.",
+    }),
+    noise_sweep_factor: num(2, {
+      min: 1,
+      exclusiveMin: true,
+      ours: true,
+      description:
+        "App 6: the noise-amortised model is checked at σ/f, σ and f·σ (σ: run.noise_sigma, else the problem's own).",
+    }),
+    noise_min_factor: num(0.2, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description:
+        "App 6: the noise-amortised cINN is trained on σ drawn log-uniformly from [noise_min_factor·σ, noise_max_factor·σ].",
+    }),
+    noise_max_factor: num(2.5, {
+      min: 1,
+      ours: true,
+      description: "App 6: upper end of the noise-amortised cINN's σ range, as a multiple of σ.",
+    }),
+    repeats: intArray([1, 4, 16], {
+      min: 1,
+      ours: true,
+      description:
+        "App 6: numbers k of repeated measurements whose posterior (their mean at σ/√k) is checked.",
+    }),
+    ood_class: str("", {
+      ours: true,
+      description:
+        "App 3: a class held out of training entirely, whose test images are out-of-distribution inputs (empty: none).",
+    }),
+    beta_sweep: numArray([], {
+      min: 0,
+      ours: true,
+      description:
+        "App 3: information-bottleneck weights β to train one model each for, plotting accuracy, calibration and bits/dim against β (empty: no sweep).",
+    }),
+    do_baseline: bool(true, {
+      ours: true,
+      description:
+        "App 3: also train the discriminative baseline (the same flow with a softmax head, cross-entropy only) on the same data and budget.",
     }),
   },
   training: {
@@ -228,6 +274,18 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "INN (MMD): weight of the L2 penalty on the padding.",
     }),
+    ib_beta: num(1, {
+      min: 0,
+      ours: true,
+      description:
+        "App 3: information-bottleneck weight β of the loss 2/(1+β)·L_X + 2β/(1+β)·L_Y (L_X: NLL per dimension, L_Y: label cross-entropy).",
+    }),
+    label_smoothing: num(0, {
+      min: 0,
+      max: 0.5,
+      ours: true,
+      description: "App 3: label smoothing ε of the cross-entropy target (1 − ε)·onehot + ε/K.",
+    }),
     inn_sigma_y: num(0.05, {
       min: 0,
       exclusiveMin: true,
@@ -270,6 +328,18 @@ export const PARAMS_SCHEMA = {
     glow_num_blocks: int(3, { min: 1, description: "Number of Glow multi-scale blocks." }),
     glow_steps_per_block: int(12, { min: 1, description: "Glow flow steps per block." }),
     glow_num_hidden: int(256, { min: 1, description: "Filters of the Glow coupling CNNs." }),
+    mixture_mean_spacing: num(5, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description:
+        "App 3: distance between the initial class means of the Gaussian-mixture latent (orthogonal means, IB-INN's mu_init).",
+    }),
+    mixture_learn_weights: bool(false, {
+      ours: true,
+      description:
+        "App 3: learn the class weights of the mixture (false: fixed to the training class frequencies).",
+    }),
     inn_models: oneOf(
       ["mmd,ml,cinn", "mmd,ml", "mmd,cinn", "ml,cinn", "mmd", "ml", "cinn"] as const,
       "mmd,ml,cinn",
@@ -300,6 +370,21 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description:
         "For noisy problems, give the INN the noise draws as extra inputs [x, ε], so its forward map is exact.",
+    }),
+    inn_whiten: bool(false, {
+      ours: true,
+      description:
+        "INN apps: whiten the parameters (PCA of the training pairs) instead of standardizing each, for strongly correlated parameters.",
+    }),
+    cinn_regression_adjust: bool(false, {
+      ours: true,
+      description:
+        "INN apps: the cINN models the residual of the parameters' linear regression on the observation (Beaumont et al. 2002).",
+    }),
+    noise_amortised: bool(false, {
+      ours: true,
+      description:
+        "App 6: also train the noise-amortised cINN, whose condition is [y, log σ] (one model for a range of σ).",
     }),
     cinn_condition_layers: intArray([64, 64], {
       min: 1,

@@ -23,3 +23,4 @@ export {
 export { type ConcatOptions, concatPlots } from "./concat.ts";
 export { type Bar, barChart, type BarChartOptions } from "./bar.ts";
 export { cornerPlot, type CornerPlotOptions, type CornerSet } from "./corner.ts";
+export { matrixChart, type MatrixChartOptions } from "./matrix.ts";

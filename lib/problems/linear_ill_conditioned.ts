@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { linearGaussianReference } from "./reference_posteriors.ts";
 import { LinearGaussian } from "../inference/linear_gaussian.ts";
 import { diagonal, fromRows, type Matrix, matVec } from "../linalg/matrix.ts";
 import type { Rng } from "../core/random.ts";
@@ -146,14 +147,6 @@ export class LinearIllConditioned implements InverseProblem {
   }
 
   referencePosterior(y: ArrayLike<number>, n: number, seed: number): ReferencePosterior {
-    const post = this.gaussian.posterior(y);
-    return {
-      method: "analytic",
-      samples: post.sample(n, { seed }),
-      mean: post.mean,
-      cov: post.cov,
-      exact: true,
-      diagnostics: {},
-    };
+    return linearGaussianReference(this.gaussian, y, n, seed);
   }
 }

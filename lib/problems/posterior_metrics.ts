@@ -198,7 +198,26 @@ export interface CalibrationResult {
   coverage90: number;
   /** The same for the central 50 % interval. */
   coverage50: number;
+  /**
+   * Coverage of central intervals at the nominal levels 0.1, 0.2, …, 0.9, 0.95 (the
+   * calibration curve: a calibrated posterior has `coverage ≈ level` at every level).
+   */
+  coverageCurve: { level: number; coverage: number }[];
 }
+
+/** Nominal levels of {@link CalibrationResult.coverageCurve}. */
+export const COVERAGE_LEVELS: readonly number[] = [
+  0.1,
+  0.2,
+  0.3,
+  0.4,
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+  0.95,
+];
 
 /**
  * Simulation-based calibration (Talts et al. 2018) of any posterior sampler:
@@ -265,11 +284,15 @@ export async function calibratePosterior(
     seed: options.seed + 2,
   });
   let in90 = 0, in50 = 0;
+  const inLevel = COVERAGE_LEVELS.map(() => 0);
   for (const ranks of sbc.ranks) {
     for (const r of ranks) {
       const q = r / draws;
       if (q >= 0.05 && q <= 0.95) in90++;
       if (q >= 0.25 && q <= 0.75) in50++;
+      COVERAGE_LEVELS.forEach((level, i) => {
+        if (q >= (1 - level) / 2 - 1e-12 && q <= (1 + level) / 2 + 1e-12) inLevel[i]++;
+      });
     }
   }
   const total = d * replications;
@@ -280,5 +303,6 @@ export async function calibratePosterior(
     sbcChiSquare: Array.from(sbc.chiSquare),
     coverage90: in90 / total,
     coverage50: in50 / total,
+    coverageCurve: COVERAGE_LEVELS.map((level, i) => ({ level, coverage: inLevel[i] / total })),
   };
 }

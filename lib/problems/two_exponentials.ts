@@ -14,8 +14,7 @@
  *
  * @module
  */
-import { sampleCovariance, sampleMean } from "../linalg/covariance.ts";
-import { sampleMcmc } from "../inference/mcmc.ts";
+import { mcmcReferencePosterior } from "./reference_posteriors.ts";
 import { Rng } from "../core/random.ts";
 import { DEFAULT_TIMES } from "./linear_ill_conditioned.ts";
 import { gaussianLogLikelihood, type InverseProblem, type ReferencePosterior } from "./problem.ts";
@@ -159,39 +158,13 @@ export class TwoExponentials implements InverseProblem {
     const { chains, warmup, draws } = this.#mcmc;
     const rng = new Rng(seed);
     const init = Array.from({ length: chains }, () => Array.from(this.priorSample(1, rng)));
-    const run = sampleMcmc({
-      kernel: "rwm",
-      logDensity: (x) => this.logPosterior(x, y),
+    return mcmcReferencePosterior({
+      logPosterior: (x) => this.logPosterior(x, y),
       init,
-      chains,
       warmup,
       draws,
       seed: rng.seed(),
+      n,
     });
-    const total = chains * draws;
-    const samples = new Float64Array(n * 4);
-    for (let i = 0; i < n; i++) {
-      const k = Math.floor(i * total / n);
-      samples.set(run.samples[k % chains][Math.floor(k / chains)], i * 4);
-    }
-    const d = run.diagnostics;
-    return {
-      method: "mcmc (random-walk Metropolis)",
-      samples,
-      mean: sampleMean(samples, 4),
-      cov: sampleCovariance(samples, 4),
-      exact: false,
-      diagnostics: {
-        chains,
-        warmup,
-        draws_per_chain: draws,
-        rhat: Array.from(d.rhat),
-        ess: Array.from(d.ess),
-        max_rhat: Math.max(...d.rhat),
-        min_ess: Math.min(...d.ess),
-        acceptance_rate: Array.from(d.acceptanceRate),
-        seconds: d.seconds,
-      },
-    };
   }
 }

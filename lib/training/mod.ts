@@ -1,11 +1,12 @@
 /**
- * Training, in full: the one maximum-likelihood trainer ({@link trainFlow})
- * and what it is made of — data sources that yield batches (with a context
- * for conditional flows), Adam, learning-rate schedules, the optimizer steps
- * for a flow's NLL and for any loss closure, batch-norm recalibration,
- * checkpoints and progress sinks. The root module exports the parts most
- * users need; this entry point also has the building blocks for custom
- * training loops.
+ * Training, in full: the one maximum-likelihood trainer ({@link trainFlow}),
+ * the objectives it can minimise instead of the NLL (the information-bottleneck
+ * loss of a generative classifier), and what it is made of — data sources
+ * that yield batches (with a context for conditional flows), Adam,
+ * learning-rate schedules, the optimizer steps for a flow's NLL and for any
+ * loss closure, batch-norm recalibration, checkpoints and progress sinks.
+ * The root module exports the parts most users need; this entry point also
+ * has the building blocks for custom training loops.
  *
  * @example
  * ```ts
@@ -27,6 +28,8 @@ export * from "./schedule.ts";
 export * from "./progress.ts";
 export * from "./adam.ts";
 export * from "./train_step.ts";
+export * from "./flow_loss.ts";
+export * from "./information_bottleneck.ts";
 export * from "./loss_step.ts";
 export * from "./recalibrate.ts";
 export * from "./checkpoint.ts";

@@ -32,7 +32,7 @@ export async function recalibrateStatistics(
   source: DataSource,
   maxExamples = 4096,
 ): Promise<void> {
-  checkSourceContext(source, flow.bijector.contextDim, "recalibration");
+  checkSourceContext(source, flow.contextDim, "recalibration");
   for await (const batch of source.batches(Math.min(maxExamples, source.size), null)) {
     tf.tidy(() => {
       flow.bijector.forward(batch.x, {

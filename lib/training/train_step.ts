@@ -1,6 +1,7 @@
 /**
  * One optimizer step of maximum-likelihood training, shared by the trainer
- * and the benchmarks: loss = mean NLL (training mode) + weight penalty,
+ * and the benchmarks: loss = mean NLL (training mode; or another
+ * {@link ./flow_loss.ts FlowLoss}) + weight penalty,
  * gradients of every trainable variable, global gradient norm, a NaN/Inf
  * check before anything is updated, clipping, and an Adam update.
  *
@@ -10,12 +11,15 @@ import { tf } from "../core/tf.ts";
 import type { TransformedDistribution } from "../distributions/transformed.ts";
 import type { Adam } from "./adam.ts";
 import type { FlowBatch } from "./data_source.ts";
+import { type FlowLoss, nllLoss } from "./flow_loss.ts";
 import { createLossStep } from "./loss_step.ts";
 
 /** What one step measured. */
 export interface StepResult {
-  /** Loss before the update (NLL + penalty). */
+  /** Loss before the update (NLL, or the given loss, + penalty). */
   loss: number;
+  /** The loss's named parts before the update (none for the NLL). */
+  terms: Record<string, number>;
   /** Global gradient norm before clipping. */
   gradNorm: number;
   /** Whether the step was applied (false when the loss or norm is not finite). */
@@ -25,8 +29,9 @@ export interface StepResult {
 /**
  * Builds the step function of a flow and its optimizer.
  * @param flow The flow to train.
- * @param optimizer Adam over `flow.bijector.trainableVariables()`.
+ * @param optimizer Adam over `flow.trainableVariables()` (the bijector's and the base's).
  * @param gradNormThresh Global-norm clipping threshold; 0: none.
+ * @param loss The objective. Default {@link nllLoss}, the mean NLL.
  * @returns `step(batch, learningRate)`, where `batch` is a {@link FlowBatch}
  *   (with the context a conditional flow needs); it disposes nothing it was given.
  * @example
@@ -37,22 +42,27 @@ export interface StepResult {
  * const flow = buildRealNvpFlow({ dims: 2, flowSteps: 2, hiddenLayers: [8], seed: 1 });
  * const step = createTrainStep(flow, new Adam(flow.bijector.trainableVariables()), 25);
  * const x = tf.randomNormal([16, 2]);
- * const r = await step({ x }, 1e-3); // { loss, gradNorm, applied: true }
+ * const r = await step({ x }, 1e-3); // { loss, terms: {}, gradNorm, applied: true }
  * ```
  */
 export function createTrainStep(
   flow: TransformedDistribution,
   optimizer: Adam,
   gradNormThresh = 0,
+  loss: FlowLoss = nllLoss,
 ): (batch: FlowBatch, learningRate: number) => Promise<StepResult> {
-  const step = createLossStep(flow.bijector.trainableVariables(), optimizer, gradNormThresh);
+  const step = createLossStep(flow.trainableVariables(), optimizer, gradNormThresh);
   return async (batch, learningRate) => {
-    const { loss, gradNorm, applied } = await step(() => {
-      const options = { training: true, context: batch.context };
-      const nll = tf.neg(tf.mean(flow.logProb(batch.x, options))) as tf.Scalar;
+    const result = await step(() => {
+      const { total, terms } = loss(flow, batch, { training: true });
       const penalty = flow.bijector.regularization();
-      return { total: penalty ? tf.add(nll, penalty) : nll, terms: {} };
+      return { total: penalty ? tf.add(total, penalty) : total, terms };
     }, learningRate);
-    return { loss, gradNorm, applied };
+    return {
+      loss: result.loss,
+      terms: result.terms,
+      gradNorm: result.gradNorm,
+      applied: result.applied,
+    };
   };
 }

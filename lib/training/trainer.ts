@@ -1,9 +1,10 @@
 /**
  * The one trainer: maximum likelihood (mean negative log-likelihood plus the
- * bijectors' weight penalty) with Adam, a constant or staircase-decayed
- * learning rate, global gradient-norm clipping, early stopping on held-out
- * NLL that restores the best weights, a NaN/Inf guard, progress, JSON-lines
- * history and atomic checkpoints with resume.
+ * bijectors' weight penalty; or another objective given as `loss`) with
+ * Adam, a constant or staircase-decayed learning rate, global gradient-norm
+ * clipping, early stopping on held-out NLL that restores the best weights, a
+ * NaN/Inf guard, progress, JSON-lines history and atomic checkpoints with
+ * resume.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { recalibrateStatistics } from "./recalibrate.ts";
 import { createTrainStep } from "./train_step.ts";
 import { checkSourceContext, type DataSource, disposeBatch } from "./data_source.ts";
+import { evaluateLoss, type FlowLoss } from "./flow_loss.ts";
 import { ConsoleProgress, type ProgressSink } from "./progress.ts";
 import { type LearningRate, learningRateAt, validateLearningRate } from "./schedule.ts";
 import { DivergenceWatch } from "./divergence.ts";
@@ -55,6 +57,13 @@ export interface TrainOptions {
    * 4096; 0 keeps the moving averages.
    */
   statisticsExamples?: number;
+  /**
+   * The objective, when it is not the mean NLL (e.g. {@link ./information_bottleneck.ts
+   * informationBottleneckLoss} for a generative classifier). It is minimised in training
+   * mode, evaluated on `validation` in inference mode for early stopping, and its named
+   * parts are averaged into each epoch's record (`terms`, `valTerms`). Default: mean NLL.
+   */
+  loss?: FlowLoss;
 }
 
 /** One line of training history. */
@@ -63,14 +72,21 @@ export interface EpochRecord {
   epoch: number;
   /** Optimizer steps taken so far. */
   step: number;
-  /** Mean training loss of the epoch: NLL in nats per example (training mode) plus the weight penalty, which is 0 unless reg_level is set. */
+  /**
+   * Mean training loss of the epoch: NLL in nats per example (training mode) plus the weight
+   * penalty, which is 0 unless reg_level is set; with a `loss` option, that loss plus the penalty.
+   */
   trainNll: number;
   /** `trainNll / (D ln 2)`. */
   trainBitsPerDim: number;
-  /** Held-out NLL (inference mode), if there is held-out data. */
+  /** Held-out NLL (inference mode), if there is held-out data; with a `loss` option, that loss. */
   valNll?: number;
   /** Held-out bits per dimension. */
   valBitsPerDim?: number;
+  /** With a `loss` option: the mean of each of its named parts over the epoch (training mode). */
+  terms?: Record<string, number>;
+  /** With a `loss` option and validation data: its parts on the held-out data. */
+  valTerms?: Record<string, number>;
   /** Learning rate at the end of the epoch. */
   learningRate: number;
   /** Mean global gradient norm (before clipping). */
@@ -154,7 +170,7 @@ export async function evaluateNll(
   source: DataSource,
   batchSize = 1024,
 ): Promise<number> {
-  checkSourceContext(source, flow.bijector.contextDim, "evaluation");
+  checkSourceContext(source, flow.contextDim, "evaluation");
   let total = 0;
   let count = 0;
   for await (const batch of source.batches(batchSize, null)) {
@@ -168,7 +184,9 @@ export async function evaluateNll(
 }
 
 function snapshot(flow: TransformedDistribution): Map<string, tf.Tensor> {
-  return new Map(flow.bijector.variables().map((v) => [v.name, tf.keep(tf.clone(v.variable))]));
+  return new Map(
+    flow.variables().map((v) => [v.name, tf.keep(tf.clone(v.variable))]),
+  );
 }
 
 function disposeSnapshot(s: Map<string, tf.Tensor> | null): void {
@@ -185,7 +203,9 @@ function validate(options: TrainOptions, train: DataSource, contextDim: number):
   if (train.size < 1) throw new Error("The training data is empty");
   validateLearningRate(options.learningRate);
   checkSourceContext(train, contextDim, "training");
-  if (options.validation) checkSourceContext(options.validation, contextDim, "validation");
+  if (options.validation) {
+    checkSourceContext(options.validation, contextDim, "validation");
+  }
 }
 
 /**
@@ -193,10 +213,12 @@ function validate(options: TrainOptions, train: DataSource, contextDim: number):
  * takes a context, e.g. couplings built with `contextDim`, or a cINN) is
  * trained on `−log p(x | context)` with the context each batch carries; its
  * sources (training and validation) must then yield a context of the flow's
- * width, and an unconditional flow's none.
+ * width, and an unconditional flow's none. The variables of the bijector and
+ * of the base (e.g. a class mixture's means) are trained; `options.loss`
+ * replaces the NLL by another objective (e.g. the information-bottleneck loss).
  * @param flow The flow to train (its variables are updated in place).
  * @param train Training data.
- * @param options Schedule, clipping, validation, checkpoints.
+ * @param options Schedule, clipping, validation, checkpoints, objective.
  * @returns History and summary.
  * @throws Error naming both widths when a source's context does not fit the flow.
  * @throws NonFiniteError naming the epoch and step when the loss or gradients become NaN/Inf.
@@ -223,11 +245,11 @@ export async function trainFlow(
   train: DataSource,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  validate(options, train, flow.bijector.contextDim);
+  validate(options, train, flow.contextDim);
   const progress = options.progress ?? new ConsoleProgress();
   const dims = train.eventShape.reduce((a, b) => a * b, 1);
-  const variables = flow.bijector.variables();
-  const trainable = flow.bijector.trainableVariables();
+  const variables = flow.variables();
+  const trainable = flow.trainableVariables();
   const optimizer = new Adam(trainable);
   const rng = new Rng(options.seed);
   const patience = options.earlyStoppingPatience ?? 0;
@@ -277,15 +299,20 @@ export async function trainFlow(
     let stoppedEarly = false;
     const totalSteps = (options.epochs - resumedFromEpoch) * stepsPerEpoch;
 
-    const trainStep = createTrainStep(flow, optimizer, clip);
+    const trainStep = createTrainStep(flow, optimizer, clip, options.loss);
+    const isNll = options.loss === undefined;
 
     for (let epoch = startEpoch; epoch <= options.epochs; epoch++) {
       let nllSum = 0, normSum = 0, count = 0, step = 0;
+      const termSums: Record<string, number> = {};
       for await (const batch of train.batches(options.batchSize, rng)) {
         step++;
         const ts = performance.now();
         const lr = learningRateAt(options.learningRate, optimizer.step);
-        const { loss, gradNorm: norm, applied } = await trainStep(batch, lr);
+        const { loss, terms, gradNorm: norm, applied } = await trainStep(
+          batch,
+          lr,
+        );
         disposeBatch(batch);
         if (!applied) {
           throw new NonFiniteError(
@@ -300,6 +327,9 @@ export async function trainFlow(
         nllSum += loss;
         normSum += norm;
         count++;
+        for (const [k, v] of Object.entries(terms)) {
+          termSums[k] = (termSums[k] ?? 0) + v;
+        }
         const elapsed = (performance.now() - t0) / 1000;
         const rate = stepsThisRun / elapsed;
         progress.step({
@@ -308,7 +338,7 @@ export async function trainFlow(
           step,
           stepsPerEpoch,
           loss,
-          bitsPerDim: bitsPerDim(loss, dims),
+          bitsPerDim: isNll ? bitsPerDim(loss, dims) : undefined,
           stepsPerSecond: rate,
           etaSeconds: (totalSteps - stepsThisRun) / rate,
         });
@@ -322,11 +352,29 @@ export async function trainFlow(
         gradNorm: normSum / count,
         seconds: (performance.now() - t0) / 1000,
       };
+      if (!isNll) {
+        record.terms = Object.fromEntries(
+          Object.entries(termSums).map(([k, v]) => [k, v / count]),
+        );
+      }
       const statisticsExamples = options.statisticsExamples ?? 4096;
-      if (statisticsExamples > 0) await recalibrateStatistics(flow, train, statisticsExamples);
+      if (statisticsExamples > 0) {
+        await recalibrateStatistics(flow, train, statisticsExamples);
+      }
       let monitored = record.trainNll;
       if (options.validation) {
-        const valNll = await evaluateNll(flow, options.validation);
+        let valNll: number;
+        if (options.loss) {
+          const held = await evaluateLoss(
+            flow,
+            options.validation,
+            options.loss,
+          );
+          valNll = held.value;
+          record.valTerms = held.terms;
+        } else {
+          valNll = await evaluateNll(flow, options.validation);
+        }
         if (!Number.isFinite(valNll)) {
           throw new NonFiniteError(`Held-out NLL is ${valNll} after epoch ${epoch}`);
         }
@@ -340,12 +388,23 @@ export async function trainFlow(
         ? divergenceWatch.observe(epoch, monitored)
         : null;
       history.push(record);
+      const what = isNll ? "NLL" : "loss";
+      const parts = (terms?: Record<string, number>) =>
+        terms && Object.keys(terms).length
+          ? ` (${
+            Object.entries(terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(
+              ", ",
+            )
+          })`
+          : "";
       progress.line(
-        `epoch ${epoch}/${options.epochs}: train NLL ${record.trainNll.toFixed(4)}` +
-          (record.valNll !== undefined ? `, held-out NLL ${record.valNll.toFixed(4)}` : "") +
-          ` (${record.trainBitsPerDim.toFixed(4)} bpd train), lr ${
-            record.learningRate.toExponential(2)
-          }`,
+        `epoch ${epoch}/${options.epochs}: train ${what} ${record.trainNll.toFixed(4)}` +
+          (isNll ? "" : parts(record.terms)) +
+          (record.valNll !== undefined
+            ? `, held-out ${what} ${record.valNll.toFixed(4)}${parts(record.valTerms)}`
+            : "") +
+          (isNll ? ` (${record.trainBitsPerDim.toFixed(4)} bpd train)` : "") +
+          `, lr ${record.learningRate.toExponential(2)}`,
       );
       if (divergence) progress.line(`warning: ${divergence}`);
       if (bestValue === null || monitored < bestValue) {
