@@ -10,7 +10,7 @@
  */
 import { concatFloat32 } from "../../lib/core/float_arrays.ts";
 import { fileURLToPath } from "node:url";
-import { loadImageDataset } from "../../lib/images/open.ts";
+import { type ImageDataset, loadImageDataset } from "../../lib/images/open.ts";
 import { type ResizeMode, validateImageShape } from "../../lib/images/decode.ts";
 import type { ImageShape } from "../../lib/core/shapes.ts";
 import type { AugmentOptions } from "../../lib/images/augment.ts";
@@ -151,6 +151,61 @@ export function s3OptionsOf(params: Params): S3SourceOptions {
 }
 
 /**
+ * How the image applications decode images, from their params: to
+ * `imageShape` with `model_arch.image_resize`, flattened, with one `warn`
+ * line per skipped image.
+ * @param params App params.
+ * @param imageShape The checked `model_arch.image_shape`.
+ * @param warn Where warnings go (default `console.warn`).
+ * @returns Options for `loadImageDataset` and `ImageDataSource`.
+ * @example
+ * ```ts
+ * import { schemaDefaults } from "../../lib/params/mod.ts";
+ * import { appImageDecoding } from "./data.ts";
+ * appImageDecoding(schemaDefaults(), [28, 28, 1]).flatten; // true
+ * ```
+ */
+export function appImageDecoding(
+  params: Params,
+  imageShape: ImageShape,
+  warn?: (line: string) => void,
+): { imageShape: ImageShape; resize: ResizeMode; flatten: true; warn?: (line: string) => void } {
+  return {
+    imageShape,
+    resize: params.model_arch.image_resize as ResizeMode,
+    flatten: true,
+    ...(warn ? { warn } : {}),
+  };
+}
+
+/**
+ * Opens an image location with {@link appImageDecoding}, and for an `s3://`
+ * location the S3 options of `run.s3_endpoint` (retries reported to `warn`).
+ * @param params App params.
+ * @param location A folder, `idx:` spec or `s3://` prefix.
+ * @param imageShape The checked `model_arch.image_shape`.
+ * @param warn Where warnings go (default `console.warn`).
+ * @returns The opened dataset; call `close()` when done.
+ * @example
+ * ```ts ignore
+ * import { openAppImageDataset } from "./data.ts";
+ * const data = await openAppImageDataset(params, "data/fashion_mnist", [28, 28, 1]);
+ * await data.close();
+ * ```
+ */
+export function openAppImageDataset(
+  params: Params,
+  location: string,
+  imageShape: ImageShape,
+  warn?: (line: string) => void,
+): Promise<ImageDataset> {
+  const s3 = location.startsWith("s3://")
+    ? { ...s3OptionsOf(params), ...(warn ? { warn } : {}) }
+    : {};
+  return loadImageDataset(location, { ...appImageDecoding(params, imageShape, warn), s3 });
+}
+
+/**
  * Opens the images of an image application and splits the training images.
  * @param params App params: `run.images_path`, `run.s3_endpoint`, `run.seed`,
  *   `model_arch.image_shape`, `model_arch.image_resize`, `training.num_data_input`,
@@ -174,16 +229,8 @@ export async function loadAppImages(
   const imageShape = validateImageShape(params.model_arch.image_shape, "model_arch.image_shape");
   const spec = params.run.images_path || defaultImagesPath();
   const location = params.run.images_path || DEFAULT_IMAGES_LABEL;
-  const s3 = spec.startsWith("s3://")
-    ? { ...s3OptionsOf(params), ...(options.warn ? { warn: options.warn } : {}) }
-    : {};
-  const decode = {
-    imageShape,
-    resize: params.model_arch.image_resize as ResizeMode,
-    flatten: true,
-    ...(options.warn ? { warn: options.warn } : {}),
-  };
-  const data = await loadImageDataset(spec, { ...decode, s3 });
+  const decode = appImageDecoding(params, imageShape, options.warn);
+  const data = await openAppImageDataset(params, spec, imageShape, options.warn);
   try {
     const trainItems = itemsOfSplit(data.items, "train");
     const order = new Rng(params.run.seed).permutation(trainItems.length).map((i) => trainItems[i]);

@@ -18,15 +18,13 @@
  *
  * @module
  */
-import { loadImageDataset } from "../../lib/images/open.ts";
-import type { ResizeMode } from "../../lib/images/decode.ts";
 import type { ImageShape } from "../../lib/core/shapes.ts";
 import { ImageDataError } from "../../lib/images/errors.ts";
 import { ImageDataSource } from "../../lib/images/image_data_source.ts";
 import { type ImageItem, itemsOfSplit, type Split } from "../../lib/images/source.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import { Rng } from "../../lib/core/random.ts";
-import { loadImageSet, s3OptionsOf } from "../app2/data.ts";
+import { appImageDecoding, loadImageSet, openAppImageDataset } from "../app2/data.ts";
 import { checkImageModel } from "../app2/model.ts";
 
 /** The images application 3 reads when `run.images_path` is empty: all of Fashion-MNIST. */
@@ -142,16 +140,8 @@ export async function loadClassifierImages(
 ): Promise<ClassifierImages> {
   const imageShape = checkImageModel(params);
   const location = params.run.images_path || DEFAULT_CLASSIFIER_IMAGES;
-  const s3 = location.startsWith("s3://")
-    ? { ...s3OptionsOf(params), ...(options.warn ? { warn: options.warn } : {}) }
-    : {};
-  const decode = {
-    imageShape,
-    resize: params.model_arch.image_resize as ResizeMode,
-    flatten: true,
-    ...(options.warn ? { warn: options.warn } : {}),
-  };
-  const data = await loadImageDataset(location, { ...decode, s3 });
+  const decode = appImageDecoding(params, imageShape, options.warn);
+  const data = await openAppImageDataset(params, location, imageShape, options.warn);
   try {
     const trainItems = itemsOfSplit(data.items, "train");
     const testItems = itemsOfSplit(data.items, "val");
