@@ -113,6 +113,7 @@ export {
 
 // Save and load.
 export { loadFlow, saveFlow } from "./lib/io/model_io.ts";
+export { decodeNpy, encodeNpy, type NpyArray, readNpy, writeNpy } from "./lib/io/npy.ts";
 
 // Data.
 export {

@@ -131,6 +131,51 @@ Deno.test("HMC with a batched log-density recovers a correlated 5-D Gaussian", (
   f.dispose();
 });
 
+Deno.test("HMC with a JavaScript log-density and gradient recovers a correlated 5-D Gaussian", () => {
+  const mvn = target(5, 0.7);
+  const d = 5, prec = inverseSpd(mvn.cov).data;
+  let rowsSeen = 0, calls = 0;
+  const run = sampleMcmc({
+    kernel: "hmc",
+    logDensityWithGradient: (xs, count, dims) => {
+      assert.equal(dims, d);
+      rowsSeen += count, calls++;
+      const logp = new Float64Array(count), grad = new Float64Array(count * d);
+      for (let c = 0; c < count; c++) {
+        for (let i = 0; i < d; i++) {
+          let g = 0;
+          for (let j = 0; j < d; j++) g -= prec[i * d + j] * (xs[c * d + j] - mvn.mean[j]);
+          grad[c * d + i] = g;
+          logp[c] += 0.5 * g * (xs[c * d + i] - mvn.mean[i]);
+        }
+      }
+      return { logp, grad };
+    },
+    init: new Array(5).fill(0),
+    initJitter: 2,
+    warmup: 400,
+    draws: 600,
+    metric: "full",
+    seed: 3,
+  });
+  checkRecovery(run, mvn, 600, "hmc 5-D JavaScript gradient");
+  // Only moving chains are evaluated: fewer rows than 4 chains × the longest trajectory.
+  assert.ok(rowsSeen < 4 * calls, `rows ${rowsSeen} over ${calls} calls`);
+  assert.equal(run.diagnostics.densityEvaluations, rowsSeen);
+  assert.throws(
+    () =>
+      sampleMcmc({
+        kernel: "hmc",
+        logDensityWithGradient: (_xs, count) => ({
+          logp: new Float64Array(count),
+          grad: new Float64Array(1),
+        }),
+        init: [0, 0],
+      }),
+    /grad of length 8 \(4 points × 2\), got 4 and 1/,
+  );
+});
+
 Deno.test("MCMC rejects bad starts and options with clear errors", () => {
   assert.throws(
     () =>

@@ -20,7 +20,11 @@ export type {
 } from "./mcmc_runner.ts";
 export { runChains } from "./mcmc_runner.ts";
 export { randomWalkMetropolis, type RwmOptions } from "./mcmc_rwm.ts";
-export { hamiltonianMonteCarlo, type HmcOptions } from "./mcmc_hmc.ts";
+export {
+  hamiltonianMonteCarlo,
+  type HmcOptions,
+  type LogDensityWithGradientFn,
+} from "./mcmc_hmc.ts";
 
 /** Options of {@link sampleMcmc}: a kernel name and that kernel's options. */
 export type McmcOptions = ({ kernel: "rwm" } & RwmOptions) | ({ kernel: "hmc" } & HmcOptions);

@@ -14,7 +14,22 @@ import { DualAveraging } from "./adaptation.ts";
 import { lowerMatVec, lowerTransposedMatVec, solveLowerTransposed } from "../linalg/matrix.ts";
 import { type McmcBaseOptions, type McmcResult, runChains } from "./mcmc_runner.ts";
 
-/** Options of {@link hamiltonianMonteCarlo}: give `logDensity` or `batchLogDensity`. */
+/**
+ * Log-densities and their gradients of `count` points stored row-major in `xs`
+ * (`count × dims`), computed in plain JavaScript: for targets whose gradient
+ * comes from elsewhere than tfjs (an adjoint solver, an analytic formula).
+ */
+export type LogDensityWithGradientFn = (xs: Float64Array, count: number, dims: number) => {
+  /** Log-density of each point. */
+  logp: Float64Array;
+  /** Gradient of each point's log-density, row-major `count × dims`. */
+  grad: Float64Array;
+};
+
+/**
+ * Options of {@link hamiltonianMonteCarlo}: give exactly one of `logDensity`,
+ * `batchLogDensity` (tfjs, differentiated by tfjs) and `logDensityWithGradient` (JavaScript).
+ */
 export interface HmcOptions extends McmcBaseOptions {
   /** Unnormalized log-density of one point `[dims]` as a scalar, differentiable in tfjs. */
   logDensity?: (x: tf.Tensor1D) => tf.Scalar;
@@ -23,6 +38,11 @@ export interface HmcOptions extends McmcBaseOptions {
    * (faster: all chains are evaluated in one call).
    */
   batchLogDensity?: (x: tf.Tensor2D) => tf.Tensor1D;
+  /**
+   * Log-density and gradient of a batch in plain JavaScript (float64). Only the chains
+   * still moving in a leapfrog step are passed, so uneven trajectory lengths cost nothing.
+   */
+  logDensityWithGradient?: LogDensityWithGradientFn;
   /** Mean number of leapfrog steps per iteration. Default 10. */
   leapfrogSteps?: number;
   /**
@@ -41,11 +61,23 @@ export interface HmcOptions extends McmcBaseOptions {
   maxEnergyError?: number;
 }
 
-/** Log-densities and gradients of `count` points stored row-major in `xs`. */
-type GradientFn = (xs: Float64Array, count: number, dims: number) => {
-  logp: Float64Array;
-  grad: Float64Array;
-};
+type GradientFn = LogDensityWithGradientFn;
+
+/** Checks a JavaScript gradient function's output sizes. */
+function checkedGradient(fn: LogDensityWithGradientFn): GradientFn {
+  return (xs, count, dims) => {
+    const out = fn(xs, count, dims);
+    if (out.logp?.length !== count || out.grad?.length !== count * dims) {
+      throw new Error(
+        `logDensityWithGradient must return logp of length ${count} and grad of length ` +
+          `${
+            count * dims
+          } (${count} points × ${dims}), got ${out.logp?.length} and ${out.grad?.length}`,
+      );
+    }
+    return out;
+  };
+}
 
 function pointGradient(logDensity: (x: tf.Tensor1D) => tf.Scalar): GradientFn {
   const valueAndGrad = tf.valueAndGrad(logDensity);
@@ -107,12 +139,20 @@ function batchGradient(batchLogDensity: (x: tf.Tensor2D) => tf.Tensor1D): Gradie
  * ```
  */
 export function hamiltonianMonteCarlo(options: HmcOptions): McmcResult {
-  if ((options.logDensity === undefined) === (options.batchLogDensity === undefined)) {
-    throw new Error("HMC needs exactly one of logDensity and batchLogDensity, got neither or both");
+  const given = [options.logDensity, options.batchLogDensity, options.logDensityWithGradient]
+    .filter((f) => f !== undefined).length;
+  if (given !== 1) {
+    throw new Error(
+      "HMC needs exactly one of logDensity, batchLogDensity and logDensityWithGradient, " +
+        `got ${given}`,
+    );
   }
-  const gradient = options.batchLogDensity
+  const gradient = options.logDensityWithGradient
+    ? checkedGradient(options.logDensityWithGradient)
+    : options.batchLogDensity
     ? batchGradient(options.batchLogDensity)
     : pointGradient(options.logDensity!);
+  const compact = options.logDensityWithGradient !== undefined;
   const steps = options.leapfrogSteps ?? 10;
   if (!Number.isInteger(steps) || steps < 1) {
     throw new Error(`Leapfrog steps must be a positive integer, got ${steps}`);
@@ -190,16 +230,25 @@ export function hamiltonianMonteCarlo(options: HmcOptions): McmcResult {
           lowerMatVec(l, lowerTransposedMatVec(l, p, c * dims, lt), 0, llt);
           for (let i = 0; i < dims; i++) xs[c * dims + i] += eps[c] * llt[i];
         }
-        const out = evaluate(xs, n, dims);
-        for (let c = 0; c < n; c++) {
-          if (s >= chainSteps[c]) continue;
-          lp[c] = out.logp[c];
+        // Chains still moving, in order; a JavaScript target evaluates only those.
+        const moving = compact
+          ? Array.from({ length: n }, (_, c) => c).filter((c) => s < chainSteps[c])
+          : Array.from({ length: n }, (_, c) => c);
+        let batch = xs;
+        if (moving.length < n) {
+          batch = new Float64Array(moving.length * dims);
+          moving.forEach((c, r) => batch.set(xs.subarray(c * dims, (c + 1) * dims), r * dims));
+        }
+        const out = evaluate(batch, moving.length, dims);
+        moving.forEach((c, r) => {
+          if (s >= chainSteps[c]) return;
+          lp[c] = out.logp[r];
           const half = 0.5 * eps[c];
           for (let i = 0; i < dims; i++) {
-            g[c * dims + i] = out.grad[c * dims + i];
+            g[c * dims + i] = out.grad[r * dims + i];
             p[c * dims + i] += half * g[c * dims + i];
           }
-        }
+        });
       }
       const accept = new Float64Array(n);
       const divergent = new Uint8Array(n);

@@ -31,8 +31,20 @@ export interface McmcBaseOptions {
   initJitter?: number;
   /** How warm-up learns the proposal covariance / inverse mass matrix. */
   metric?: MetricKind;
+  /**
+   * The proposal covariance (random-walk Metropolis) or inverse mass matrix (HMC) to start
+   * from, for every chain or one per chain; default the identity. With `metric: "identity"`
+   * it is kept (a fixed metric, e.g. the inverse of a Gauss–Newton Hessian); otherwise
+   * warm-up replaces it with the covariance it learns.
+   */
+  initialMetric?: Matrix | Matrix[];
   /** Seed of all the sampler's randomness. Default 0. */
   seed?: number;
+  /**
+   * Called after every iteration with the iterations done, the total (warm-up + draws) and
+   * the mean acceptance probability of that iteration over the chains: for progress lines.
+   */
+  onIteration?: (done: number, total: number, acceptance: number) => void;
 }
 
 /** What a sampler reports besides its draws. */
@@ -128,6 +140,22 @@ function startingPoints(options: McmcBaseOptions, rng: Rng): Float64Array[] {
   });
 }
 
+function initialMetrics(given: Matrix | Matrix[] | undefined, chains: number, dims: number) {
+  if (given === undefined) return Array.from({ length: chains }, () => identity(dims));
+  const list = Array.isArray(given) ? given : Array.from({ length: chains }, () => given);
+  if (list.length !== chains) {
+    throw new Error(
+      `initialMetric must be one matrix or one per chain (${chains}), got ${list.length}`,
+    );
+  }
+  for (const m of list) {
+    if (m.rows !== dims || m.cols !== dims) {
+      throw new Error(`initialMetric must be ${dims} × ${dims}, got ${m.rows} × ${m.cols}`);
+    }
+  }
+  return list;
+}
+
 /**
  * Runs a kernel on several chains with warm-up adaptation.
  * @param kernel The transition and its step-size rules.
@@ -165,10 +193,11 @@ export function runChains(kernel: McmcKernel, options: McmcBaseOptions): McmcRes
     positions,
     logp,
     stepSize,
-    metricTril: Array.from({ length: chains }, () => identity(dims)),
+    metricTril: [],
     rng,
   };
-  const metric = Array.from({ length: chains }, () => identity(dims));
+  const metric = initialMetrics(options.initialMetric, chains, dims);
+  state.metricTril = metric.map((m) => cholesky(m));
   const adapters = Array.from(stepSize, (s) => kernel.adapter(s));
   const windows = metricKind === "identity" ? [] : metricWindows(warmup);
   const accumulators = positions.map(() => new CovarianceAccumulator(dims));
@@ -180,6 +209,7 @@ export function runChains(kernel: McmcKernel, options: McmcBaseOptions): McmcRes
 
   for (let it = 0; it < warmup + draws; it++) {
     const { accept, divergent } = kernel.step(state);
+    options.onIteration?.(it + 1, warmup + draws, accept.reduce((a, b) => a + b, 0) / chains);
     if (it < warmup) {
       for (let c = 0; c < chains; c++) stepSize[c] = adapters[c].update(accept[c]);
       const window = windows.find((w) => it >= w.start && it < w.end);

@@ -40,6 +40,12 @@ export const CLI_FLAGS: readonly CliFlag[] = [
     description: "Output folder (model_dir defaults to DIR/model).",
   },
   { name: "seed", value: "N", target: "run.seed", description: "Random seed." },
+  {
+    name: "method",
+    value: "NAME",
+    target: "run.method",
+    description: "App 7: vi, cinn, mcmc, a comma-separated list, or all.",
+  },
   { name: "backend", value: "NAME", target: "run.backend", description: "wasm, cpu or webgpu." },
   {
     name: "quick",

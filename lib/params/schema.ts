@@ -188,6 +188,75 @@ export const PARAMS_SCHEMA = {
       description:
         "App 3: also train the discriminative baseline (the same flow with a softmax head, cross-entropy only) on the same data and budget.",
     }),
+    method: str("all", {
+      ours: true,
+      description:
+        "App 7: the posterior methods to run: vi, cinn, mcmc, a comma-separated list of them, or all (--method).",
+    }),
+    grid_nodes: intArray([21, 21], {
+      min: 2,
+      ours: true,
+      description: "App 7: velocity nodes along x and y.",
+    }),
+    grid_spacing: num(0.5, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description: "App 7: distance between velocity nodes, km.",
+    }),
+    grid_origin: numArray([-5, -5], {
+      ours: true,
+      description: "App 7: position [x, y] of the first velocity node, km.",
+    }),
+    grid_refinement: int(5, {
+      min: 1,
+      ours: true,
+      description: "App 7: fine eikonal cells per node spacing (bilinear velocity between nodes).",
+    }),
+    stations: int(16, {
+      min: 2,
+      ours: true,
+      description:
+        "App 7: stations evenly spaced on a circle, each a source and a receiver; every pair is one datum.",
+    }),
+    station_radius: num(4, {
+      min: 0,
+      exclusiveMin: true,
+      ours: true,
+      description: "App 7: radius of the station circle, km (centred at the origin).",
+    }),
+    velocity_bounds: numArray([0.5, 3], {
+      ours: true,
+      description: "App 7: the uniform prior [lower, upper] of every node's velocity, km/s.",
+    }),
+    true_velocity: numArray([2, 1], {
+      ours: true,
+      description: "App 7: the true model's [background, disc] velocities, km/s.",
+    }),
+    true_disc: numArray([0, 0, 2], {
+      ours: true,
+      description: "App 7: the true model's low-velocity disc [centre x, centre y, radius], km.",
+    }),
+    mcmc_chains: int(4, {
+      min: 2,
+      ours: true,
+      description: "App 7: chains of the MCMC reference (split-R̂ needs at least 2).",
+    }),
+    mcmc_leapfrog_steps: int(10, {
+      min: 1,
+      ours: true,
+      description: "App 7: mean leapfrog steps per HMC iteration of the MCMC reference.",
+    }),
+    mcmc_metric: oneOf(["diagonal", "full", "gauss_newton"] as const, "gauss_newton", {
+      ours: true,
+      description:
+        "App 7: the MCMC reference's inverse mass matrix: learned in warm-up (diagonal, full), or the inverse Gauss–Newton Hessian at the chain's position after a third of warm-up, kept fixed.",
+    }),
+    workers: int(2, {
+      min: 1,
+      ours: true,
+      description: "App 7: worker threads that simulate the training set and run the MCMC chains.",
+    }),
   },
   training: {
     num_epochs: int(40, { min: 1, description: "Number of training epochs." }),
@@ -292,6 +361,22 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "INN (ML): width of the Gaussian around the standardized observations.",
     }),
+    vi_steps: int(3000, {
+      min: 1,
+      ours: true,
+      description: "App 7: optimizer steps of the variational flow (ELBO).",
+    }),
+    vi_samples_per_step: int(8, {
+      min: 1,
+      ours: true,
+      description:
+        "App 7: reparameterised samples per step of the variational flow (forward-model runs with their adjoint).",
+    }),
+    vi_learning_rate: learningRate([0.001, 1000, 0.5], {
+      ours: true,
+      description:
+        "App 7: learning rate of the variational flow: a number or [initial, decay_steps, decay_rate].",
+    }),
   },
   model_arch: {
     image_shape: intTriple([28, 28, 1], { min: 1, description: "Image shape [h, w, c]." }),
@@ -395,6 +480,16 @@ export const PARAMS_SCHEMA = {
       min: 1,
       ours: true,
       description: "Width of the context the cINN's conditioning network feeds to the couplings.",
+    }),
+    vi_flow_steps: int(6, {
+      min: 1,
+      ours: true,
+      description: "App 7: affine couplings of the variational flow.",
+    }),
+    vi_hidden_layers: intArray([256], {
+      min: 1,
+      ours: true,
+      description: "App 7: hidden layer sizes of each coupling network of the variational flow.",
     }),
   },
 } as const;

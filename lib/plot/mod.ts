@@ -25,6 +25,13 @@
  */
 export * from "./charts.ts";
 export {
+  type FieldGrid,
+  fieldMap,
+  type FieldMapLines,
+  type FieldMapMarkers,
+  type FieldMapOptions,
+} from "./field_map.ts";
+export {
   loadSharp,
   mergeConfig,
   type PngOptions,

@@ -73,6 +73,8 @@ export interface FitReport {
   parameters: number;
   /** Wall-clock seconds of training. */
   trainSeconds: number;
+  /** Training and held-out NLL of the standardized parameters per epoch. */
+  history?: { epoch: number; trainNll: number; validationNll: number | null }[];
 }
 
 /** Saved beside the weights under `posterior_estimator`. */
@@ -270,6 +272,11 @@ export class PosteriorEstimator {
         stoppedEarly: r.stoppedEarly,
         parameters: cinn.bijector.trainableVariables().reduce((a, v) => a + v.size, 0),
         trainSeconds: r.wallSeconds,
+        history: r.history.map((h) => ({
+          epoch: h.epoch,
+          trainNll: h.trainNll,
+          validationNll: h.valNll ?? null,
+        })),
       };
       return this.#report;
     } catch (e) {

@@ -24,3 +24,4 @@ export * from "./prior_transform.ts";
 export * from "./simulate.ts";
 export * from "./defaults.ts";
 export * from "./estimator.ts";
+export * from "./variational.ts";

@@ -92,4 +92,54 @@ export class PriorTransform {
     }
     return out;
   }
+
+  /**
+   * Carries a log-density of θ and its gradient over to u (the chain rule through the
+   * box map): `log p(u) = log p(θ(u)) + log |dθ/du|` and
+   * `∇_u = ∇_θ · (high − low)·σ(u)(1 − σ(u)) + (1 − 2σ(u))`. With `null` log-density and
+   * gradient, only the Jacobian terms (the density of u under a uniform prior, up to a
+   * constant).
+   * @param u Row-major unbounded values.
+   * @param dim Parameters per row.
+   * @param logDensity Log-density of each row's θ, or null for 0.
+   * @param gradient Its gradient with respect to θ (row-major), or null for 0.
+   * @returns Log-density of each row's u and its gradient with respect to u.
+   * @example
+   * ```ts
+   * import { PriorTransform } from "./prior_transform.ts";
+   * const t = new PriorTransform({ low: [0], high: [1] });
+   * t.pullBack([0], 1, null, null); // { logDensity: [log ¼], gradient: [0] }
+   * ```
+   */
+  pullBack(
+    u: ArrayLike<number>,
+    dim: number,
+    logDensity: ArrayLike<number> | null,
+    gradient: ArrayLike<number> | null,
+  ): { logDensity: Float64Array; gradient: Float64Array } {
+    const n = u.length / dim;
+    if (!Number.isInteger(n) || (gradient && gradient.length !== u.length)) {
+      throw new RangeError(
+        `pullBack needs rows of ${dim} values and a gradient of the same size, got ${u.length} ` +
+          `values and a gradient of ${gradient?.length}`,
+      );
+    }
+    const outLogDensity = this.logDetToBounded(u, dim);
+    const outGradient = new Float64Array(u.length);
+    const width = this.#width;
+    for (let i = 0; i < n; i++) {
+      if (logDensity) outLogDensity[i] += logDensity[i];
+      for (let j = 0; j < dim; j++) {
+        const k = i * dim + j, g = gradient ? gradient[k] : 0;
+        if (!width) {
+          outGradient[k] = g;
+          continue;
+        }
+        const v = u[k];
+        const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+        outGradient[k] = g * width[j] * s * (1 - s) + (1 - 2 * s);
+      }
+    }
+    return { logDensity: outLogDensity, gradient: outGradient };
+  }
 }

@@ -41,3 +41,5 @@ export * from "./ballistic_drag.ts";
 export * from "./eikonal_grid.ts";
 export * from "./eikonal.ts";
 export * from "./travel_time.ts";
+export * from "./travel_time_tomography.ts";
+export * from "./ray_paths.ts";
