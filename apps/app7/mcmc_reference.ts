@@ -148,7 +148,9 @@ export async function loadOrRunMcmcReference(
     const cached = await readCache(dir, key);
     if (cached) return cached;
   }
-  const reference = await runMcmcReference(settings, mcmc, options);
+  const run = await runMcmcReference(settings, mcmc, options);
+  // The cache holds float32: use the same rounded draws now, so a reload gives the same numbers.
+  const reference = { ...run, samples: Float64Array.from(Float32Array.from(run.samples)) };
   await Deno.mkdir(dir, { recursive: true });
   const dims = reference.samples.length / reference.count;
   await writeNpy(join(dir, "samples.npy"), Float32Array.from(reference.samples), [

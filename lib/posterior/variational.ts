@@ -50,20 +50,22 @@
  */
 import { tf } from "../core/tf.ts";
 import { Rng } from "../core/random.ts";
-import { ActNorm } from "../bijectors/act_norm.ts";
-import { AffineCoupling } from "../bijectors/affine_coupling.ts";
-import type { Bijector } from "../bijectors/bijector.ts";
-import { Chain } from "../bijectors/chain.ts";
-import { Permute } from "../bijectors/permute.ts";
-import { DiagonalNormal } from "../distributions/normal.ts";
-import { TransformedDistribution } from "../distributions/transformed.ts";
+import type { TransformedDistribution } from "../distributions/transformed.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
-import type { DataSource, FlowBatch } from "../training/data_source.ts";
 import type { FlowLoss } from "../training/flow_loss.ts";
-import { ConsoleProgress, type ProgressSink, type ProgressState } from "../training/progress.ts";
-import { type LearningRate, learningRateAt } from "../training/schedule.ts";
+import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
+import type { LearningRate } from "../training/schedule.ts";
 import { trainFlow } from "../training/trainer.ts";
 import { PriorTransform } from "./prior_transform.ts";
+import {
+  BaseSampleSource,
+  buildVariationalFlow,
+  defaultVariationalArchitecture,
+  type VariationalArchitecture,
+} from "./variational_flow.ts";
+import { StepProgress, trailingMean } from "./variational_progress.ts";
+
+export { defaultVariationalArchitecture, type VariationalArchitecture };
 
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Rows per tfjs call when sampling or scoring many points. */
@@ -105,16 +107,6 @@ export interface Bounds {
   low: ArrayLike<number>;
   /** Upper bounds (each above its lower bound). */
   high: ArrayLike<number>;
-}
-
-/** The flow's architecture (saved with the posterior). */
-export interface VariationalArchitecture {
-  /** Affine couplings (0 when `dims` is 1: q is then Gaussian in u). */
-  flowSteps: number;
-  /** Hidden widths of each coupling's network. */
-  hiddenLayers: number[];
-  /** Soft bound of the couplings' log-scales. */
-  logScaleClip: number;
 }
 
 /** Options of {@link VariationalPosterior}. */
@@ -219,26 +211,6 @@ interface VariationalRecord {
   report: VariationalFitReport | null;
 }
 
-/**
- * The flow used for `dims` parameters when no architecture is given: one
- * parameter, none (q is Gaussian); up to 8, 4 couplings of [32, 32]; up to
- * 64, 6 of [128]; above, 6 of [256] (for ≈ 400 parameters about 1 M
- * weights, a few milliseconds per step on the wasm backend).
- * @param dims Number of parameters.
- * @returns Couplings, hidden widths, log-scale clip.
- * @example
- * ```ts
- * import { defaultVariationalArchitecture } from "./variational.ts";
- * defaultVariationalArchitecture(441); // { flowSteps: 6, hiddenLayers: [256], logScaleClip: 5 }
- * ```
- */
-export function defaultVariationalArchitecture(dims: number): VariationalArchitecture {
-  if (dims <= 1) return { flowSteps: 0, hiddenLayers: [], logScaleClip: 5 };
-  if (dims <= 8) return { flowSteps: 4, hiddenLayers: [32, 32], logScaleClip: 5 };
-  if (dims <= 64) return { flowSteps: 6, hiddenLayers: [128], logScaleClip: 5 };
-  return { flowSteps: 6, hiddenLayers: [256], logScaleClip: 5 };
-}
-
 function checkBounds(bounds: Bounds, dims: number): { low: number[]; high: number[] } {
   const low = Array.from(bounds.low), high = Array.from(bounds.high);
   if (low.length !== dims || high.length !== dims) {
@@ -255,114 +227,6 @@ function checkBounds(bounds: Bounds, dims: number): { low: number[]; high: numbe
     }
   }
   return { low, high };
-}
-
-function buildFlow(
-  dims: number,
-  arch: VariationalArchitecture,
-  seed: number,
-  mean: Float64Array,
-  scale: number,
-): TransformedDistribution {
-  const rng = new Rng(seed);
-  const affine = new ActNorm({ dims });
-  // ActNorm maps u → (u·e^s + b); its inverse is ε ↦ (ε − b)·e^{−s} = mean + scale·ε.
-  tf.tidy(() => {
-    affine.logScale.assign(tf.fill([dims], -Math.log(scale)));
-    affine.bias.assign(tf.tensor1d(Array.from(mean, (m) => -m / scale)));
-    affine.initialized.assign(tf.scalar(1));
-  });
-  const layers: Bijector[] = [affine];
-  const network = {
-    hiddenLayers: arch.hiddenLayers,
-    activation: "tanh" as const,
-    zeroInitOutput: true,
-  };
-  for (let step = 0; step < arch.flowSteps; step++) {
-    if (step > 0) {
-      layers.push(dims === 2 ? Permute.reverse(2) : Permute.random(dims, rng.seed()));
-    }
-    layers.push(
-      new AffineCoupling({ dims, network, seed: rng.seed(), logScaleClip: arch.logScaleClip }),
-    );
-  }
-  return new TransformedDistribution(DiagonalNormal.standard(dims), new Chain(layers));
-}
-
-/** Fresh standard-normal base samples, one batch per pass (one optimizer step). */
-class BaseSampleSource implements DataSource {
-  readonly size: number;
-  readonly eventShape: number[];
-  readonly contextDim = 0;
-
-  constructor(samplesPerStep: number, dims: number) {
-    this.size = samplesPerStep;
-    this.eventShape = [dims];
-  }
-
-  *batches(_batchSize: number, rng: Rng | null): Iterable<FlowBatch> {
-    // One uniform of the trainer's generator per step, so that a resumed run
-    // (which restores that generator) draws the same ε as an uninterrupted one.
-    const draw = new Rng(rng ? rng.seed() : 0);
-    const eps = new Float32Array(this.size * this.eventShape[0]);
-    for (let i = 0; i < eps.length; i++) eps[i] = draw.normal();
-    yield { x: tf.tensor2d(eps, [this.size, this.eventShape[0]]) };
-  }
-}
-
-/** Passes the trainer's progress on in terms of steps and the ELBO. */
-class StepProgress implements ProgressSink {
-  constructor(
-    readonly inner: ProgressSink,
-    readonly latest: () => { elbo: number; logTarget: number; entropy: number },
-    readonly every: number,
-    readonly learningRate: LearningRate,
-  ) {}
-
-  step(s: ProgressState): void {
-    this.inner.step({
-      epoch: 1,
-      epochs: 1,
-      step: s.epoch,
-      stepsPerEpoch: s.epochs,
-      loss: -this.latest().elbo,
-      stepsPerSecond: s.stepsPerSecond,
-      etaSeconds: s.etaSeconds,
-    });
-  }
-
-  line(text: string): void {
-    const epochLine = /^epoch (\d+)\/(\d+): /.exec(text);
-    if (epochLine) {
-      const step = Number(epochLine[1]), total = Number(epochLine[2]);
-      if (step % this.every !== 0 && step !== total) return;
-      const { elbo, logTarget, entropy } = this.latest();
-      this.inner.line(
-        `step ${step}/${total}: ELBO ${elbo.toFixed(3)} (log target ${logTarget.toFixed(3)}, ` +
-          `entropy ${entropy.toFixed(3)}), lr ${
-            learningRateAt(this.learningRate, step).toExponential(2)
-          }`,
-      );
-      return;
-    }
-    const resumed = /^resumed from checkpoint at epoch (\d+)/.exec(text);
-    this.inner.line(resumed ? `resumed from checkpoint at step ${resumed[1]}` : text);
-  }
-
-  done(): void {
-    this.inner.done();
-  }
-}
-
-function trailingMean(values: number[], window: number): number[] {
-  const out: number[] = [];
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i];
-    if (i >= window) sum -= values[i - window];
-    out.push(sum / Math.min(i + 1, window));
-  }
-  return out;
 }
 
 function rowsOf(values: ArrayLike<number>, dims: number, what: string): number {
@@ -466,7 +330,7 @@ export class VariationalPosterior {
         );
       }
     }
-    this.#flow = buildFlow(dims, this.architecture, this.seed, mean, scale);
+    this.#flow = buildVariationalFlow(dims, this.architecture, this.seed, mean, scale);
   }
 
   /** The flow on u (on θ without bounds), e.g. to inspect or train it otherwise. */
