@@ -204,6 +204,7 @@ function fullGrids(slowness: Float64Array, gradient: Float64Array | null): [numb
 const weights = new Float64Array(model.numData).fill(1);
 for (const [name, v] of Object.entries(MODELS)) {
   const slowness = model.fineSlowness(v), gradient = new Float64Array(slowness.length);
+  const observed = model.travelTimes(v).map((t, k) => t + 0.05 * Math.sin(k));
   const cases: [string, () => [number, number]][] = [
     ["forward model: 120 times", () => {
       model.travelTimes(v);
@@ -211,6 +212,10 @@ for (const [name, v] of Object.entries(MODELS)) {
     }],
     ["forward model: 120 times + gradient", () => {
       model.travelTimesAndGradient(v, weights);
+      return [model.work.accepted, model.work.updates];
+    }],
+    ["misfit + gradient, one pass (what VI and HMC call)", () => {
+      model.misfitAndGradient(v, observed, 0.05);
       return [model.work.accepted, model.work.updates];
     }],
     ["16 sources, whole grid", () => fullGrids(slowness, null)],

@@ -215,3 +215,25 @@ Deno.test("step-size controllers reach their target acceptance; warm-up windows"
   assert.deepEqual(metricWindows(50), []);
   assert.throws(() => new DualAveraging(0.1, 1.5), /in \(0, 1\), got 1.5/);
 });
+
+Deno.test("MCMC thinning keeps every thin-th state and runs warmup + draws·thin iterations", () => {
+  let iterations = 0;
+  const run = sampleMcmc({
+    kernel: "rwm",
+    logDensity: (x) => -0.5 * x[0] * x[0],
+    init: [[0], [1]],
+    warmup: 50,
+    draws: 40,
+    thin: 3,
+    seed: 4,
+    onIteration: (done, total) => {
+      iterations = done;
+      assert.equal(total, 50 + 40 * 3);
+    },
+  });
+  assert.equal(iterations, 170);
+  assert.equal(run.samples[0].length, 40);
+  assert.equal(run.logDensity[1].length, 40);
+  // Kept draws are states of the chain: their log-density matches their position.
+  run.samples[0].forEach((x, k) => assert.equal(run.logDensity[0][k], -0.5 * x[0] * x[0]));
+});

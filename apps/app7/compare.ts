@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { sampleMoments } from "../../lib/inn/posterior.ts";
 
 /** Per-node mean and standard deviation of a posterior's samples. */
 export interface PosteriorSummary {
@@ -26,19 +27,10 @@ export interface PosteriorSummary {
  * ```
  */
 export function summarize(samples: ArrayLike<number>, dims: number): PosteriorSummary {
-  const n = samples.length / dims;
-  if (!Number.isInteger(n) || n < 2) {
+  if (samples.length < 2 * dims) {
     throw new RangeError(`Need at least 2 rows of ${dims} values, got ${samples.length} values`);
   }
-  const mean = new Float64Array(dims), m2 = new Float64Array(dims);
-  for (let r = 0; r < n; r++) {
-    for (let k = 0; k < dims; k++) mean[k] += samples[r * dims + k];
-  }
-  for (let k = 0; k < dims; k++) mean[k] /= n;
-  for (let r = 0; r < n; r++) {
-    for (let k = 0; k < dims; k++) m2[k] += (samples[r * dims + k] - mean[k]) ** 2;
-  }
-  return { mean, std: m2.map((v) => Math.sqrt(v / n)) };
+  return sampleMoments(samples, dims);
 }
 
 /** A method's maps against the reference's. */

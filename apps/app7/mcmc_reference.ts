@@ -176,7 +176,27 @@ export async function loadOrRunMcmcReference(
   return reference;
 }
 
-/** Why a cache does not apply, or null when it does. */
+/**
+ * The cached reference of `dir` when it was run with the same problem and chain settings,
+ * else null (saying why when there is a cache that does not apply).
+ * @param dir Cache folder.
+ * @param settings The problem.
+ * @param mcmc Chain settings.
+ * @returns The reference, or null.
+ * @example
+ * ```ts ignore
+ * const ref = await loadMcmcReference("output/app7/mcmc_reference", settings, mcmc);
+ * ```
+ */
+export function loadMcmcReference(
+  dir: string,
+  settings: TomographySettings,
+  mcmc: McmcSettings,
+): Promise<McmcReference | null> {
+  return readCache(dir, { settings, mcmc });
+}
+
+/** The cached reference, or null when there is none or it was run with other settings. */
 async function readCache(
   dir: string,
   key: { settings: TomographySettings; mcmc: McmcSettings },

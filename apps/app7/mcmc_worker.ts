@@ -38,8 +38,8 @@ scope.onmessage = (event) => {
   try {
     const problem = problemOf(request);
     const target = unboundedLogPosterior(problem);
-    const every = Math.max(1, Math.floor((request.warmup + request.draws) / 50));
     const total = request.warmup + request.draws;
+    const every = Math.max(1, Math.floor(total / 50));
     const progress = (offset: number) => (done: number, _: number, acceptance: number) => {
       if ((offset + done) % every === 0 || offset + done === total) {
         post({ kind: "progress", chain: request.chain, done: offset + done, total, acceptance });
@@ -48,9 +48,9 @@ scope.onmessage = (event) => {
     let init = request.init, warmup = request.warmup, offset = 0;
     let initialMetric: Matrix | undefined;
     if (request.metric === "gauss_newton") {
-      // A third of warm-up with a learned diagonal metric to leave the start, then the
-      // Gauss–Newton metric at the chain's position, fixed.
-      const first = Math.max(1, Math.floor(request.warmup / 3));
+      // A pilot of HMC with a learned diagonal metric (a third of warm-up, at most 150
+      // iterations) to leave the start, then the Gauss–Newton metric at the chain's position.
+      const first = Math.max(1, Math.min(150, Math.floor(request.warmup / 3)));
       const pilot = hamiltonianMonteCarlo({
         logDensityWithGradient: (xs, count) => target(xs, count),
         init: [init],

@@ -25,7 +25,12 @@ import {
   posteriorMapsFigure,
   velocityMapFigure,
 } from "./figures.ts";
-import { loadOrRunMcmcReference, type McmcReference, type McmcSettings } from "./mcmc_reference.ts";
+import {
+  loadMcmcReference,
+  loadOrRunMcmcReference,
+  type McmcReference,
+  type McmcSettings,
+} from "./mcmc_reference.ts";
 import { type MethodRun, runAmortisedCinn, runVariational } from "./methods.ts";
 import { type App7Method, parseMethods, tomographySettingsFromParams } from "./settings.ts";
 
@@ -37,7 +42,7 @@ export const APP7_TARGETS = {
 
 /** Labels and colours of the methods in every figure. */
 export const METHOD_STYLE: Record<App7Method, { label: string; color: string }> = {
-  mcmc: { label: "MCMC (HMC reference)", color: "#222222" },
+  mcmc: { label: "MCMC reference", color: "#222222" },
   vi: { label: "variational flow", color: "#4c78a8" },
   cinn: { label: "amortised cINN", color: "#f58518" },
 };
@@ -106,7 +111,15 @@ export async function runTomography(
   };
   const referenceDir = join(out, "mcmc_reference");
   let reference: McmcReference | null = null;
-  if (methods.includes("mcmc")) {
+  if (!methods.includes("mcmc")) {
+    reference = await loadMcmcReference(referenceDir, settings, mcmcSettings);
+    console.log(
+      reference
+        ? `mcmc: comparing with the cached reference in ${referenceDir}`
+        : `mcmc: no cached reference for these settings in ${referenceDir}; run with ` +
+          `--method mcmc (or all) to compare the methods with MCMC`,
+    );
+  } else {
     let last = -Infinity;
     reference = await loadOrRunMcmcReference(referenceDir, settings, mcmcSettings, {
       workers: params.run.workers,
@@ -123,6 +136,8 @@ export async function runTomography(
         }
       },
     });
+  }
+  if (reference) {
     const s = reference.summary;
     console.log(
       `mcmc: ${reference.loadedFrom ? `loaded from ${reference.loadedFrom}` : "ran"} ` +

@@ -27,6 +27,11 @@ export interface McmcBaseOptions {
   warmup?: number;
   /** Draws kept per chain after warm-up. Default 1000. */
   draws?: number;
+  /**
+   * Iterations per kept draw after warm-up: every `thin`-th state is kept, so a chain runs
+   * `warmup + draws·thin` iterations. Default 1.
+   */
+  thin?: number;
   /** Standard deviation of Gaussian noise added to each chain's start. Default 0. */
   initJitter?: number;
   /** How warm-up learns the proposal covariance / inverse mass matrix. */
@@ -55,7 +60,7 @@ export interface McmcDiagnostics {
   acceptanceRate: Float64Array;
   /** Each chain's step size after warm-up (proposal scale for random-walk Metropolis). */
   stepSize: Float64Array;
-  /** Divergent HMC trajectories per chain among the kept draws (0 for random-walk Metropolis). */
+  /** Divergent HMC trajectories per chain after warm-up (0 for random-walk Metropolis). */
   divergences: Int32Array;
   /** Effective sample size of each coordinate over all chains. */
   ess: Float64Array;
@@ -175,6 +180,7 @@ export function runChains(kernel: McmcKernel, options: McmcBaseOptions): McmcRes
   const rng = new Rng(options.seed ?? 0);
   const warmup = positiveInt(options.warmup ?? 1000, "Number of warm-up iterations", true);
   const draws = positiveInt(options.draws ?? 1000, "Number of draws");
+  const thin = positiveInt(options.thin ?? 1, "Thinning");
   const metricKind = options.metric ?? "diagonal";
   if (!["identity", "diagonal", "full"].includes(metricKind)) {
     throw new Error(`Metric must be "identity", "diagonal" or "full", got "${metricKind}"`);
@@ -207,9 +213,10 @@ export function runChains(kernel: McmcKernel, options: McmcBaseOptions): McmcRes
   const acceptSum = new Float64Array(chains);
   const divergences = new Int32Array(chains);
 
-  for (let it = 0; it < warmup + draws; it++) {
+  const iterations = warmup + draws * thin;
+  for (let it = 0; it < iterations; it++) {
     const { accept, divergent } = kernel.step(state);
-    options.onIteration?.(it + 1, warmup + draws, accept.reduce((a, b) => a + b, 0) / chains);
+    options.onIteration?.(it + 1, iterations, accept.reduce((a, b) => a + b, 0) / chains);
     if (it < warmup) {
       for (let c = 0; c < chains; c++) stepSize[c] = adapters[c].update(accept[c]);
       const window = windows.find((w) => it >= w.start && it < w.end);
@@ -228,12 +235,15 @@ export function runChains(kernel: McmcKernel, options: McmcBaseOptions): McmcRes
       if (it + 1 === warmup) { for (let c = 0; c < chains; c++) stepSize[c] = adapters[c].final(); }
       continue;
     }
-    const k = it - warmup;
+    for (let c = 0; c < chains; c++) {
+      acceptSum[c] += accept[c];
+      divergences[c] += divergent[c];
+    }
+    if ((it - warmup + 1) % thin !== 0) continue;
+    const k = (it - warmup + 1) / thin - 1;
     for (let c = 0; c < chains; c++) {
       samples[c][k] = Float64Array.from(positions[c]);
       logDensity[c][k] = logp[c];
-      acceptSum[c] += accept[c];
-      divergences[c] += divergent[c];
     }
   }
   const canDiagnose = draws >= 4;
@@ -242,7 +252,7 @@ export function runChains(kernel: McmcKernel, options: McmcBaseOptions): McmcRes
     logDensity,
     diagnostics: {
       kernel: kernel.name,
-      acceptanceRate: acceptSum.map((s) => s / draws),
+      acceptanceRate: acceptSum.map((s) => s / (draws * thin)),
       stepSize: Float64Array.from(stepSize),
       divergences,
       ess: canDiagnose ? effectiveSampleSize(samples) : new Float64Array(dims).fill(NaN),

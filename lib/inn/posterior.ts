@@ -153,7 +153,7 @@ export function asPosteriorSampler(flow: TransformedDistribution): PosteriorSamp
  * ```
  */
 export function sampleMoments(
-  samples: Float32Array,
+  samples: ArrayLike<number>,
   dim: number,
 ): { mean: Float64Array; std: Float64Array } {
   if (!Number.isInteger(dim) || dim < 1 || samples.length === 0 || samples.length % dim !== 0) {
