@@ -122,6 +122,7 @@ export async function runVariational(
         forward_model_runs: report.targetEvaluations,
         forward_model_seconds: report.targetSeconds,
         ms_per_step: report.msPerStep,
+        fit_seconds: report.seconds,
         parameters,
       }
       : {},
@@ -220,6 +221,7 @@ export async function runAmortisedCinn(
       validation_nll: report.validationNll,
       parameters: report.parameters,
       train_examples: report.numTrain,
+      train_seconds: report.trainSeconds,
     });
   }
   return {
