@@ -15,6 +15,7 @@ import { effectiveSampleSize, splitRhat } from "../../lib/inference/diagnostics.
 import { readNpy, writeNpy } from "../../lib/io/npy.ts";
 import type { MetricKind } from "../../lib/inference/adaptation.ts";
 import { Rng } from "../../lib/core/random.ts";
+import { TravelTimeModel } from "../../lib/problems/travel_time.ts";
 import type { TomographySettings } from "../../lib/problems/travel_time_tomography.ts";
 import { samplerCoordinates } from "./unbounded_posterior.ts";
 
@@ -126,8 +127,7 @@ const REFERENCE_FORMAT = "flow-models/app7-mcmc-reference/v1";
  * @param dir Cache folder (created).
  * @param settings The problem.
  * @param mcmc Chain settings.
- * @param options Workers (default 2, at most the chains), progress callback, and
- *   `reuse: false` to ignore a cache.
+ * @param options Workers (default 2, at most the chains) and a progress callback.
  * @returns Draws and diagnostics.
  * @example
  * ```ts ignore
@@ -141,13 +141,11 @@ export async function loadOrRunMcmcReference(
   dir: string,
   settings: TomographySettings,
   mcmc: McmcSettings,
-  options: { workers?: number; progress?: (p: McmcProgress) => void; reuse?: boolean } = {},
+  options: { workers?: number; progress?: (p: McmcProgress) => void } = {},
 ): Promise<McmcReference> {
   const key = { settings, mcmc };
-  if (options.reuse !== false) {
-    const cached = await readCache(dir, key);
-    if (cached) return cached;
-  }
+  const cached = await readCache(dir, key);
+  if (cached) return cached;
   const run = await runMcmcReference(settings, mcmc, options);
   // The cache holds float32: use the same rounded draws now, so a reload gives the same numbers.
   const reference = { ...run, samples: Float64Array.from(Float32Array.from(run.samples)) };
@@ -252,7 +250,7 @@ export async function runMcmcReference(
     throw new RangeError(`The MCMC reference needs at least 2 chains for R̂, got ${mcmc.chains}`);
   }
   const t0 = performance.now();
-  const nx = settings.model.nodesX ?? 21, ny = settings.model.nodesY ?? 21, dims = nx * ny;
+  const dims = new TravelTimeModel(settings.model).numNodes;
   // Over-dispersed starts: independent prior draws, in u.
   const rng = new Rng(mcmc.seed);
   const coordinates = samplerCoordinates({ low: settings.low, high: settings.high, dims });
