@@ -6,6 +6,8 @@
  */
 import { ActNorm } from "../lib/bijectors/act_norm.ts";
 import { AffineCoupling } from "../lib/bijectors/affine_coupling.ts";
+import { AffineMap } from "../lib/bijectors/affine_map.ts";
+import { Rng } from "../lib/core/random.ts";
 import { BatchNormalization } from "../lib/bijectors/batch_norm.ts";
 import { Inverse } from "../lib/bijectors/bijector.ts";
 import { Chain } from "../lib/bijectors/chain.ts";
@@ -60,6 +62,19 @@ export const BIJECTOR_CASES: NamedCase[] = [
   { name: "permute random d=5", make: () => Permute.random(5, 7), eventShape: [5] },
   { name: "batch_norm d=3", make: () => new BatchNormalization({ dims: 3 }), eventShape: [3] },
   { name: "act_norm d=4", make: () => new ActNorm({ dims: 4 }), eventShape: [4] },
+  {
+    name: "affine_map d=4",
+    make: () => new AffineMap({ dims: 4 }),
+    eventShape: [4],
+    randomize: (b, seed) => {
+      const rng = new Rng(seed);
+      const w = Array.from(
+        { length: 4 },
+        (_, i) => Array.from({ length: 4 }, (_, j) => +(i === j) + 0.5 * rng.normal()),
+      );
+      (b as AffineMap).assign(w, Array.from({ length: 4 }, () => rng.normal()));
+    },
+  },
   {
     name: "chain d=4",
     make: () =>

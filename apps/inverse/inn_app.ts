@@ -99,6 +99,8 @@ export interface InnAppConfig {
   noiseInputs: boolean;
   /** Whiten the parameters (PCA of the training pairs) instead of standardizing each. Default false. */
   whiten?: boolean;
+  /** INN: end in a fixed affine map fitted to the first batch ({@link InnModelOptions.linearStart}). */
+  linearStart?: boolean;
   /** cINN: model the residual of the parameters' linear regression on `y`. Default false. */
   regressionAdjust?: boolean;
   /**
@@ -145,6 +147,7 @@ export function innAppConfig(params: Params): InnAppConfig {
     regLevel: t.reg_level,
     noiseInputs: a.inn_noise_inputs,
     whiten: a.inn_whiten,
+    linearStart: a.inn_linear_start,
     regressionAdjust: a.cinn_regression_adjust,
     conditionLayers: [...a.cinn_condition_layers],
     contextDim: a.cinn_context_dim,
@@ -422,6 +425,7 @@ function innArchitecture(inn: InnModel, dimX: number): Record<string, unknown> {
     width: inn.layout.width,
     blocks: o.blocks,
     hidden_layers: o.hiddenLayers,
+    ...(o.linearStart ? { linear_start: true } : {}),
   };
 }
 
@@ -551,7 +555,13 @@ export async function trainPosteriorModel(
   const noise = usesNoiseInputs(problem, config);
   const dimIn = problem.dimX + (noise ? problem.dimY : 0);
   const dimZ = dimIn > problem.dimY ? dimIn - problem.dimY : problem.dimX;
-  const innOptions = { dimX: dimIn, dimY: problem.dimY, dimZ, ...network };
+  const innOptions = {
+    dimX: dimIn,
+    dimY: problem.dimY,
+    dimZ,
+    ...network,
+    ...(config.linearStart ? { linearStart: true } : {}),
+  };
   checkModelFits(
     MODEL_LABELS[kind],
     innModelSize(innOptions),

@@ -18,6 +18,7 @@ import { ActNorm } from "../bijectors/act_norm.ts";
 import { AffineCoupling } from "../bijectors/affine_coupling.ts";
 import type { Bijector } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
+import { AffineMap } from "../bijectors/affine_map.ts";
 import { Permute } from "../bijectors/permute.ts";
 import { type Activation, denseNetworkParameterCount } from "../nn/dense_network.ts";
 import type { ModelSize } from "../nn/model_size.ts";
@@ -32,6 +33,7 @@ import {
   splitInput,
   splitOutput,
 } from "./padding.ts";
+import { linearStart } from "./linear_start.ts";
 import { drawPosterior, type PosteriorOptions, type PosteriorSampler } from "./posterior.ts";
 
 /** Architecture of an {@link InnModel}; JSON-serialisable. */
@@ -50,6 +52,14 @@ export interface InnModelOptions extends InnDims {
   activation?: Activation;
   /** L2 penalty on network kernels. Default 0. */
   regLevel?: number;
+  /**
+   * End in a fixed invertible affine map fitted at initialisation (see
+   * {@link ./linear_start.ts linearStart}), with every coupling starting as the
+   * identity: the network starts as the best linear INN for the first batch's
+   * pairs (exact for a linear-Gaussian problem) and training learns the rest.
+   * Needs `y` in {@link InnModel.initialize}. Default false.
+   */
+  linearStart?: boolean;
   /** Seed of the permutations and initial weights. */
   seed: number;
 }
@@ -97,6 +107,7 @@ function buildChain(options: InnModelOptions, width: number): Chain {
     hiddenLayers: options.hiddenLayers,
     activation: options.activation ?? "relu",
     regLevel: options.regLevel ?? 0,
+    ...(options.linearStart ? { zeroInitOutput: true } : {}),
   };
   const logScaleClip = options.logScaleClip ?? 2;
   const half = Math.floor(width / 2);
@@ -121,6 +132,7 @@ function buildChain(options: InnModelOptions, width: number): Chain {
       );
     }
   }
+  if (options.linearStart) layers.push(new AffineMap({ dims: width }));
   return new Chain(layers);
 }
 
@@ -146,6 +158,8 @@ export class InnModel implements PosteriorSampler {
   /** The bijector over width `D`, input side → output side. */
   readonly bijector: Chain;
   readonly #actNorms: ActNorm[];
+  /** The final linear map of a model with `linearStart`. */
+  readonly #linear?: AffineMap;
 
   /**
    * @param options Partition, architecture and seed.
@@ -170,6 +184,13 @@ export class InnModel implements PosteriorSampler {
     if (bijector) checkWidth(bijector, this.layout.width);
     this.bijector = bijector ?? buildChain(options, this.layout.width);
     this.#actNorms = this.bijector.bijectors.filter((b): b is ActNorm => b instanceof ActNorm);
+    const last = this.bijector.bijectors.at(-1);
+    if (options.linearStart) {
+      if (!(last instanceof AffineMap)) {
+        throw new Error("linearStart: the given bijector does not end in a AffineMap");
+      }
+      this.#linear = last;
+    }
   }
 
   /** Width of the parameters. */
@@ -187,17 +208,22 @@ export class InnModel implements PosteriorSampler {
     return this.layout.dimZ;
   }
 
-  /** Whether every ActNorm has been initialised (true when there are none). */
+  /** Whether every ActNorm (and the linear start) has been initialised (true when there are none). */
   get initialized(): boolean {
-    return this.#actNorms.every((a) => a.isInitialized);
+    return this.#actNorms.every((a) => a.isInitialized) && (this.#linear?.isAssigned ?? true);
   }
 
   /**
-   * Data-dependent initialisation of the ActNorms from a batch of parameters.
-   * The input padding is filled with unit noise for this one pass, so that
-   * padding columns are left unscaled rather than blown up by their zero variance.
-   * @param x Parameters `[n, dimX]`, n ≥ 2.
+   * Data-dependent initialisation of the ActNorms from a batch of parameters
+   * and, for a model with `linearStart`, of its final linear map from the
+   * batch's pairs. The input padding is filled with unit noise for this one
+   * pass, so that padding columns are left unscaled rather than blown up by their zero variance.
+   * @param x Parameters `[n, dimX]`, n ≥ 2 (n > width for the linear start).
    * @param seed Seed of the noise.
+   * @param y Observations of the same rows `[n, dimY]`; needed (and only used) with
+   *   `linearStart`, whose linear map is fitted to them.
+   * @throws Error when `linearStart` is set and `y` is missing, or from
+   *   {@link ./linear_start.ts linearStart} when the batch cannot fit the linear map.
    * @example
    * ```ts
    * import { tf } from "../core/tf.ts";
@@ -207,12 +233,40 @@ export class InnModel implements PosteriorSampler {
    * console.log(inn.initialized); // true
    * ```
    */
-  initialize(x: tf.Tensor2D, seed: number): void {
+  initialize(x: tf.Tensor2D, seed: number, y?: tf.Tensor2D): void {
     if (this.initialized) return;
-    tf.tidy(() => {
+    const linear = this.#linear?.isAssigned ? undefined : this.#linear;
+    if (linear && !y) {
+      throw new Error(
+        "InnModel: a model with linearStart is initialised from pairs: call initialize(x, seed, y) before training",
+      );
+    }
+    if (linear && y && (y.shape[0] !== x.shape[0] || y.shape[1] !== this.dimY)) {
+      throw new Error(
+        `InnModel.initialize: y must be [${
+          x.shape[0]
+        }, ${this.dimY}] like x's rows, got [${y.shape}]`,
+      );
+    }
+    const u = tf.tidy(() => {
       const input = padInput(x, this.layout, { noise: 1, seed });
-      this.bijector.forward(input, { training: true });
+      if (!linear) {
+        this.bijector.forward(input, { training: true });
+        return undefined;
+      }
+      let value: tf.Tensor = input;
+      for (const b of this.bijector.bijectors.slice(0, -1)) {
+        value = b.forward(value, { training: true });
+      }
+      return value;
     });
+    if (!linear || !u || !y) return;
+    try {
+      const start = linearStart(u.dataSync(), y.dataSync(), this.layout.width, this.dimY, seed);
+      linear.assign(start.matrix, start.shift);
+    } finally {
+      u.dispose();
+    }
   }
 
   /**

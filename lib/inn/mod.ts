@@ -32,6 +32,7 @@
 export * from "./padding.ts";
 export * from "./mmd.ts";
 export * from "./inn_model.ts";
+export * from "./linear_start.ts";
 export * from "./losses.ts";
 export * from "./paired_data.ts";
 export * from "./train_inn.ts";

@@ -230,7 +230,7 @@ export async function trainInn(
         stepInEpoch++;
         const x = batch.x as tf.Tensor2D, y = batch.context!;
         const seed = rng.seed();
-        if (!model.initialized) model.initialize(x, seed);
+        if (!model.initialized) model.initialize(x, seed, y);
         const lr = learningRateAt(options.learningRate, optimizer.step);
         const factor = mode === "mmd" ? backwardRampFactor(ramp, optimizer.step) : 1;
         const lossFn = () =>

@@ -51,3 +51,49 @@ export function luDecompose(a: number[][]): LuFactors {
   }
   return { permutation: rows, lower, upper: u };
 }
+
+/**
+ * The inverse of a square matrix and `log |det|`, through {@link luDecompose} (float64).
+ * @param a Square matrix, as rows.
+ * @returns `inverse` (rows) and `logAbsDet = Σ log |U_ii|`.
+ * @throws Error when `a` is not square, holds a non-finite entry, or is singular.
+ * @example
+ * ```ts
+ * import { invertMatrix } from "./lu.ts";
+ * const { inverse, logAbsDet } = invertMatrix([[0, 2], [1, 1]]);
+ * console.log(inverse, Math.exp(logAbsDet)); // [[-0.5, 1], [0.5, 0]] 2
+ * ```
+ */
+export function invertMatrix(a: number[][]): { inverse: number[][]; logAbsDet: number } {
+  const c = a.length;
+  if (c < 1 || a.some((row) => row.length !== c)) {
+    throw new Error(
+      `invertMatrix needs a non-empty square matrix, got ${c} rows of lengths [${
+        a.map((r) => r.length)
+      }]`,
+    );
+  }
+  if (a.some((row) => row.some((v) => !Number.isFinite(v)))) {
+    throw new Error("invertMatrix: the matrix holds a non-finite entry");
+  }
+  const { permutation, lower, upper } = luDecompose(a);
+  const inverse = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+  const x = new Float64Array(c);
+  for (let col = 0; col < c; col++) {
+    // Solve L·U·x = Pᵀ·e_col: row i of L·U is row permutation[i] of a.
+    for (let i = 0; i < c; i++) {
+      let s = permutation[i] === col ? 1 : 0;
+      for (let k = 0; k < i; k++) s -= lower[i][k] * x[k];
+      x[i] = s;
+    }
+    for (let i = c - 1; i >= 0; i--) {
+      let s = x[i];
+      for (let k = i + 1; k < c; k++) s -= upper[i][k] * x[k];
+      x[i] = s / upper[i][i];
+    }
+    for (let i = 0; i < c; i++) inverse[i][col] = x[i];
+  }
+  let logAbsDet = 0;
+  for (let i = 0; i < c; i++) logAbsDet += Math.log(Math.abs(upper[i][i]));
+  return { inverse, logAbsDet };
+}

@@ -461,6 +461,11 @@ export const PARAMS_SCHEMA = {
       description:
         "INN apps: whiten the parameters (PCA of the training pairs) instead of standardizing each, for strongly correlated parameters.",
     }),
+    inn_linear_start: bool(false, {
+      ours: true,
+      description:
+        "INN (ML/MMD): end the INN in a fixed affine map fitted to the first batch (y by least squares on the network's output, z the whitened rest) with the couplings starting as the identity, so training starts from the best linear INN.",
+    }),
     cinn_regression_adjust: bool(false, {
       ours: true,
       description:
