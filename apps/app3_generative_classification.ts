@@ -30,7 +30,10 @@ await runApp("app3", params, async (backend) => {
   console.log(`wrote ${files.length} files to ${params.run.output_dir}`);
   const f = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : String(v));
   const base = metrics.baseline as Record<string, number> | null;
-  const auroc = metrics.ood_auroc as Record<string, { nll: number; typicality: number }>;
+  const auroc = metrics.ood_auroc as Record<
+    string,
+    { nll: number; typicality: number; joint_typicality: number }
+  >;
   console.log(
     `IB-INN: test accuracy ${f(metrics.test_accuracy)}, ECE ${f(metrics.ece)} (15 bins), ` +
       `label NLL ${f(metrics.label_nll)}, ${f(metrics.test_bits_per_dim)} bits/dim` +
@@ -40,8 +43,10 @@ await runApp("app3", params, async (backend) => {
         : ""),
   );
   console.log(
-    `OoD AUROC (NLL / typicality): ` +
-      Object.entries(auroc).map(([k, v]) => `${k} ${f(v.nll)} / ${f(v.typicality)}`).join(", ") +
+    `OoD AUROC (NLL / typicality / joint typicality): ` +
+      Object.entries(auroc).map(([k, v]) =>
+        `${k} ${f(v.nll)} / ${f(v.typicality)} / ${f(v.joint_typicality)}`
+      ).join(", ") +
       `; ${f(metrics.wall_time_s)} s`,
   );
 });

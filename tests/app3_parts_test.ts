@@ -64,15 +64,34 @@ Deno.test("app3 OoD transforms: inverted, upside down, noise and blur keep integ
 
 Deno.test("app3 OoD evaluation and classification report of given numbers", () => {
   // In-distribution NLLs around 10 nats; "far" has much lower log p, "near" looks the same.
+  // "split" has in-distribution NLLs made of an atypical base term and log-det.
+  const base = (logProb: number[], shift = 0) => logProb.map((v, i) => v / 2 + shift + 0.1 * i);
+  const inDist = [-10, -11, -9, -10.5];
   const e = evaluateOod(
-    [-10, -11, -9, -10.5],
-    [{ name: "far", logProb: [-40, -50] }, { name: "near", logProb: [-10, -10.2] }],
-    [-10, -10.4],
+    { logProb: inDist, baseLogProb: base(inDist) },
+    [
+      { name: "far", logProb: [-40, -50], baseLogProb: base([-40, -50]) },
+      { name: "near", logProb: [-10, -10.2], baseLogProb: base([-10, -10.2]) },
+      { name: "split", logProb: [-10, -10.2], baseLogProb: base([-10, -10.2], -8) },
+    ],
+    { logProb: [-10, -10.4, -9.6, -11], baseLogProb: [-5, -5.1, -4.7, -5.6] },
     4,
   );
   assert.equal(e.auroc.far.nll, 1);
   assert.equal(e.auroc.far.typicality, 1);
+  assert.equal(e.auroc.far.joint_typicality, 1);
   assert.ok(e.auroc.near.nll > 0.2 && e.auroc.near.nll < 0.8);
+  // The NLL cannot tell "split" from in-distribution; the joint typicality can.
+  assert.ok(e.auroc.split.nll > 0.2 && e.auroc.split.nll < 0.8);
+  assert.equal(e.auroc.split.joint_typicality, 1);
+  assert.throws(
+    () =>
+      evaluateOod({ logProb: [-1, -2], baseLogProb: [-1] }, [], {
+        logProb: [-1, -2, -3],
+        baseLogProb: [-1, -1, -2],
+      }, 4),
+    /2 log-densities but 1 base/,
+  );
   assert.ok(Math.abs(e.bitsPerDim.far - 45 / (4 * Math.LN2)) < 1e-12);
   // Three images, two classes: right, wrong, right; logits are joint log-densities.
   const r = classificationReport([0, -3, -2, 0, -4, 0], Int32Array.from([0, 0, 1]), 2);

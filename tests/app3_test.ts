@@ -81,8 +81,12 @@ Deno.test({
       assert.ok(m.label_nll > 0 && m.test_bits_per_dim > 0);
       assert.deepEqual(Object.keys(m.ood_auroc), OOD_SETS);
       for (const set of OOD_SETS) {
-        assert.ok(unit(m.ood_auroc[set].nll) && unit(m.ood_auroc[set].typicality), set);
+        const a = m.ood_auroc[set];
+        assert.ok(unit(a.nll) && unit(a.typicality) && unit(a.joint_typicality), set);
       }
+      assert.equal(m.ood_primary_score, "joint_typicality");
+      // Uniform noise is far from every image the model saw, by any score.
+      assert.ok(m.ood_auroc.noise.joint_typicality > 0.9, `${m.ood_auroc.noise.joint_typicality}`);
       assert.ok(unit(m.baseline.test_accuracy) && unit(m.baseline.ece_temperature_scaled));
       assert.ok(m.baseline.temperature > 0);
       assert.ok(m.ms_per_step > 0 && m.train_time_s > 0 && m.steps > 0 && m.num_parameters > 0);

@@ -33,6 +33,8 @@ export interface ClassifierOutputs {
   logits: Float32Array;
   /** `[n]` marginal log p(x), nats (of the dequantised pixels). */
   logProb: Float32Array;
+  /** `[n]` log p_Z(z) under the mixture, nats: the base term of `logProb` (the rest is the log-det). */
+  baseLogProb: Float32Array;
 }
 
 /**
@@ -72,21 +74,24 @@ export async function classifyImages(
   const latents = new Float32Array(n * d);
   const logits = new Float32Array(n * k);
   const logProb = new Float32Array(n);
+  const baseLogProb = new Float32Array(n);
   for (let start = 0; start < n; start += chunkSize) {
     const rows = Math.min(chunkSize, n - start);
-    const [z, joint, lp] = tf.tidy(() => {
+    const [z, joint, lp, base] = tf.tidy(() => {
       const x = tf.tensor2d(pixels.subarray(start * dims, (start + rows) * dims), [rows, dims]);
       const { value, logDet } = flow.bijector.forwardAndLogDet(x, { training: false });
       const flat = tf.reshape(value, [rows, -1]);
       const joint = mixture.jointLogProb(flat);
-      return [flat, joint, tf.add(tf.logSumExp(joint, 1), logDet)];
+      const base = tf.logSumExp(joint, 1);
+      return [flat, joint, tf.add(base, logDet), base];
     });
     latents.set((await z.data()) as Float32Array, start * d);
     logits.set((await joint.data()) as Float32Array, start * k);
     logProb.set((await lp.data()) as Float32Array, start);
-    tf.dispose([z, joint, lp]);
+    baseLogProb.set((await base.data()) as Float32Array, start);
+    tf.dispose([z, joint, lp, base]);
   }
-  return { latents, logits, logProb };
+  return { latents, logits, logProb, baseLogProb };
 }
 
 /** How well a classifier does on labelled images. */

@@ -116,7 +116,7 @@ export async function evaluateClassifier(
       );
       if (!rows.length) continue;
       const out = await run(selectImages(images.test, dims, rows).pixels, seed + 204);
-      sets.push({ name: heldOutSetName(name), logProb: out.logProb });
+      sets.push({ name: heldOutSetName(name), ...out });
       heldOutLatents[name] = out.latents;
     }
     // Spread over every class: the test images are listed class by class.
@@ -127,9 +127,9 @@ export async function evaluateClassifier(
         transformImages(kind, source, imageShape, seed + 210 + i),
         seed + 220 + i,
       );
-      sets.push({ name: kind, logProb: out.logProb });
+      sets.push({ name: kind, ...out });
     }
-    ood = evaluateOod(outputs.logProb, sets, held.logProb, dims);
+    ood = evaluateOod(outputs, sets, held, dims);
     for (const set of sets) {
       nllBySet[set.name] = Float64Array.from(set.logProb, (v) => -v / (dims * Math.LN2));
     }

@@ -16,7 +16,7 @@ import {
 } from "../../lib/analysis/mod.ts";
 import { binValues, concatPlots, linePlot, type VegaLiteSpec } from "../../lib/plot/mod.ts";
 import type { EpochRecord } from "../../lib/training/trainer.ts";
-import { OOD_SCORE_LABELS, OOD_SCORES, type OodEvaluation } from "./ood.ts";
+import { OOD_PRIMARY_SCORE, OOD_SCORE_LABELS, OOD_SCORES, type OodEvaluation } from "./ood.ts";
 
 /** Side-by-side panels with their own colour scales and legends. */
 function independentColors(spec: VegaLiteSpec): VegaLiteSpec {
@@ -231,7 +231,12 @@ export function oodHistogramFigure(
  * ```ts
  * import { evaluateOod } from "./ood.ts";
  * import { oodRocFigure } from "./figures.ts";
- * const e = evaluateOod([-10, -11, -9], [{ name: "noise", logProb: [-40, -12] }], [-10], 4);
+ * const e = evaluateOod(
+ *   { logProb: [-10, -11, -9], baseLogProb: [-5, -6, -4] },
+ *   [{ name: "noise", logProb: [-40, -12], baseLogProb: [-30, -7] }],
+ *   { logProb: [-10, -10.5, -9.5], baseLogProb: [-5, -5.2, -4.4] },
+ *   4,
+ * );
  * const spec = oodRocFigure(e);
  * ```
  */
@@ -260,13 +265,13 @@ export interface BetaSweepPoint {
   ece: number;
   /** Test bits/dim. */
   bitsPerDim: number;
-  /** AUROC of the NLL score per OoD set, if measured. */
+  /** AUROC of the app's OoD score (`OOD_PRIMARY_SCORE`) per OoD set, if measured. */
   oodAuroc?: Record<string, number>;
 }
 
 /**
  * The trade-off of a β sweep: accuracy, calibration, bits/dim and — when
- * measured — the OoD AUROC of the NLL per set, against β (on a log₁₀ axis
+ * measured — the OoD AUROC of the app's score per set, against β (on a log₁₀ axis
  * when every β is positive).
  * @param points One per β.
  * @returns A Vega-Lite spec.
@@ -304,7 +309,7 @@ export function betaSweepFigure(points: BetaSweepPoint[]): VegaLiteSpec {
   if (sets.length) {
     panels.push(panel(
       "Out-of-distribution detection",
-      "AUROC of the NLL",
+      `AUROC, ${OOD_SCORE_LABELS[OOD_PRIMARY_SCORE]}`,
       sets.map((name) => ({ name, y: sorted.map((p) => p.oodAuroc?.[name] ?? NaN) })),
     ));
   }

@@ -4,16 +4,21 @@
  * images of the class held out of training (`run.ood_class`), and test
  * images of the training classes transformed — `inverted` (255 − x),
  * `flipped` (upside down), `noise` (uniform integer pixels) and `blurred`
- * (Gaussian, σ = {@link BLUR_SIGMA} px). Two scores, "higher = more out of
- * distribution": `nll` (−log p(x) in bits/dim, the marginal of the mixture)
- * and `typicality` (|NLL − mean NLL of the held-out validation split|,
- * Nalisnick et al. 2019). Each set is scored against the in-distribution
- * test images by AUROC.
+ * (Gaussian, σ = {@link BLUR_SIGMA} px). Three scores, "higher = more out of
+ * distribution": `nll` (−log p(x) in bits/dim, the marginal of the mixture),
+ * `typicality` (|NLL − mean NLL of the held-out validation split|,
+ * Nalisnick et al. 2019) and `joint_typicality`, the app's detector
+ * ({@link OOD_PRIMARY_SCORE}): the typicality of the two terms of
+ * log p(x) = log p_Z(z) + log |det J| together (squared Mahalanobis distance
+ * from their mean on the validation split; Morningstar et al. 2021). An
+ * inverted image can have a typical NLL made of an atypical latent term and an
+ * atypical volume term. Each set is scored against the in-distribution test images by AUROC.
  *
  * @module
  */
 import {
   auroc,
+  jointTypicalityScores,
   nllScores,
   type RocCurve,
   rocCurve,
@@ -29,7 +34,7 @@ export const OOD_TRANSFORMS = ["inverted", "flipped", "noise", "blurred"] as con
 export type OodTransform = (typeof OOD_TRANSFORMS)[number];
 
 /** The OoD scores, in the order they are reported. */
-export const OOD_SCORES = ["nll", "typicality"] as const;
+export const OOD_SCORES = ["nll", "typicality", "joint_typicality"] as const;
 
 /** One of {@link OOD_SCORES}. */
 export type OodScoreName = (typeof OOD_SCORES)[number];
@@ -38,7 +43,11 @@ export type OodScoreName = (typeof OOD_SCORES)[number];
 export const OOD_SCORE_LABELS: Record<OodScoreName, string> = {
   nll: "marginal NLL (bits/dim)",
   typicality: "NLL typicality",
+  joint_typicality: "typicality of (log p(z), log-det)",
 };
+
+/** The score the application's targets and β sweep are judged by. */
+export const OOD_PRIMARY_SCORE: OodScoreName = "joint_typicality";
 
 /** Standard deviation of the Gaussian blur, in pixels. */
 export const BLUR_SIGMA = 1.5;
@@ -138,12 +147,18 @@ export function transformImages(
   }
 }
 
-/** Log-densities of one OoD set. */
-export interface OodSet {
-  /** Its name, e.g. `inverted` or `held-out class bag`. */
-  name: string;
+/** The two terms of the log-density of a set of images. */
+export interface OodStatistics {
   /** log p(x) per image, nats. */
   logProb: ArrayLike<number>;
+  /** log p_Z(z) per image, nats (log p(x) minus the log-det). */
+  baseLogProb: ArrayLike<number>;
+}
+
+/** Log-densities of one OoD set. */
+export interface OodSet extends OodStatistics {
+  /** Its name, e.g. `inverted` or `held-out class bag`. */
+  name: string;
 }
 
 /** How well each score separates each OoD set from the in-distribution test images. */
@@ -158,28 +173,46 @@ export interface OodEvaluation {
 
 /**
  * Scores the OoD sets against the in-distribution test images.
- * @param inDistribution log p(x) of the in-distribution test images, nats.
+ * @param inDistribution log p(x) and log p_Z(z) of the in-distribution test images, nats.
  * @param sets The OoD sets.
- * @param reference log p(x) of held-out in-distribution images (typicality's reference).
+ * @param reference The same of held-out in-distribution images (the typicality scores' reference, ≥ 3 images).
  * @param dims Values per image.
  * @returns AUROC and ROC curves per set and score, bits/dim per set.
  * @example
  * ```ts
  * import { evaluateOod } from "./ood.ts";
- * const e = evaluateOod([-10, -11], [{ name: "noise", logProb: [-40, -50] }], [-10.5], 4);
+ * const e = evaluateOod(
+ *   { logProb: [-10, -11], baseLogProb: [-5, -6] },
+ *   [{ name: "noise", logProb: [-40, -50], baseLogProb: [-30, -35] }],
+ *   { logProb: [-10.5, -10, -11.5], baseLogProb: [-5, -6, -5.5] },
+ *   4,
+ * );
  * e.auroc.noise.nll; // 1
  * ```
  */
 export function evaluateOod(
-  inDistribution: ArrayLike<number>,
+  inDistribution: OodStatistics,
   sets: OodSet[],
-  reference: ArrayLike<number>,
+  reference: OodStatistics,
   dims: number,
 ): OodEvaluation {
-  const refNll = nllScores(reference, { dims });
-  const scoresOf = (logProb: ArrayLike<number>): Record<OodScoreName, Float64Array> => {
-    const nll = nllScores(logProb, { dims });
-    return { nll, typicality: typicalityScores(nll, refNll) };
+  const terms = (s: OodStatistics) => {
+    if (s.baseLogProb.length !== s.logProb.length) {
+      throw new Error(
+        `evaluateOod: ${s.logProb.length} log-densities but ${s.baseLogProb.length} base log-densities`,
+      );
+    }
+    return [s.baseLogProb, Float64Array.from(s.logProb, (v, i) => v - s.baseLogProb[i])];
+  };
+  const refNll = nllScores(reference.logProb, { dims });
+  const refTerms = terms(reference);
+  const scoresOf = (s: OodStatistics): Record<OodScoreName, Float64Array> => {
+    const nll = nllScores(s.logProb, { dims });
+    return {
+      nll,
+      typicality: typicalityScores(nll, refNll),
+      joint_typicality: jointTypicalityScores(terms(s), refTerms),
+    };
   };
   const inScores = scoresOf(inDistribution);
   const mean = (v: Float64Array) => v.reduce((a, x) => a + x, 0) / v.length;
@@ -189,15 +222,15 @@ export function evaluateOod(
     bitsPerDim: { "in-distribution": mean(inScores.nll) },
   };
   for (const set of sets) {
-    const scores = scoresOf(set.logProb);
+    const scores = scoresOf(set);
     const labels = [
-      ...new Array<boolean>(inDistribution.length).fill(false),
+      ...new Array<boolean>(inDistribution.logProb.length).fill(false),
       ...new Array<boolean>(set.logProb.length).fill(true),
     ];
     const both = (name: OodScoreName) => {
       const all = new Float64Array(labels.length);
       all.set(inScores[name]);
-      all.set(scores[name], inDistribution.length);
+      all.set(scores[name], inDistribution.logProb.length);
       return all;
     };
     out.roc[set.name] = Object.fromEntries(

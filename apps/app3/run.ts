@@ -34,6 +34,7 @@ import {
   oodRocFigure,
 } from "./figures.ts";
 import { mixtureOf } from "./model.ts";
+import { OOD_PRIMARY_SCORE, OOD_SCORES } from "./ood.ts";
 import { type ClassifierSpec, trainClassifier, type TrainedClassifier } from "./train.ts";
 
 /** Generated images per class (one row per class). */
@@ -85,9 +86,11 @@ function trainingCost(model: TrainedClassifier, flow = model.flow) {
   };
 }
 
-/** The AUROC of the NLL score per OoD set. */
-function nllAurocs(e: ClassifierEvaluation): Record<string, number> {
-  return Object.fromEntries(Object.entries(e.ood?.auroc ?? {}).map(([k, v]) => [k, v.nll]));
+/** The AUROC of the app's OoD score ({@link OOD_PRIMARY_SCORE}) per OoD set. */
+function primaryAurocs(e: ClassifierEvaluation): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(e.ood?.auroc ?? {}).map(([k, v]) => [k, v[OOD_PRIMARY_SCORE]]),
+  );
 }
 
 function perClass(values: number[], names: string[]): Record<string, number | null> {
@@ -204,7 +207,7 @@ export async function runClassifierApp(
           accuracy: evaluation.report.accuracy,
           ece: evaluation.report.ece,
           bitsPerDim: evaluation.bitsPerDim,
-          oodAuroc: nllAurocs(evaluation),
+          oodAuroc: primaryAurocs(evaluation),
           label_nll: evaluation.report.labelNll,
           ood_auroc: evaluation.ood?.auroc ?? null,
           ...trainingCost(model),
@@ -305,7 +308,7 @@ export async function runClassifierApp(
           accuracy: ev.report.accuracy,
           ece: ev.report.ece,
           bitsPerDim: ev.bitsPerDim,
-          oodAuroc: nllAurocs(ev),
+          oodAuroc: primaryAurocs(ev),
         },
         ...sweep,
       ];
@@ -390,15 +393,20 @@ export async function runClassifierApp(
         : null,
       ood_auroc: auroc,
       ood_bits_per_dim: ev.ood?.bitsPerDim ?? null,
-      ood_scores: ["nll", "typicality"],
+      ood_scores: [...OOD_SCORES],
+      ood_primary_score: OOD_PRIMARY_SCORE,
       baseline: baseMetrics,
       accuracy_gap_to_baseline: gap,
       targets: {
         accuracy_at_least_0_90: ev.report.accuracy >= TARGETS.accuracy,
         within_2_points_of_baseline: gap === null ? null : gap <= TARGETS.baselineGap,
         ece_at_most_0_02: ev.report.ece <= TARGETS.ece,
-        auroc_noise_at_least_0_95: auroc.noise ? auroc.noise.nll >= TARGETS.auroc : null,
-        auroc_inverted_at_least_0_95: auroc.inverted ? auroc.inverted.nll >= TARGETS.auroc : null,
+        auroc_noise_at_least_0_95: auroc.noise
+          ? auroc.noise[OOD_PRIMARY_SCORE] >= TARGETS.auroc
+          : null,
+        auroc_inverted_at_least_0_95: auroc.inverted
+          ? auroc.inverted[OOD_PRIMARY_SCORE] >= TARGETS.auroc
+          : null,
       },
       beta_sweep: sweep.map((p) => {
         const { bitsPerDim, accuracy, oodAuroc: _, ...rest } = p;

@@ -15,11 +15,17 @@
  * - {@link typicalityScores}: `|s − mean(reference)|` for any statistic, e.g.
  *   the NLL against the training NLLs (the typicality test of Nalisnick et al.
  *   2019, "Detecting out-of-distribution inputs … using typicality").
+ * - {@link jointTypicalityScores}: the typicality of several statistics at once,
+ *   e.g. the two terms of a flow's log-density, `log p_Z(z)` and the log-det:
+ *   the squared Mahalanobis distance from their mean on reference data (a
+ *   Gaussian "density of states", Morningstar et al. 2021). Inputs whose NLL is
+ *   typical can still have an atypical split between the two terms.
  *
  * @module
  */
 import { chiLogPdf, chiMean } from "./chi.ts";
-import { checkRows } from "../linalg/covariance.ts";
+import { checkRows, sampleCovariance, sampleMean } from "../linalg/covariance.ts";
+import { cholesky, solveLower } from "../linalg/matrix.ts";
 
 /**
  * Euclidean norm of each row.
@@ -144,6 +150,69 @@ export function typicalityScores(
   for (let i = 0; i < reference.length; i++) m += reference[i];
   m /= reference.length;
   return Float64Array.from(values, (v) => Math.abs(v - m));
+}
+
+/**
+ * Typicality of k statistics jointly: `(s − m)ᵀ C⁻¹ (s − m)`, with `m` and `C`
+ * the mean and covariance of the statistics on the reference examples.
+ * @param values The statistics of the examples to score, one array per statistic (k arrays of n).
+ * @param reference The same statistics on in-distribution data (k arrays of ≥ k + 1 values).
+ * @returns One score per example (the squared Mahalanobis distance).
+ * @throws Error when the numbers of statistics differ, the arrays of one side
+ *   have different lengths, the reference is too small, or its covariance is singular.
+ * @example
+ * ```ts
+ * import { jointTypicalityScores } from "./anomaly.ts";
+ * // Reference: two uncorrelated statistics with unit variance around (0, 0).
+ * const ref = [[1, -1, 1, -1], [1, 1, -1, -1]];
+ * jointTypicalityScores([[0, 2], [0, 0]], ref); // [0, 3]: 2² / (4/3)
+ * ```
+ */
+export function jointTypicalityScores(
+  values: ArrayLike<number>[],
+  reference: ArrayLike<number>[],
+): Float64Array {
+  const k = reference.length;
+  if (k < 1 || values.length !== k) {
+    throw new Error(
+      `jointTypicalityScores: ${values.length} statistics to score but ${k} in the reference`,
+    );
+  }
+  const rows = (side: ArrayLike<number>[], what: string) => {
+    const n = side[0].length;
+    if (side.some((s) => s.length !== n)) {
+      throw new Error(`jointTypicalityScores: the ${what} statistics have different lengths`);
+    }
+    const out = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = side[j][i];
+    return { n, out };
+  };
+  const ref = rows(reference, "reference");
+  if (ref.n < k + 1) {
+    throw new Error(
+      `jointTypicalityScores: needs at least ${k + 1} reference examples, got ${ref.n}`,
+    );
+  }
+  const mean = sampleMean(ref.out, k);
+  let l;
+  try {
+    l = cholesky(sampleCovariance(ref.out, k, mean));
+  } catch (err) {
+    throw new Error(
+      `jointTypicalityScores: the reference statistics' covariance is singular (${
+        (err as Error).message
+      })`,
+    );
+  }
+  const x = rows(values, "scored");
+  const scores = new Float64Array(x.n);
+  const d = new Float64Array(k);
+  for (let i = 0; i < x.n; i++) {
+    for (let j = 0; j < k; j++) d[j] = x.out[i * k + j] - mean[j];
+    const w = solveLower(l, d);
+    scores[i] = w.reduce((a, v) => a + v * v, 0);
+  }
+  return scores;
 }
 
 /**
