@@ -214,15 +214,45 @@ export function prepareTrainingSet(
   seed: number,
   options: { whiten?: boolean } = {},
 ): TrainingSet {
+  checkPairCounts(numTrain, numValidation);
+  const all = simulatePairs(problem, numTrain + numValidation, seed);
+  return trainingSetOf(
+    problem,
+    slicePairs(all, problem, 0, numTrain),
+    slicePairs(all, problem, numTrain, numTrain + numValidation),
+    options,
+  );
+}
+
+/**
+ * Throws unless the training and validation pair counts are usable.
+ * @param numTrain Training pairs (an integer ≥ 2).
+ * @param numValidation Validation pairs (an integer ≥ 1).
+ * @throws Error naming the bad count.
+ */
+export function checkPairCounts(numTrain: number, numValidation: number): void {
   if (!Number.isInteger(numTrain) || numTrain < 2) {
     throw new Error(`Training pairs must be an integer ≥ 2, got ${numTrain}`);
   }
   if (!Number.isInteger(numValidation) || numValidation < 1) {
     throw new Error(`Validation pairs must be a positive integer, got ${numValidation}`);
   }
-  const all = simulatePairs(problem, numTrain + numValidation, seed);
-  const train = slicePairs(all, problem, 0, numTrain);
-  const validation = slicePairs(all, problem, numTrain, numTrain + numValidation);
+}
+
+/**
+ * A training set of simulated pairs, with the scalings fitted to the training pairs.
+ * @param problem The problem the pairs belong to (its `dimX` and `dimY` are the pairs' widths).
+ * @param train Training pairs.
+ * @param validation Validation pairs.
+ * @param options `whiten`: a {@link Whitening} of the parameters instead of a per-column {@link Standardizer}.
+ * @returns The set.
+ */
+export function trainingSetOf(
+  problem: InverseProblem,
+  train: SimulatedPairs,
+  validation: SimulatedPairs,
+  options: { whiten?: boolean } = {},
+): TrainingSet {
   return {
     problem,
     train,

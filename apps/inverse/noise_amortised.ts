@@ -22,14 +22,14 @@ import {
 } from "../../lib/problems/noise_levels.ts";
 import { NoiseConditionedPosterior } from "../../lib/problems/noise_conditioned_posterior.ts";
 import type { InverseProblem, SimulatedPairs } from "../../lib/problems/problem.ts";
-import { Standardizer } from "../../lib/problems/standardizer.ts";
-import { Whitening } from "../../lib/problems/whitening.ts";
 import {
+  checkPairCounts,
   type InnAppConfig,
   loadPosteriorModel,
   savePosteriorModel,
   type TrainedPosterior,
   type TrainingSet,
+  trainingSetOf,
   type TrainModelOptions,
   trainPosteriorModel,
 } from "./inn_app.ts";
@@ -121,23 +121,14 @@ export function prepareNoiseAmortisedSet(
   seed: number,
   options: { whiten?: boolean } = {},
 ): TrainingSet {
-  if (!Number.isInteger(numTrain) || numTrain < 2) {
-    throw new Error(`Training pairs must be an integer ≥ 2, got ${numTrain}`);
-  }
-  if (!Number.isInteger(numValidation) || numValidation < 1) {
-    throw new Error(`Validation pairs must be a positive integer, got ${numValidation}`);
-  }
+  checkPairCounts(numTrain, numValidation);
   const all = simulateNoiseAmortisedPairs(problem, numTrain + numValidation, range, seed);
-  const view = noiseConditionProblem(problem, range);
-  const train = withLogSigma(all, problem.dimY, 0, numTrain);
-  const validation = withLogSigma(all, problem.dimY, numTrain, numTrain + numValidation);
-  return {
-    problem: view,
-    train,
-    validation,
-    xScale: (options.whiten ? Whitening : Standardizer).fit(train.x, problem.dimX),
-    yScale: Standardizer.fit(train.y, view.dimY),
-  };
+  return trainingSetOf(
+    noiseConditionProblem(problem, range),
+    withLogSigma(all, problem.dimY, 0, numTrain),
+    withLogSigma(all, problem.dimY, numTrain, numTrain + numValidation),
+    options,
+  );
 }
 
 /** A trained (or loaded) noise-amortised cINN. */
