@@ -23,6 +23,7 @@ import {
 import { DequantizedSource } from "../../lib/images/dequantize.ts";
 import type { TransformedDistribution } from "../../lib/distributions/transformed.ts";
 import { writeFileAtomic } from "../../lib/core/atomic.ts";
+import { lapTimer } from "../common/lap_timer.ts";
 import { requireFiniteResults, writeMetricsFile } from "../common/app_edges.ts";
 import { paramsOfSavedModel } from "../common/saved_params.ts";
 import { loadFlow, saveFlow } from "../../lib/io/model_io.ts";
@@ -197,11 +198,7 @@ export async function runImageApp(
 ): Promise<ImageAppRunResult> {
   const progress = options.progress ?? new ConsoleProgress();
   const t0 = performance.now();
-  const timings: Record<string, number> = {};
-  const lap = (name: string, since: number) => {
-    timings[name] = (performance.now() - since) / 1000;
-    return performance.now();
-  };
+  const { timings, lap } = lapTimer();
   checkImageModel(params);
   const images = await loadAppImages(params, { warn: (line) => progress.line(line) });
   let flow: TransformedDistribution | null = null;

@@ -19,6 +19,7 @@ import { saveImageGrid, savePlot, type VegaLiteSpec } from "../../lib/plot/mod.t
 import { ConsoleProgress, type ProgressSink } from "../../lib/training/progress.ts";
 import type { TrainResult } from "../../lib/training/trainer.ts";
 import { tf } from "../../lib/core/tf.ts";
+import { lapTimer } from "../common/lap_timer.ts";
 import { requireFiniteResults, writeMetricsFile } from "../common/app_edges.ts";
 import { imageBatch, PIXEL_GRID } from "../app2/figures.ts";
 import { latentsToImages, takeRows } from "../app2/latents.ts";
@@ -135,11 +136,7 @@ export async function runClassifierApp(
 ): Promise<ClassifierAppRunResult> {
   const progress = options.progress ?? new ConsoleProgress();
   const t0 = performance.now();
-  const timings: Record<string, number> = {};
-  const lap = (name: string, since: number) => {
-    timings[name] = (performance.now() - since) / 1000;
-    return performance.now();
-  };
+  const { timings, lap } = lapTimer();
   const run = params.run, out = run.output_dir;
   let t = performance.now();
   const images = await loadClassifierImages(params, { warn: (line) => progress.line(line) });
