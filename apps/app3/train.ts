@@ -10,6 +10,8 @@
  */
 import type { TransformedDistribution } from "../../lib/distributions/transformed.ts";
 import { DequantizedSource } from "../../lib/images/dequantize.ts";
+import { type AugmentOptions, isAugmenting } from "../../lib/images/augment.ts";
+import { AugmentedSource } from "../../lib/images/augmented_source.ts";
 import { loadFlow, saveFlow } from "../../lib/io/model_io.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import { ArrayDataSource, type DataSource } from "../../lib/training/data_source.ts";
@@ -19,6 +21,7 @@ import { trainFlow, type TrainResult } from "../../lib/training/trainer.ts";
 import { checkModelFits } from "../common/model_size.ts";
 import { paramsOfSavedModel } from "../common/saved_params.ts";
 import { imageModelSize } from "../app2/model.ts";
+import { augmentationOf } from "../app2/data.ts";
 import { type ClassifierImages, type LabelledImages, oneHotRows } from "./data.ts";
 import { classFrequencies, generativeClassifierFromParams, mixtureOf } from "./model.ts";
 
@@ -47,10 +50,12 @@ export interface TrainedClassifier {
 }
 
 /**
- * A labelled image set as a training source: dequantised pixels with their one-hot classes.
+ * A labelled image set as a training source: dequantised pixels with their one-hot classes,
+ * augmented in training passes when asked (`training.horizontal_flip`, `zoom_range`, `rotation_range`).
  * @param set Labelled images (every label a training class).
  * @param images The dataset (image shape, classes).
- * @param seed Seed of the dequantisation noise.
+ * @param seed Seed of the dequantisation noise (and of the augmentation).
+ * @param augment Augmentation of the training passes. Default none.
  * @returns The source.
  * @example
  * ```ts
@@ -66,13 +71,17 @@ export function labelledSource(
   set: LabelledImages,
   images: Pick<ClassifierImages, "imageShape" | "classNames">,
   seed: number,
+  augment: AugmentOptions = {},
 ): DataSource {
   const k = images.classNames.length;
   const pixels = new ArrayDataSource(set.pixels, [...images.imageShape], {
     context: oneHotRows(set.labels, k),
     contextDim: k,
   });
-  return new DequantizedSource(pixels, seed);
+  return new DequantizedSource(
+    isAugmenting(augment) ? new AugmentedSource(pixels, augment, seed + 1) : pixels,
+    seed,
+  );
 }
 
 /**
@@ -136,7 +145,8 @@ export async function trainClassifier(
   try {
     const t = params.training;
     const seed = params.run.seed;
-    const trained = await trainFlow(flow, labelledSource(images.train, images, seed + 101), {
+    const training = labelledSource(images.train, images, seed + 101, augmentationOf(params));
+    const trained = await trainFlow(flow, training, {
       epochs: t.num_epochs,
       batchSize: t.batch_size,
       learningRate: t.learning_rate,

@@ -29,6 +29,7 @@ export * from "./source.ts";
 export * from "./codec.ts";
 export * from "./decode.ts";
 export * from "./augment.ts";
+export * from "./augmented_source.ts";
 export * from "./folder_source.ts";
 export * from "./s3_source.ts";
 export * from "./idx.ts";
