@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/random.ts";
 import { initBackend } from "../lib/kernels/backend.ts";
+import { AffineMap } from "../lib/bijectors/affine_map.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
 import { linearStart } from "../lib/inn/linear_start.ts";
 import { loadInnNetwork, saveInnNetwork } from "../lib/inn/inn_io.ts";
@@ -140,7 +141,7 @@ Deno.test("the fitted linear start survives save/load and a resumed training doe
     const resumed = make(true);
     const matrixOf = (m: InnModel) =>
       Array.from(
-        (m.bijector.bijectors.at(-1) as unknown as { matrix(): tf.Tensor }).matrix().dataSync(),
+        (m.bijector.bijectors.at(-1) as AffineMap).matrix().dataSync(),
       );
     await trainInn(resumed, { x: data.input, y: data.y }, { ...options, epochs: 2, resume: true });
     assert.deepEqual(matrixOf(resumed), matrixOf(inn));

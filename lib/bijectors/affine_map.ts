@@ -1,7 +1,9 @@
 /**
  * A fixed invertible affine map of the last axis, `y = W·x + b`, set from
- * data rather than trained: `W`, `b`, `W⁻¹` and `log |det W|` are kept as
- * non-trainable variables (saved with the model, so the config stays `dims`).
+ * data rather than trained: the dense layers of both directions (kernels `Wᵀ`
+ * and `W⁻ᵀ`, biases `b` and `−W⁻¹·b`) and `log |det W|` are kept as
+ * non-trainable variables (saved with the model, so the config stays `dims`),
+ * and each direction is one {@link denseLayer} of the kernel door.
  * It starts as the identity; {@link AffineMap.assign} sets any invertible `W`
  * and shift `b` (inverse and log-determinant computed in float64 by LU). Used
  * as the linear start of an INN (`InnModel`'s `linearStart`).
@@ -11,6 +13,7 @@
 import { tf } from "../core/tf.ts";
 import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import { invertMatrix } from "../linalg/lu.ts";
+import { denseLayer } from "../kernels/mod.ts";
 import {
   Bijector,
   type BijectorConfig,
@@ -29,11 +32,18 @@ export class AffineMap extends Bijector {
   readonly type = "affine_map";
   /** Width of the last axis. */
   readonly dims: number;
-  readonly #matrix: tf.Variable;
-  readonly #shift: tf.Variable;
-  readonly #inverse: tf.Variable;
+  /** `Wᵀ`, `[in, out]` as {@link denseLayer} takes it. */
+  readonly #kernel: tf.Variable;
+  /** `b`. */
+  readonly #bias: tf.Variable;
+  /** `W⁻ᵀ`. */
+  readonly #inverseKernel: tf.Variable;
+  /** `−W⁻¹·b`. */
+  readonly #inverseBias: tf.Variable;
   readonly #logDet: tf.Variable;
   readonly #assigned: tf.Variable;
+  /** True once {@link AffineMap.isAssigned} has seen the flag set (it is never unset). */
+  #assignedCache = false;
 
   /**
    * @param config The width.
@@ -55,16 +65,18 @@ export class AffineMap extends Bijector {
       throw new Error(`dims must be a positive integer, got ${config.dims}`);
     }
     this.dims = config.dims;
-    this.#matrix = makeVariable(tf.eye(config.dims), false);
-    this.#shift = makeVariable(tf.zeros([config.dims]), false);
-    this.#inverse = makeVariable(tf.eye(config.dims), false);
+    this.#kernel = makeVariable(tf.eye(config.dims), false);
+    this.#bias = makeVariable(tf.zeros([config.dims]), false);
+    this.#inverseKernel = makeVariable(tf.eye(config.dims), false);
+    this.#inverseBias = makeVariable(tf.zeros([config.dims]), false);
     this.#logDet = makeVariable(tf.scalar(0), false);
     this.#assigned = makeVariable(tf.scalar(0), false);
   }
 
   /** Whether {@link AffineMap.assign} has set `W` (saved with the weights). */
   get isAssigned(): boolean {
-    return this.#assigned.dataSync()[0] === 1;
+    if (!this.#assignedCache) this.#assignedCache = this.#assigned.dataSync()[0] === 1;
+    return this.#assignedCache;
   }
 
   /**
@@ -99,18 +111,21 @@ export class AffineMap extends Bijector {
     ) {
       throw new Error(`${this.type}: the matrix is numerically singular`);
     }
+    const inverseBias = inv.inverse.map((row) => -row.reduce((a, v, j) => a + v * b[j], 0));
     tf.tidy(() => {
-      this.#matrix.assign(tf.tensor2d(w));
-      this.#shift.assign(tf.tensor1d(b));
-      this.#inverse.assign(tf.tensor2d(inv.inverse));
+      this.#kernel.assign(tf.transpose(tf.tensor2d(w)));
+      this.#bias.assign(tf.tensor1d(b));
+      this.#inverseKernel.assign(tf.transpose(tf.tensor2d(inv.inverse)));
+      this.#inverseBias.assign(tf.tensor1d(inverseBias));
       this.#logDet.assign(tf.scalar(inv.logAbsDet));
       this.#assigned.assign(tf.scalar(1));
     });
+    this.#assignedCache = true;
   }
 
-  /** @returns A copy of `W`, `[dims, dims]`. */
+  /** @returns `W`, `[dims, dims]`. */
   matrix(): tf.Tensor2D {
-    return tf.clone(this.#matrix) as tf.Tensor2D;
+    return tf.transpose(this.#kernel as tf.Tensor2D);
   }
 
   #logDetRows(x: tf.Tensor, sign: number): tf.Tensor1D {
@@ -126,9 +141,11 @@ export class AffineMap extends Bijector {
   forwardAndLogDet(x: tf.Tensor): BijectorResult {
     this.#check(x);
     return tf.tidy(() => ({
-      value: tf.add(
-        tf.matMul(x as tf.Tensor2D, this.#matrix as tf.Tensor2D, false, true),
-        this.#shift,
+      value: denseLayer(
+        x as tf.Tensor2D,
+        this.#kernel as tf.Tensor2D,
+        this.#bias as tf.Tensor1D,
+        "linear",
       ),
       logDet: this.#logDetRows(x, 1),
     }));
@@ -137,11 +154,11 @@ export class AffineMap extends Bijector {
   inverseAndLogDet(y: tf.Tensor): BijectorResult {
     this.#check(y);
     return tf.tidy(() => ({
-      value: tf.matMul(
-        tf.sub(y, this.#shift) as tf.Tensor2D,
-        this.#inverse as tf.Tensor2D,
-        false,
-        true,
+      value: denseLayer(
+        y as tf.Tensor2D,
+        this.#inverseKernel as tf.Tensor2D,
+        this.#inverseBias as tf.Tensor1D,
+        "linear",
       ),
       logDet: this.#logDetRows(y, -1),
     }));
@@ -149,9 +166,10 @@ export class AffineMap extends Bijector {
 
   override variables(): NamedVariable[] {
     return [
-      { name: "matrix", variable: this.#matrix },
-      { name: "shift", variable: this.#shift },
-      { name: "inverse", variable: this.#inverse },
+      { name: "kernel", variable: this.#kernel },
+      { name: "bias", variable: this.#bias },
+      { name: "inverse_kernel", variable: this.#inverseKernel },
+      { name: "inverse_bias", variable: this.#inverseBias },
       { name: "log_det", variable: this.#logDet },
       { name: "assigned", variable: this.#assigned },
     ];

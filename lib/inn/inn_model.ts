@@ -187,7 +187,7 @@ export class InnModel implements PosteriorSampler {
     const last = this.bijector.bijectors.at(-1);
     if (options.linearStart) {
       if (!(last instanceof AffineMap)) {
-        throw new Error("linearStart: the given bijector does not end in a AffineMap");
+        throw new Error("linearStart: the given bijector does not end in an AffineMap");
       }
       this.#linear = last;
     }
