@@ -10,9 +10,10 @@
  * Nalisnick et al. 2019) and `joint_typicality`, the app's detector
  * ({@link OOD_PRIMARY_SCORE}): the typicality of the two terms of
  * log p(x) = log p_Z(z) + log |det J| together (squared Mahalanobis distance
- * from their mean on the validation split; Morningstar et al. 2021). An
- * inverted image can have a typical NLL made of an atypical latent term and an
- * atypical volume term. Each set is scored against the in-distribution test images by AUROC.
+ * from their mean on the validation split; Morningstar et al. 2021). The
+ * volume term varies so much from image to image that the NLL hides an
+ * atypical latent term (an inverted image's). Each set is scored against the
+ * in-distribution test images by AUROC.
  *
  * @module
  */

@@ -75,6 +75,7 @@ export class AugmentedSource implements DataSource {
           shape,
           drawAugmentation(this.#options, this.#rng),
           out.subarray(i * size, (i + 1) * size),
+          this.#options,
         );
       }
       const x = tf.tensor(out, batch.x.shape);
