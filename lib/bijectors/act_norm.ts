@@ -16,7 +16,8 @@ import {
   type BijectorResult,
   registerBijector,
 } from "./bijector.ts";
-import { channelReductionAxes, checkChannels, positionsPerExample } from "../core/shapes.ts";
+import { channelReductionAxes, checkChannels } from "../core/shapes.ts";
+import { channelAffine } from "../kernels/mod.ts";
 
 /** Config of an {@link ActNorm}. */
 export interface ActNormConfig {
@@ -74,28 +75,19 @@ export class ActNorm extends Bijector {
     this.#initializedCache = true;
   }
 
-  #logDet(x: tf.Tensor, sign: number): tf.Tensor1D {
-    return tf.mul(
-      tf.ones([x.shape[0]]),
-      tf.mul(tf.sum(this.logScale), sign * positionsPerExample(x)),
-    ) as tf.Tensor1D;
+  #apply(x: tf.Tensor, inverse: boolean): { value: tf.Tensor; logDet: tf.Tensor1D } {
+    return channelAffine(x, this.logScale as tf.Tensor1D, this.bias as tf.Tensor1D, inverse);
   }
 
   forwardAndLogDet(x: tf.Tensor, options?: BijectorCallOptions): BijectorResult {
     checkChannels(this.type, x, this.#dims);
     if (options?.training && !this.isInitialized) this.#initialize(x);
-    return tf.tidy(() => ({
-      value: tf.add(tf.mul(x, tf.exp(this.logScale)), this.bias),
-      logDet: this.#logDet(x, 1),
-    }));
+    return tf.tidy(() => this.#apply(x, false));
   }
 
   inverseAndLogDet(y: tf.Tensor): BijectorResult {
     checkChannels(this.type, y, this.#dims);
-    return tf.tidy(() => ({
-      value: tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScale))),
-      logDet: this.#logDet(y, -1),
-    }));
+    return tf.tidy(() => this.#apply(y, true));
   }
 
   override variables(): NamedVariable[] {

@@ -7,7 +7,7 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { affineCoupling, affineCouplingTransform } from "../kernels/mod.ts";
+import { affineCouplingNetwork, affineCouplingTransform } from "../kernels/mod.ts";
 import { type BijectorConfig, type BijectorResult, registerBijector } from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
@@ -46,16 +46,17 @@ export class AffineCoupling extends CouplingBijector {
   }
 
   /**
-   * The whole coupling as one op, which picks its kernel for the active
-   * backend (one fused kernel each way on wasm).
+   * The coupling with its network as one op, which picks its kernels for
+   * the active backend (one fused kernel each way on wasm with native BLAS:
+   * `affineCouplingNetwork`).
    */
-  protected override couple(
+  protected override coupleThroughNetwork(
     x: tf.Tensor2D,
-    params: tf.Tensor2D,
+    ctx: tf.Tensor2D | null,
     inverse: boolean,
   ): BijectorResult {
     const clip = this.#config.logScaleClip ?? 0;
-    return affineCoupling(x, params, this.numMasked, clip, inverse);
+    return affineCouplingNetwork(x, ctx, this.network.weights(), this.numMasked, clip, inverse);
   }
 
   config(): BijectorConfig {

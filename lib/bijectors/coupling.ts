@@ -124,12 +124,29 @@ export abstract class CouplingBijector extends Bijector {
     }
     const ctx = this.#contextDim > 0 ? this.requireContext(x, options) : null;
     return tf.tidy(() => {
-      const x1 = tf.slice(x, [0, 0], [-1, this.numMasked]) as tf.Tensor2D;
-      const netIn = ctx ? tf.concat([x1, ctx], 1) : x1;
-      const params = this.network.apply(netIn);
-      const { value, logDet } = this.couple(x as tf.Tensor2D, params, inverse);
+      const { value, logDet } = this.coupleThroughNetwork(x as tf.Tensor2D, ctx, inverse);
       return { value, logDet };
     });
+  }
+
+  /**
+   * The whole coupling: the network's parameters from `[x1, context]`, then
+   * {@link CouplingBijector.couple}. Subclasses may replace it with an op
+   * that runs network and coupling together.
+   * @param x Input `[n, dims]`.
+   * @param ctx Context `[n, contextDim]`, or null without one.
+   * @param inverse Whether to apply the inverse map.
+   * @returns Output and log-det.
+   */
+  protected coupleThroughNetwork(
+    x: tf.Tensor2D,
+    ctx: tf.Tensor2D | null,
+    inverse: boolean,
+  ): BijectorResult {
+    const x1 = tf.slice(x, [0, 0], [-1, this.numMasked]) as tf.Tensor2D;
+    const netIn = ctx ? tf.concat([x1, ctx], 1) as tf.Tensor2D : x1;
+    const params = this.network.apply(netIn);
+    return this.couple(x, params, inverse);
   }
 
   /**

@@ -85,13 +85,29 @@ function clampedLogScale(raw: number, clip: number): number {
   return clip > 0 ? clip * Math.tanh(raw / clip) : raw;
 }
 
-function couplingKernel(args: KernelArgs): tf.TensorInfo {
-  const { x, params } = args.inputs as Record<string, tf.TensorInfo>;
-  const { numMasked, clip, inverse } = args.attrs as Record<string, number>;
-  const backend = args.backend as WasmHeapBackend;
-  const [n, d] = x.shape, m = d - numMasked;
-  const outInfo = backend.makeOutput([n, d + 1], "float32");
-  const [xs, p, out] = [x, params, outInfo].map((t) => backend.typedArrayFromHeap(t));
+/**
+ * The coupling's rows on flat arrays: `out` `[n, d + 1]` gets `[x1, y2]`
+ * and the log-det of each row (shared with the coupling-network kernel).
+ * @param xs Input `[n, d]`.
+ * @param p Network output `[n, 2m]`: shifts, then raw log-scales (`m = d − numMasked`).
+ * @param out Output `[n, d + 1]`.
+ * @param n Rows.
+ * @param d Width.
+ * @param numMasked Pass-through width.
+ * @param clip Soft bound of the log-scale; 0: none.
+ * @param inverse Apply the inverse map.
+ */
+export function coupleRows(
+  xs: Float32Array,
+  p: Float32Array,
+  out: Float32Array,
+  n: number,
+  d: number,
+  numMasked: number,
+  clip: number,
+  inverse: boolean,
+): void {
+  const m = d - numMasked;
   for (let r = 0; r < n; r++) {
     const xr = r * d, pr = r * 2 * m, or = r * (d + 1);
     let logDet = 0;
@@ -103,19 +119,48 @@ function couplingKernel(args: KernelArgs): tf.TensorInfo {
     }
     out[or + d] = inverse ? -logDet : logDet;
   }
+}
+
+function couplingKernel(args: KernelArgs): tf.TensorInfo {
+  const { x, params } = args.inputs as Record<string, tf.TensorInfo>;
+  const { numMasked, clip, inverse } = args.attrs as Record<string, number>;
+  const backend = args.backend as WasmHeapBackend;
+  const [n, d] = x.shape;
+  const outInfo = backend.makeOutput([n, d + 1], "float32");
+  const [xs, p, out] = [x, params, outInfo].map((t) => backend.typedArrayFromHeap(t));
+  coupleRows(xs, p, out, n, d, numMasked, clip, inverse === 1);
   return outInfo;
 }
 
-function couplingGradKernel(args: KernelArgs): tf.TensorInfo[] {
-  const { dy, x, params, y } = args.inputs as Record<string, tf.TensorInfo>;
-  const { numMasked, clip, inverse } = args.attrs as Record<string, number>;
-  const backend = args.backend as WasmHeapBackend;
-  const [n, d] = x.shape, m = d - numMasked;
-  const dxInfo = backend.makeOutput([n, d], "float32");
-  const dpInfo = backend.makeOutput([n, 2 * m], "float32");
-  const [g, xs, p, ys, dx, dp] = [dy, x, params, y, dxInfo, dpInfo].map((t) =>
-    backend.typedArrayFromHeap(t)
-  );
+/**
+ * Gradient of {@link coupleRows}: `dx` `[n, d]` (pass-through columns get
+ * their output gradient) and `dp` `[n, 2m]`.
+ * @param g Gradient of the packed output `[n, d + 1]`.
+ * @param xs Input `[n, d]`.
+ * @param p Network output `[n, 2m]`.
+ * @param ys The packed output `[n, d + 1]`.
+ * @param dx Written: gradient of the input.
+ * @param dp Written: gradient of the network output.
+ * @param n Rows.
+ * @param d Width.
+ * @param numMasked Pass-through width.
+ * @param clip Soft bound of the log-scale; 0: none.
+ * @param inverse The inverse map was applied.
+ */
+export function coupleRowsGrad(
+  g: Float32Array,
+  xs: Float32Array,
+  p: Float32Array,
+  ys: Float32Array,
+  dx: Float32Array,
+  dp: Float32Array,
+  n: number,
+  d: number,
+  numMasked: number,
+  clip: number,
+  inverse: boolean,
+): void {
+  const m = d - numMasked;
   for (let r = 0; r < n; r++) {
     const xr = r * d, pr = r * 2 * m, gr = r * (d + 1);
     const dLogDet = g[gr + d];
@@ -138,6 +183,19 @@ function couplingGradKernel(args: KernelArgs): tf.TensorInfo[] {
       dp[pr + m + j] = clip > 0 ? dLogScale * (1 - (s / clip) ** 2) : dLogScale;
     }
   }
+}
+
+function couplingGradKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { dy, x, params, y } = args.inputs as Record<string, tf.TensorInfo>;
+  const { numMasked, clip, inverse } = args.attrs as Record<string, number>;
+  const backend = args.backend as WasmHeapBackend;
+  const [n, d] = x.shape, m = d - numMasked;
+  const dxInfo = backend.makeOutput([n, d], "float32");
+  const dpInfo = backend.makeOutput([n, 2 * m], "float32");
+  const [g, xs, p, ys, dx, dp] = [dy, x, params, y, dxInfo, dpInfo].map((t) =>
+    backend.typedArrayFromHeap(t)
+  );
+  coupleRowsGrad(g, xs, p, ys, dx, dp, n, d, numMasked, clip, inverse === 1);
   return [dxInfo, dpInfo];
 }
 

@@ -9,7 +9,9 @@
  *
  * Ops: {@link denseLayer}, {@link conv2d}, {@link splitChannels},
  * {@link concatChannels}, {@link affineCoupling} (and its elementwise part
- * {@link affineCouplingTransform}), {@link batchNormTraining},
+ * {@link affineCouplingTransform}; with its parameter network
+ * {@link affineCouplingNetwork}), {@link channelAffine} (ActNorm),
+ * {@link batchNormTraining},
  * {@link adamUpdate}, {@link globalNorm}, {@link gemm}, {@link sumTensors},
  * {@link permuteLastAxis} and {@link customGradOp} for ops with a
  * hand-written gradient. Start-up: {@link initBackend} (which also installs
@@ -53,7 +55,9 @@ export { type DenseActivation, denseLayer } from "./dense_op.ts";
 export { conv2d } from "./conv_op.ts";
 export { concatChannels, splitChannels } from "./channels.ts";
 export { affineCoupling, affineCouplingTransform } from "./affine_coupling_op.ts";
+export { affineCouplingNetwork, type CouplingNetworkWeights } from "./coupling_network_op.ts";
 export { batchNormTraining } from "./batch_norm_ops.ts";
+export { channelAffine } from "./channel_affine_op.ts";
 export type { MovingStatistics } from "./batch_norm_kernels.ts";
 export { type AdamStep, adamUpdate } from "./adam_kernel.ts";
 export { globalNorm } from "./global_norm.ts";

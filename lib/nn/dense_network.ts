@@ -92,6 +92,19 @@ export class DenseNetwork {
     return h;
   }
 
+  /**
+   * The layers as tensors with the hidden activation, for ops that run the
+   * whole network in one kernel (`affineCouplingNetwork`).
+   * @returns Kernels, biases and activation.
+   */
+  weights(): { kernels: tf.Tensor2D[]; biases: tf.Tensor1D[]; activation: Activation } {
+    return {
+      kernels: this.#kernels as tf.Tensor[] as tf.Tensor2D[],
+      biases: this.#biases as tf.Tensor[] as tf.Tensor1D[],
+      activation: this.config.activation ?? "relu",
+    };
+  }
+
   /** Named variables (`dense{i}/kernel`, `dense{i}/bias`). */
   variables(): NamedVariable[] {
     return this.#kernels.flatMap((k, i) => [
