@@ -37,6 +37,7 @@ import {
 import { mixtureOf } from "./model.ts";
 import { OOD_PRIMARY_SCORE, OOD_SCORES } from "./ood.ts";
 import { type ClassifierSpec, trainClassifier, type TrainedClassifier } from "./train.ts";
+import { trainInWorkers, trainsInWorkers } from "./parallel_training.ts";
 
 /** Generated images per class (one row per class). */
 export const GENERATED_PER_CLASS = 10;
@@ -178,16 +179,31 @@ export async function runClassifierApp(
     // Train (or load) and evaluate each model in turn; only the first two stay in memory.
     const evaluations: ClassifierEvaluation[] = [];
     const sweep: (BetaSweepPoint & Record<string, unknown>)[] = [];
-    for (const [i, spec] of specs.entries()) {
-      progress.line(
-        `${run.do_train ? "training" : "loading"} model ${i + 1} of ${specs.length}: ${spec.name}`,
-      );
+    // With workers, every model is trained (and saved) first, then each is loaded here.
+    const inWorkers = trainsInWorkers(params, specs.length);
+    let trainedInWorkers: (TrainResult | null)[] = [];
+    if (inWorkers) {
       const ts = performance.now();
-      const model = await trainClassifier(params, images, spec, {
+      trainedInWorkers = await trainInWorkers(params, specs, {
         progress,
         backend: options.backend,
       });
-      timings[`train_${i}_s`] = (performance.now() - ts) / 1000;
+      timings.train_in_workers_s = (performance.now() - ts) / 1000;
+    }
+    const loadParams = inWorkers ? { ...params, run: { ...run, do_train: false } } : params;
+    for (const [i, spec] of specs.entries()) {
+      progress.line(
+        `${run.do_train && !inWorkers ? "training" : "loading"} model ${
+          i + 1
+        } of ${specs.length}: ${spec.name}`,
+      );
+      const ts = performance.now();
+      const model = await trainClassifier(loadParams, images, spec, {
+        progress,
+        backend: options.backend,
+      });
+      if (inWorkers) model.trained = trainedInWorkers[i];
+      timings[`train_${i}_s`] = model.trained?.wallSeconds ?? (performance.now() - ts) / 1000;
       const te = performance.now();
       const evaluation = await evaluateClassifier(model.flow, images, params, {
         ood: Number.isFinite(spec.beta),

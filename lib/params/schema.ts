@@ -255,7 +255,8 @@ export const PARAMS_SCHEMA = {
     workers: int(2, {
       min: 1,
       ours: true,
-      description: "App 7: worker threads that simulate the training set and run the MCMC chains.",
+      description:
+        "Worker threads. App 3: models trained at once, one per worker (the IB-INN beside the baseline and the β-sweep models; 1: one after another in the main thread). App 7: workers that simulate the training set and run the MCMC chains.",
     }),
   },
   training: {
