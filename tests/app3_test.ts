@@ -63,6 +63,8 @@ Deno.test({
       const run = await app3(...TINY, "--out", dir);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stderr + run.stdout, /ETA/, "a progress line with the time left");
+      // Two models, two workers (run.workers defaults to 2): trained at once.
+      assert.match(run.stderr + run.stdout, /training 2 models on 2 worker threads/);
       for (const f of OUTPUTS) {
         const info = await Deno.stat(join(dir, f));
         assert.ok(info.size > 0, `${f} is empty`);
@@ -111,9 +113,15 @@ Deno.test({
         "--resume",
         "--set",
         "training.num_epochs=3",
+        "--set",
+        "run.workers=1",
       );
       assert.equal(resumed.code, 0, resumed.stderr);
-      assert.match(resumed.stderr + resumed.stdout, /resumed from checkpoint at epoch 2/);
+      const log = resumed.stderr + resumed.stdout;
+      assert.match(log, /resumed from checkpoint at epoch 2/);
+      // One worker: the models are trained one after another in the main thread.
+      assert.doesNotMatch(log, /worker threads/);
+      assert.match(log, /training model 2 of 2: baseline/);
       const m3 = await readMetrics(dir);
       assert.equal(m3.resumed_from_epoch, 2);
       assert.equal(m3.epochs_run, 3);
