@@ -85,29 +85,35 @@ function clampedLogScale(raw: number, clip: number): number {
   return clip > 0 ? clip * Math.tanh(raw / clip) : raw;
 }
 
+/** The shape and settings of a coupling's rows, for {@link coupleRows} and {@link coupleRowsGrad}. */
+export interface CouplingRows {
+  /** Rows. */
+  n: number;
+  /** Width. */
+  d: number;
+  /** Pass-through width. */
+  numMasked: number;
+  /** Soft bound of the log-scale; 0: none. */
+  clip: number;
+  /** The inverse map. */
+  inverse: boolean;
+}
+
 /**
  * The coupling's rows on flat arrays: `out` `[n, d + 1]` gets `[x1, y2]`
  * and the log-det of each row (shared with the coupling-network kernel).
  * @param xs Input `[n, d]`.
  * @param p Network output `[n, 2m]`: shifts, then raw log-scales (`m = d − numMasked`).
  * @param out Output `[n, d + 1]`.
- * @param n Rows.
- * @param d Width.
- * @param numMasked Pass-through width.
- * @param clip Soft bound of the log-scale; 0: none.
- * @param inverse Apply the inverse map.
+ * @param shape Rows, width, pass-through width, clamp and direction.
  */
 export function coupleRows(
   xs: Float32Array,
   p: Float32Array,
   out: Float32Array,
-  n: number,
-  d: number,
-  numMasked: number,
-  clip: number,
-  inverse: boolean,
+  shape: CouplingRows,
 ): void {
-  const m = d - numMasked;
+  const { n, d, numMasked, clip, inverse } = shape, m = d - numMasked;
   for (let r = 0; r < n; r++) {
     const xr = r * d, pr = r * 2 * m, or = r * (d + 1);
     let logDet = 0;
@@ -128,7 +134,7 @@ function couplingKernel(args: KernelArgs): tf.TensorInfo {
   const [n, d] = x.shape;
   const outInfo = backend.makeOutput([n, d + 1], "float32");
   const [xs, p, out] = [x, params, outInfo].map((t) => backend.typedArrayFromHeap(t));
-  coupleRows(xs, p, out, n, d, numMasked, clip, inverse === 1);
+  coupleRows(xs, p, out, { n, d, numMasked, clip, inverse: inverse === 1 });
   return outInfo;
 }
 
@@ -141,11 +147,7 @@ function couplingKernel(args: KernelArgs): tf.TensorInfo {
  * @param ys The packed output `[n, d + 1]`.
  * @param dx Written: gradient of the input.
  * @param dp Written: gradient of the network output.
- * @param n Rows.
- * @param d Width.
- * @param numMasked Pass-through width.
- * @param clip Soft bound of the log-scale; 0: none.
- * @param inverse The inverse map was applied.
+ * @param shape As given to {@link coupleRows}.
  */
 export function coupleRowsGrad(
   g: Float32Array,
@@ -154,13 +156,9 @@ export function coupleRowsGrad(
   ys: Float32Array,
   dx: Float32Array,
   dp: Float32Array,
-  n: number,
-  d: number,
-  numMasked: number,
-  clip: number,
-  inverse: boolean,
+  shape: CouplingRows,
 ): void {
-  const m = d - numMasked;
+  const { n, d, numMasked, clip, inverse } = shape, m = d - numMasked;
   for (let r = 0; r < n; r++) {
     const xr = r * d, pr = r * 2 * m, gr = r * (d + 1);
     const dLogDet = g[gr + d];
@@ -195,7 +193,7 @@ function couplingGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const [g, xs, p, ys, dx, dp] = [dy, x, params, y, dxInfo, dpInfo].map((t) =>
     backend.typedArrayFromHeap(t)
   );
-  coupleRowsGrad(g, xs, p, ys, dx, dp, n, d, numMasked, clip, inverse === 1);
+  coupleRowsGrad(g, xs, p, ys, dx, dp, { n, d, numMasked, clip, inverse: inverse === 1 });
   return [dxInfo, dpInfo];
 }
 

@@ -56,20 +56,35 @@ interface Attrs {
   context: number;
 }
 
-function layerInputs(args: KernelArgs, a: Attrs) {
+/** What both kernels read from their arguments. */
+function kernelArgs(args: KernelArgs) {
+  const a = args.attrs as unknown as Attrs;
   const inputs = args.inputs as Record<string, tf.TensorInfo>;
   const kernels = Array.from({ length: a.layers }, (_, i) => inputs[`kernel${i}`]);
-  const widths = kernels.map((k) => k.shape[1]);
-  return { inputs, kernels, widths };
+  const backend = args.backend as WasmHeapBackend;
+  const x = inputs.x, ctx = a.context ? inputs.context : null;
+  const [n, d] = x.shape;
+  return {
+    a,
+    inputs,
+    kernels,
+    widths: kernels.map((k) => k.shape[1]),
+    backend,
+    simd: requireSimdKernels(backend, "The fused coupling-network kernel"),
+    x,
+    ctx,
+    n,
+    d,
+    c: ctx ? ctx.shape[1] : 0,
+    last: a.layers - 1,
+    rows: { n, d, numMasked: a.numMasked, clip: a.clip, inverse: a.inverse === 1 },
+  };
 }
 
 function forwardKernel(args: KernelArgs): tf.TensorInfo[] {
-  const a = args.attrs as unknown as Attrs;
-  const { inputs, kernels, widths } = layerInputs(args, a);
-  const backend = args.backend as WasmHeapBackend;
-  const simd = requireSimdKernels(backend, "The fused coupling-network kernel");
-  const x = inputs.x, ctx = a.context ? inputs.context : null;
-  const [n, d] = x.shape, c = ctx ? ctx.shape[1] : 0, last = a.layers - 1;
+  const { a, inputs, kernels, widths, backend, simd, x, ctx, n, d, c, last, rows } = kernelArgs(
+    args,
+  );
   // Every output first: allocating may grow the heap and invalidate views.
   const outInfo = backend.makeOutput([n, d + 1], "float32");
   const layerOut = widths.map((w) => backend.makeOutput([n, w], "float32"));
@@ -91,17 +106,14 @@ function forwardKernel(args: KernelArgs): tf.TensorInfo[] {
     const bias = view(inputs[`bias${i}`]);
     simd.bias_act(out.byteOffset, bias.byteOffset, n, width, i < last ? a.relu : 0);
   }
-  coupleRows(xs, view(layerOut[last]), view(outInfo), n, d, a.numMasked, a.clip, a.inverse === 1);
+  coupleRows(xs, view(layerOut[last]), view(outInfo), rows);
   return [outInfo, ...layerOut];
 }
 
 function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
-  const a = args.attrs as unknown as Attrs;
-  const { inputs, kernels, widths } = layerInputs(args, a);
-  const backend = args.backend as WasmHeapBackend;
-  const simd = requireSimdKernels(backend, "The fused coupling-network kernel");
-  const x = inputs.x, ctx = a.context ? inputs.context : null;
-  const [n, d] = x.shape, c = ctx ? ctx.shape[1] : 0, last = a.layers - 1;
+  const { a, inputs, kernels, widths, backend, simd, x, ctx, n, d, c, last, rows } = kernelArgs(
+    args,
+  );
   const k0 = a.numMasked + c;
   const dxInfo = backend.makeOutput([n, d], "float32");
   const dctxInfo = ctx ? backend.makeOutput([n, c], "float32") : null;
@@ -113,19 +125,7 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
     const layerOut = Array.from({ length: a.layers }, (_, i) => view(inputs[`out${i}`]));
     const xs = view(x), dx = view(dxInfo);
     let g = view(scratch[0]), next = view(scratch[1]);
-    coupleRowsGrad(
-      view(inputs.dy),
-      xs,
-      layerOut[last],
-      view(inputs.y),
-      dx,
-      g,
-      n,
-      d,
-      a.numMasked,
-      a.clip,
-      a.inverse === 1,
-    );
+    coupleRowsGrad(view(inputs.dy), xs, layerOut[last], view(inputs.y), dx, g, rows);
     for (let i = last; i >= 0; i--) {
       const width = widths[i], w = view(kernels[i]), dw = view(dwInfos[i]);
       simd.column_sums(g.byteOffset, n, width, view(dbInfos[i]).byteOffset);
