@@ -16,13 +16,16 @@ import * as door from "../lib/kernels/mod.ts";
 import {
   adamUpdate,
   affineCoupling,
+  affineCouplingNetwork,
   batchNormTraining,
+  channelAffine,
   conv2d,
   denseLayer,
   gemm,
   globalNorm,
   initBackend,
   nativeBlasLibrary,
+  permuteLastAxis,
   setNativeGemmEnabled,
 } from "../lib/kernels/mod.ts";
 import { DENSE_GRAD_KERNEL, DENSE_KERNEL } from "../lib/kernels/dense_kernels.ts";
@@ -30,7 +33,20 @@ import { CONV_GRAD_KERNEL, CONV_KERNEL } from "../lib/kernels/conv_kernels.ts";
 import {
   AFFINE_COUPLING_GRAD_KERNEL,
   AFFINE_COUPLING_KERNEL,
+  PACK_KERNEL,
+  UNPACK_KERNEL,
 } from "../lib/kernels/affine_coupling_op.ts";
+import {
+  COUPLING_NETWORK_GRAD_KERNEL,
+  COUPLING_NETWORK_KERNEL,
+} from "../lib/kernels/coupling_network_op.ts";
+import {
+  CHANNEL_AFFINE_GRAD_KERNEL,
+  CHANNEL_AFFINE_KERNEL,
+  SCALED_SUM_GRAD_KERNEL,
+  SCALED_SUM_KERNEL,
+} from "../lib/kernels/channel_affine_op.ts";
+import { PERMUTE_KERNEL } from "../lib/kernels/ops.ts";
 import {
   BATCH_NORM_TRAIN_GRAD_KERNEL,
   BATCH_NORM_TRAIN_KERNEL,
@@ -185,6 +201,8 @@ interface DispatchCase {
   wasm: string[];
   /** Whether the wasm path needs native BLAS. */
   needsBlas: boolean;
+  /** The toolkit's kernels expected on wasm without native BLAS. Default none. */
+  wasmWithoutBlas?: string[];
   run: () => void;
 }
 
@@ -218,7 +236,7 @@ const DISPATCH: DispatchCase[] = [
   },
   {
     name: "affineCoupling",
-    wasm: [AFFINE_COUPLING_GRAD_KERNEL, AFFINE_COUPLING_KERNEL],
+    wasm: [AFFINE_COUPLING_GRAD_KERNEL, AFFINE_COUPLING_KERNEL, PACK_KERNEL, UNPACK_KERNEL],
     needsBlas: false,
     run: () => {
       const p = tf.zeros([8, 4]) as tf.Tensor2D;
@@ -226,6 +244,55 @@ const DISPATCH: DispatchCase[] = [
         const { value, logDet } = affineCoupling(x as tf.Tensor2D, p, 2, 2, false);
         return tf.add(tf.sum(value), tf.sum(logDet));
       })([x2()]);
+    },
+  },
+  {
+    name: "affineCouplingNetwork",
+    wasm: [COUPLING_NETWORK_GRAD_KERNEL, COUPLING_NETWORK_KERNEL, PACK_KERNEL, UNPACK_KERNEL],
+    needsBlas: true,
+    // Without BLAS: dense layers of tf ops, then the affine coupling's own kernels.
+    wasmWithoutBlas: [
+      AFFINE_COUPLING_GRAD_KERNEL,
+      AFFINE_COUPLING_KERNEL,
+      PACK_KERNEL,
+      UNPACK_KERNEL,
+    ],
+    run: () => {
+      const net = {
+        kernels: [tf.ones([5, 6]), tf.zeros([6, 4])] as tf.Tensor2D[],
+        biases: [tf.zeros([6]), tf.zeros([4])] as tf.Tensor1D[],
+        activation: "relu" as const,
+      };
+      const ctx = tf.ones([8, 3]) as tf.Tensor2D;
+      tf.grads((x: tf.Tensor) => {
+        const { value, logDet } = affineCouplingNetwork(x as tf.Tensor2D, ctx, net, 2, 2, false);
+        return tf.add(tf.sum(value), tf.sum(logDet));
+      })([x2()]);
+    },
+  },
+  {
+    name: "channelAffine",
+    wasm: [
+      CHANNEL_AFFINE_GRAD_KERNEL,
+      CHANNEL_AFFINE_KERNEL,
+      SCALED_SUM_GRAD_KERNEL,
+      SCALED_SUM_KERNEL,
+    ],
+    needsBlas: false,
+    run: () => {
+      const [s, b] = [tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D];
+      tf.grads((x: tf.Tensor, ls: tf.Tensor) => {
+        const { value, logDet } = channelAffine(x, ls as tf.Tensor1D, b, false);
+        return tf.add(tf.sum(value), tf.sum(logDet));
+      })([x2(), s]);
+    },
+  },
+  {
+    name: "permuteLastAxis",
+    wasm: [PERMUTE_KERNEL],
+    needsBlas: false,
+    run: () => {
+      tf.grads((x: tf.Tensor) => tf.sum(tf.mul(permuteLastAxis(x, [3, 1, 0, 2]), x)))([x2()]);
     },
   },
   {
@@ -272,7 +339,11 @@ for (const c of DISPATCH) {
       await initBackend("wasm");
       if (c.needsBlas) {
         setNativeGemmEnabled(false);
-        assert.deepEqual(ownKernels(await kernelsRun(c.run)), [], "wasm without native BLAS");
+        assert.deepEqual(
+          ownKernels(await kernelsRun(c.run)),
+          [...(c.wasmWithoutBlas ?? [])].sort(),
+          "wasm without native BLAS",
+        );
         setNativeGemmEnabled(true);
         if (!nativeBlasLibrary()) return; // no BLAS on this machine: the fused path cannot run
       }

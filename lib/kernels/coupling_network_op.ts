@@ -29,7 +29,12 @@ import {
 import { nativeSgemm } from "./blas.ts";
 import { requireSimdKernels } from "./simd.ts";
 import { fusedKernelsAvailable } from "./fused_layer.ts";
-import { affineCoupling, coupleRows, coupleRowsGrad } from "./affine_coupling_op.ts";
+import {
+  affineCoupling,
+  coupleRows,
+  coupleRowsGrad,
+  unpackCouplingOutput,
+} from "./affine_coupling_op.ts";
 import { type DenseActivation, denseLayer } from "./dense_op.ts";
 
 /** Forward kernel name. */
@@ -274,12 +279,11 @@ export function affineCouplingNetwork(
   logScaleClip: number,
   inverse: boolean,
 ): { value: tf.Tensor2D; logDet: tf.Tensor1D } {
-  const [batch, dims] = x.shape;
   const fusable = net.activation === "relu" || net.activation === "linear";
   if (tf.getBackend() === "wasm" && fusable && fusedKernelsAvailable()) {
-    const packed = fusedAffineCouplingNetwork(x, context, net, numMasked, logScaleClip, inverse);
-    const [value, logDet] = tf.split(packed, [dims, 1], 1) as [tf.Tensor2D, tf.Tensor2D];
-    return { value, logDet: tf.reshape(logDet, [batch]) };
+    return unpackCouplingOutput(
+      fusedAffineCouplingNetwork(x, context, net, numMasked, logScaleClip, inverse),
+    );
   }
   const x1 = tf.slice(x, [0, 0], [-1, numMasked]) as tf.Tensor2D;
   let h = context ? tf.concat([x1, context], 1) as tf.Tensor2D : x1;

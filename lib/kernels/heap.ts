@@ -69,7 +69,7 @@ function ensureRegistered(name: string): void {
 export function runKernel<T extends tf.Tensor | tf.Tensor[]>(
   name: string,
   inputs: Record<string, tf.Tensor>,
-  attrs: Record<string, number | boolean> = {},
+  attrs: Record<string, number | boolean | number[]> = {},
 ): T {
   ensureRegistered(name);
   return tf.engine().runKernel(name, inputs, attrs) as unknown as T;
