@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/core/tf.ts";
 import { Rng } from "../lib/core/random.ts";
 import { initBackend } from "../lib/kernels/backend.ts";
-import { AffineMap } from "../lib/bijectors/affine_map.ts";
+import type { AffineMap } from "../lib/bijectors/affine_map.ts";
 import { InnModel } from "../lib/inn/inn_model.ts";
 import { linearStart } from "../lib/inn/linear_start.ts";
 import { loadInnNetwork, saveInnNetwork } from "../lib/inn/inn_io.ts";
