@@ -211,9 +211,9 @@ function unpackKernel(args: KernelArgs): tf.TensorInfo[] {
   const [p, value, logDet] = [packed, valueInfo, logDetInfo].map((t) =>
     backend.typedArrayFromHeap(t)
   );
-  for (let r = 0; r < n; r++) {
-    value.set(p.subarray(r * w, r * w + d), r * d);
-    logDet[r] = p[r * w + d];
+  for (let r = 0, i = 0, o = 0; r < n; r++) {
+    for (let j = 0; j < d; j++) value[o++] = p[i++];
+    logDet[r] = p[i++];
   }
   return [valueInfo, logDetInfo];
 }
@@ -224,9 +224,9 @@ function packKernel(args: KernelArgs): tf.TensorInfo {
   const [n, d] = value.shape, w = d + 1;
   const outInfo = backend.makeOutput([n, w], "float32");
   const [v, l, out] = [value, logDet, outInfo].map((t) => backend.typedArrayFromHeap(t));
-  for (let r = 0; r < n; r++) {
-    out.set(v.subarray(r * d, r * d + d), r * w);
-    out[r * w + d] = l[r];
+  for (let r = 0, i = 0, o = 0; r < n; r++) {
+    for (let j = 0; j < d; j++) out[o++] = v[i++];
+    out[o++] = l[r];
   }
   return outInfo;
 }
