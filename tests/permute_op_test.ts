@@ -37,3 +37,13 @@ Deno.test("permuteLastAxis: a permutation then its inverse is the identity on wa
     if (tf.max(tf.abs(tf.sub(back, x))).dataSync()[0] !== 0) throw new Error("not the identity");
   });
 });
+
+Deno.test("permuteLastAxis keeps an int32 tensor's type on wasm", async () => {
+  await initBackend("wasm");
+  tf.tidy(() => {
+    const x = tf.tensor2d([[1, 2, 3]], [1, 3], "int32");
+    const y = permuteLastAxis(x, [2, 0, 1]);
+    if (y.dtype !== "int32") throw new Error(`dtype ${y.dtype}`);
+    if (JSON.stringify(Array.from(y.dataSync())) !== "[3,1,2]") throw new Error("values");
+  });
+});

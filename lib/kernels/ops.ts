@@ -64,7 +64,7 @@ export function denseAffine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor
 export function permuteLastAxis(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   const inversePerm = new Array<number>(perm.length);
   perm.forEach((p, i) => (inversePerm[p] = i));
-  if (tf.getBackend() === "wasm") {
+  if (tf.getBackend() === "wasm" && x.dtype === "float32") {
     // tfjs-wasm's GatherV2 takes a generic path (≈ 50 µs for a [256, 4] batch); this is a loop.
     return customGradOp(
       [x],
