@@ -12,7 +12,7 @@
  * sgemm calls on their strided rows instead of a concatenated copy), the
  * hidden outputs are kept for the backward kernel, and the coupling rows are
  * those of the fused affine coupling. Elsewhere it is the composition of
- * {@link ./dense_op.ts denseLayer} and {@link ./affine_coupling_op.ts affineCoupling},
+ * {@link ./dense_op.ts denseStack} and {@link ./affine_coupling_op.ts affineCoupling},
  * the plain-tfjs reference path.
  *
  * @module
@@ -35,22 +35,12 @@ import {
   coupleRowsGrad,
   unpackCouplingOutput,
 } from "./affine_coupling_op.ts";
-import { type DenseActivation, denseLayer } from "./dense_op.ts";
+import { type DenseStack, denseStack } from "./dense_op.ts";
 
 /** Forward kernel name. */
 export const COUPLING_NETWORK_KERNEL = "FlowModelsCouplingNetwork";
 /** Backward kernel name. */
 export const COUPLING_NETWORK_GRAD_KERNEL = "FlowModelsCouplingNetworkGrad";
-
-/** The parameter network of a coupling: its layers and the activation between them. */
-export interface CouplingNetworkWeights {
-  /** Kernels `[in, out]` of every layer; the first takes `[x1, context]`, the last gives `[shift, raw log-scale]`. */
-  kernels: tf.Tensor2D[];
-  /** Biases `[out]` of every layer. */
-  biases: tf.Tensor1D[];
-  /** Activation after each hidden layer (the output layer is linear). */
-  activation: DenseActivation;
-}
 
 interface Attrs {
   numMasked: number;
@@ -188,7 +178,7 @@ defineWasmKernels({
 export function fusedAffineCouplingNetwork(
   x: tf.Tensor2D,
   context: tf.Tensor2D | null,
-  net: CouplingNetworkWeights,
+  net: DenseStack,
   numMasked: number,
   clip: number,
   inverse: boolean,
@@ -204,13 +194,15 @@ export function fusedAffineCouplingNetwork(
   };
   const named = (prefix: string, ts: tf.Tensor[]) =>
     Object.fromEntries(ts.map((t, i) => [`${prefix}${i}`, t]));
+  // Inputs and saved tensors both start with x and (when there is one) the context.
+  const off = context ? 2 : 1;
   const inputs = [x, ...(context ? [context] : []), ...net.kernels, ...net.biases];
   return customGradOp<tf.Tensor2D>(
     inputs,
     (ins) => {
       const xIn = ins[0], ctx = context ? ins[1] : null;
-      const ws = ins.slice(context ? 2 : 1, (context ? 2 : 1) + layers);
-      const bs = ins.slice((context ? 2 : 1) + layers);
+      const ws = ins.slice(off, off + layers);
+      const bs = ins.slice(off + layers);
       const [out, ...layerOut] = runKernel<tf.Tensor[]>(COUPLING_NETWORK_KERNEL, {
         x: xIn,
         ...(ctx ? { context: ctx } : {}),
@@ -224,7 +216,6 @@ export function fusedAffineCouplingNetwork(
     },
     (dy, saved) => {
       const xs = saved[0], ctx = context ? saved[1] : null;
-      const off = context ? 2 : 1;
       const ws = saved.slice(off, off + layers);
       const outs = saved.slice(off + layers, off + 2 * layers);
       const y = saved[off + 2 * layers];
@@ -274,7 +265,7 @@ export function fusedAffineCouplingNetwork(
 export function affineCouplingNetwork(
   x: tf.Tensor2D,
   context: tf.Tensor2D | null,
-  net: CouplingNetworkWeights,
+  net: DenseStack,
   numMasked: number,
   logScaleClip: number,
   inverse: boolean,
@@ -286,10 +277,6 @@ export function affineCouplingNetwork(
     );
   }
   const x1 = tf.slice(x, [0, 0], [-1, numMasked]) as tf.Tensor2D;
-  let h = context ? tf.concat([x1, context], 1) as tf.Tensor2D : x1;
-  const last = net.kernels.length - 1;
-  for (let i = 0; i <= last; i++) {
-    h = denseLayer(h, net.kernels[i], net.biases[i], i < last ? net.activation : "linear");
-  }
-  return affineCoupling(x, h, numMasked, logScaleClip, inverse);
+  const params = denseStack(context ? tf.concat([x1, context], 1) as tf.Tensor2D : x1, net);
+  return affineCoupling(x, params, numMasked, logScaleClip, inverse);
 }

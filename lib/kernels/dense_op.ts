@@ -58,3 +58,40 @@ export function denseLayer(
   }
   return activate(denseAffine(x, kernel, bias), activation);
 }
+
+/** The layers of a dense network, as {@link denseStack} applies them. */
+export interface DenseStack {
+  /** Kernels `[in, out]` of every layer. */
+  kernels: tf.Tensor2D[];
+  /** Biases `[out]` of every layer. */
+  biases: tf.Tensor1D[];
+  /** Activation after each hidden layer (the output layer is linear). */
+  activation: DenseActivation;
+}
+
+/**
+ * A whole dense network: {@link denseLayer} for every layer, the activation
+ * after each hidden layer and none after the last.
+ * @param x Batch `[n, in]`.
+ * @param net Kernels, biases and hidden activation.
+ * @returns `[n, out]`.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { denseStack } from "./dense_op.ts";
+ * const net = {
+ *   kernels: [tf.ones([2, 3]), tf.ones([3, 1])] as tf.Tensor2D[],
+ *   biases: [tf.fill([3], -4), tf.zeros([1])] as tf.Tensor1D[],
+ *   activation: "relu" as const,
+ * };
+ * denseStack(tf.tensor2d([[1, 4]]), net).print(); // [[3]]: relu(5 − 4) three times
+ * ```
+ */
+export function denseStack(x: tf.Tensor2D, net: DenseStack): tf.Tensor2D {
+  const last = net.kernels.length - 1;
+  let h = x;
+  for (let i = 0; i <= last; i++) {
+    h = denseLayer(h, net.kernels[i], net.biases[i], i < last ? net.activation : "linear");
+  }
+  return h;
+}

@@ -7,7 +7,7 @@
  * wasm/BLAS kernel where it can run, else a plain-TensorFlow.js reference
  * path — so no caller outside this folder tests which backend is active.
  *
- * Ops: {@link denseLayer}, {@link conv2d}, {@link splitChannels},
+ * Ops: {@link denseLayer} (a whole network: {@link denseStack}), {@link conv2d}, {@link splitChannels},
  * {@link concatChannels}, {@link affineCoupling} (and its elementwise part
  * {@link affineCouplingTransform}; with its parameter network
  * {@link affineCouplingNetwork}), {@link channelAffine} (ActNorm),
@@ -51,11 +51,11 @@ export {
   setNativeBlasThreads,
   setNativeGemmEnabled,
 } from "./blas.ts";
-export { type DenseActivation, denseLayer } from "./dense_op.ts";
+export { type DenseActivation, denseLayer, type DenseStack, denseStack } from "./dense_op.ts";
 export { conv2d } from "./conv_op.ts";
 export { concatChannels, splitChannels } from "./channels.ts";
 export { affineCoupling, affineCouplingTransform } from "./affine_coupling_op.ts";
-export { affineCouplingNetwork, type CouplingNetworkWeights } from "./coupling_network_op.ts";
+export { affineCouplingNetwork } from "./coupling_network_op.ts";
 export { batchNormTraining } from "./batch_norm_ops.ts";
 export { channelAffine } from "./channel_affine_op.ts";
 export type { MovingStatistics } from "./batch_norm_kernels.ts";

@@ -69,7 +69,7 @@ export function permuteLastAxis(x: tf.Tensor, perm: readonly number[]): tf.Tenso
     return customGradOp(
       [x],
       ([input]) => ({
-        value: runKernel<tf.Tensor>(PERMUTE_KERNEL, { x: input }, { perm: [...perm] }),
+        value: runKernel<tf.Tensor>(PERMUTE_KERNEL, { x: input }, { perm: perm as number[] }),
         save: [],
       }),
       (dy) => [runKernel<tf.Tensor>(PERMUTE_KERNEL, { x: dy }, { perm: inversePerm })],

@@ -8,7 +8,7 @@
 import { tf } from "../core/tf.ts";
 import { makeVariable, type NamedVariable } from "../core/variables.ts";
 import { Rng } from "../core/random.ts";
-import { denseLayer, sumTensors } from "../kernels/mod.ts";
+import { type DenseStack, denseStack, sumTensors } from "../kernels/mod.ts";
 
 /** Activations between hidden layers. */
 export const ACTIVATIONS = ["relu", "tanh", "elu", "leaky_relu"] as const;
@@ -82,22 +82,15 @@ export class DenseNetwork {
    * @returns `[n, outDim]`.
    */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    const activation = this.config.activation ?? "relu";
-    let h = x;
-    const last = this.#kernels.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const kernel = this.#kernels[i] as tf.Tensor2D, bias = this.#biases[i] as tf.Tensor1D;
-      h = denseLayer(h, kernel, bias, i < last ? activation : "linear");
-    }
-    return h;
+    return denseStack(x, this.weights());
   }
 
   /**
-   * The layers as tensors with the hidden activation, for ops that run the
-   * whole network in one kernel (`affineCouplingNetwork`).
+   * The layers as tensors with the hidden activation, as `denseStack` and
+   * ops that run the whole network in one kernel (`affineCouplingNetwork`) take them.
    * @returns Kernels, biases and activation.
    */
-  weights(): { kernels: tf.Tensor2D[]; biases: tf.Tensor1D[]; activation: Activation } {
+  weights(): DenseStack {
     return {
       kernels: this.#kernels as tf.Tensor[] as tf.Tensor2D[],
       biases: this.#biases as tf.Tensor[] as tf.Tensor1D[],
