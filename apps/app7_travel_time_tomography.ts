@@ -2,16 +2,18 @@
  * Application 7: Bayesian seismic travel-time tomography — the 2-D synthetic of Zhao, Curtis
  * & Zhang 2022 by default: velocity on 21 × 21 nodes with a uniform 0.5–3.0 km/s prior, 120
  * first-arrival travel times between 16 stations on a circle (σ = 0.05 s), computed by fast
- * marching on the eikonal equation with an exact adjoint gradient.
+ * marching on the eikonal equation (first order by default: travel times continuous in the
+ * velocities) with an exact adjoint gradient.
  *
  * Runs the methods `--method` asks for (default all): the MCMC reference (HMC with the
  * adjoint gradient on several chains, cached under `<out>/mcmc_reference`), a variational
- * flow fitted to the observation (ELBO), and an amortised cINN trained on prior simulations
- * (cached under `<out>/training_set`). Writes the true model, ray paths, posterior mean and
+ * flow fitted to the observation (ELBO), and an amortised cINN and a maximum-likelihood INN
+ * (the noise as extra inputs) trained on the same prior simulations (cached under
+ * `<out>/training_set`). Writes the true model, ray paths, posterior mean and
  * std maps side by side, marginals at chosen nodes, the data fit, the ELBO/loss histories,
  * and `metrics.json` with each method's difference from MCMC in prior standard deviations.
  *
- * Usage: `deno task app7 [--quick] [--method vi|cinn|mcmc|all] [--out DIR]
+ * Usage: `deno task app7 [--quick] [--method vi|cinn|inn|mcmc|all] [--out DIR]
  * [--no-train | --resume] [--set GROUP.FIELD=VALUE] [--help]`
  *
  * @module

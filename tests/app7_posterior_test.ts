@@ -5,13 +5,13 @@
  * the prior's std) and leans on the box's upper edge at one node, so it is neither degenerate
  * nor Gaussian.
  *
- * - The sampler's coordinates (apps/app7/unbounded_posterior.ts): the gradient of the
- *   log-posterior in u matches central differences, and its density is the likelihood times
- *   the change of variables `|dv/du|` (a 1-D slice of it integrates over u to the velocity-space
- *   integral of the likelihood times the other nodes' Jacobians).
+ * - The sampler's coordinates (apps/app7/unbounded_posterior.ts, `v = low + (high − low)·Φ(z)`):
+ *   the gradient of the log-posterior in z matches central differences, and its density is
+ *   the likelihood times the standard normal prior (a 1-D slice of it integrates over z to the
+ *   velocity-space integral of the likelihood, scaled by the change of variables).
  * - With the likelihood switched off (σ = 10⁶ s) HMC on that density draws each node's velocity
  *   uniformly on the box (a Kolmogorov–Smirnov distance), not uniformly in slowness.
- * - HMC (`logDensityWithGradient` on the u-space posterior, mapped back to velocity) and the
+ * - HMC (`logDensityWithGradient` on the z-space posterior, mapped back to velocity) and the
  *   variational flow (`VariationalPosterior` on the box, the log-likelihood as target) both
  *   agree with the posterior mean and std of each node computed on a 16⁴ midpoint grid over
  *   the box; the variational flow fitted to another noise draw of the data does not.
@@ -109,7 +109,7 @@ function againstGrid(s: { mean: Float64Array; std: Float64Array }) {
 
 const fmt = (xs: ArrayLike<number>) => Array.from(xs, (x) => x.toFixed(3)).join(", ");
 
-/** HMC on the u-space posterior of a problem; returns velocity draws per chain. */
+/** HMC on the z-space posterior of a problem; returns velocity draws per chain. */
 function hmcVelocities(p: TravelTimeTomography, draws: number, seed: number) {
   const coordinates = samplerCoordinates(p), target = unboundedLogPosterior(p);
   const rng = new Rng(seed);
@@ -136,13 +136,13 @@ function hmcVelocities(p: TravelTimeTomography, draws: number, seed: number) {
   return { chains, flat, diagnostics: run.diagnostics };
 }
 
-Deno.test("app7 unbounded posterior: the gradient in u matches central differences", () => {
+Deno.test("app7 unbounded posterior: the gradient in z matches central differences", () => {
   const target = unboundedLogPosterior(problem);
   const coordinates = samplerCoordinates(problem);
   const points = [
     coordinates.fromVelocity([1.7, 1.65, 1.6, 2.45]), // near the posterior's mode
     coordinates.fromVelocity([0.8, 2.7, 1.2, 2.9]), // far from it, near the box's edges
-    Float64Array.of(-2.5, 1.3, 0.4, 3.1), // u itself, deep in the logistic's tails
+    Float64Array.of(-2.5, 1.3, 0.4, 3.1), // z itself, in the normal's tails
   ];
   const h = 1e-5;
   let worst = 0;
@@ -157,7 +157,7 @@ Deno.test("app7 unbounded posterior: the gradient in u matches central differenc
       worst = Math.max(worst, Math.abs(fd - grad[k]) / scale);
       assert.ok(
         Math.abs(fd - grad[k]) / scale < 1e-4,
-        `∂/∂u${k} at u = [${fmt(u)}]: adjoint ${grad[k]}, finite differences ${fd}`,
+        `∂/∂z${k} at z = [${fmt(u)}]: adjoint ${grad[k]}, finite differences ${fd}`,
       );
     }
   }
@@ -173,27 +173,21 @@ Deno.test("app7 unbounded posterior: the gradient in u matches central differenc
   });
 });
 
-Deno.test("app7 unbounded posterior: log p(u) = log L(v(u)) + Σ log |dv/du| (a 1-D slice integrates to the velocity-space integral)", () => {
+Deno.test("app7 unbounded posterior: log p(z) = log L(v(z)) − |z|²/2 (a 1-D slice integrates to the velocity-space integral)", () => {
   const target = unboundedLogPosterior(problem);
   const coordinates = samplerCoordinates(problem);
-  const sLow = 1 / HIGH, sHigh = 1 / LOW;
-  /** |dv/du| of one node: v = 1/s, s = s_low + (s_high − s_low)·σ(u). */
-  const jacobian = (u: number) => {
-    const sig = 1 / (1 + Math.exp(-u)), v = 1 / (sLow + (sHigh - sLow) * sig);
-    return v * v * (sHigh - sLow) * sig * (1 - sig);
-  };
   const base = coordinates.fromVelocity([1.7, 1.65, 1.6, 2.45]);
   for (const node of [0, 3]) {
-    // ∫ exp(log p(u)) du over u_node, trapezoids on [−40, 40].
-    const n = 8000, a = -40, b = 40, hu = (b - a) / n;
+    // ∫ exp(log p(z)) dz over z_node, trapezoids on [−40, 40].
+    const n = 8000, a = -40, b = 40, hz = (b - a) / n;
     const rows = new Float64Array((n + 1) * D);
     for (let i = 0; i <= n; i++) {
       rows.set(base, i * D);
-      rows[i * D + node] = a + i * hu;
+      rows[i * D + node] = a + i * hz;
     }
     const logp = target(rows, n + 1).logp;
-    let inU = 0;
-    for (let i = 0; i <= n; i++) inU += (i === 0 || i === n ? 0.5 : 1) * Math.exp(logp[i]) * hu;
+    let inZ = 0;
+    for (let i = 0; i <= n; i++) inZ += (i === 0 || i === n ? 0.5 : 1) * Math.exp(logp[i]) * hz;
     // ∫ L(v) dv over [low, high] with the other nodes at the same velocities, midpoints.
     const m = 4000, hv = (HIGH - LOW) / m;
     const v0 = coordinates.toVelocity(base);
@@ -205,13 +199,17 @@ Deno.test("app7 unbounded posterior: log p(u) = log L(v(u)) + Σ log |dv/du| (a 
     const logL = problem.logLikelihoodWithGradient(vRows, m).logDensity;
     let inV = 0;
     for (let i = 0; i < m; i++) inV += Math.exp(logL[i]) * hv;
-    let others = 1;
-    for (let k = 0; k < D; k++) if (k !== node) others *= jacobian(base[k]);
-    const ratio = inU / (inV * others);
-    console.log(`node ${node}: ∫ p(u) du / (∏ |dv/du| · ∫ L dv) = ${ratio.toFixed(6)}`);
+    // dv = (high − low)·φ(z) dz: ∫ L e^(−z²/2) dz = √(2π)/(high − low) · ∫ L dv, times the
+    // other nodes' e^(−z²/2).
+    let others = Math.sqrt(2 * Math.PI) / (HIGH - LOW);
+    for (let k = 0; k < D; k++) if (k !== node) others *= Math.exp(-0.5 * base[k] ** 2);
+    const ratio = inZ / (inV * others);
+    console.log(`node ${node}: ∫ p(z) dz / (√(2π)/w · ∏ e^(−z²/2) · ∫ L dv) = ${ratio.toFixed(6)}`);
     assert.ok(
       Math.abs(ratio - 1) < 1e-3,
-      `node ${node}: ∫ p(u) du = ${inU}, ∏ |dv/du| · ∫ L dv = ${inV * others} (ratio ${ratio})`,
+      `node ${node}: ∫ p(z) dz = ${inZ}, the velocity-space integral ${
+        inV * others
+      } (ratio ${ratio})`,
     );
   }
 });
@@ -254,7 +252,7 @@ Deno.test("app7 unbounded posterior: with the likelihood switched off, HMC draws
   assert.equal(diagnostics.divergences.reduce((a, b) => a + b, 0), 0);
 });
 
-Deno.test("app7 posterior: HMC in u-space agrees with the brute-force grid posterior", () => {
+Deno.test("app7 posterior: HMC in z-space agrees with the brute-force grid posterior", () => {
   const g = grid();
   console.log(`grid (16⁴ midpoints): mean [${fmt(g.mean)}], std [${fmt(g.std)}] km/s`);
   // The grid posterior is not degenerate: a third of the prior's std or so on every node.

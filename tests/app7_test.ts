@@ -87,7 +87,7 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
     assert.equal(m.problem.data, 28);
     assert.equal(m.reference, "mcmc");
     const methods = m.methods as Record<string, MethodEntry>;
-    for (const name of ["mcmc", "vi", "cinn"]) {
+    for (const name of ["mcmc", "vi", "cinn", "inn"]) {
       const e = methods[name];
       assert.ok(e, `metrics.json has no ${name} entry: ${Object.keys(methods)}`);
       assert.ok(Number.isFinite(e.chi2_per_datum_of_mean), `${name}.chi2_per_datum_of_mean`);
@@ -97,7 +97,7 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
         assert.ok(Number.isFinite(s) && s >= 0, `${name}.seconds.${part} = ${s}`);
       }
     }
-    for (const name of ["vi", "cinn"]) {
+    for (const name of ["vi", "cinn", "inn"]) {
       const e = methods[name];
       for (const f of ["mean_rms_vs_mcmc_prior_std", "std_correlation_vs_mcmc"]) {
         assert.ok(Number.isFinite(e[f]), `${name}.${f} = ${e[f]}`);
@@ -105,6 +105,7 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
       assert.ok(e.seconds.training > 0, `${name} trained for ${e.seconds.training} s`);
     }
     assert.ok(methods.cinn.seconds.simulation > 0, "the cINN's training set was simulated");
+    assert.equal(methods.inn.seconds.simulation, 0, "the INN reuses the cINN's training set");
     const mcmc = methods.mcmc as MethodEntry & Record<string, number>;
     assert.ok(mcmc.max_split_rhat >= 0.9 && Number.isFinite(mcmc.max_split_rhat));
     assert.ok(mcmc.min_ess > 0 && Number.isFinite(mcmc.min_ess), `min ESS ${mcmc.min_ess}`);
@@ -136,7 +137,7 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
     const problem = new TravelTimeTomography(observed.settings);
     assert.deepEqual(Array.from(problem.observed), observed.observed, "the observation");
     const summaries = JSON.parse(await Deno.readTextFile(join(dir, "posterior_summaries.json")));
-    for (const name of ["mcmc", "vi", "cinn"]) {
+    for (const name of ["mcmc", "vi", "cinn", "inn"]) {
       assert.equal(summaries[name].mean.length, 121);
       assert.ok(
         Math.abs(
@@ -191,13 +192,14 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
     assert.equal(methods2.mcmc.loaded_from, join(dir, "mcmc_reference"));
     assert.equal(methods2.vi.loaded_from, join(dir, "model", "vi"));
     assert.equal(methods2.cinn.loaded_from, join(dir, "model", "cinn"));
-    for (const name of ["vi", "cinn"]) {
+    assert.equal(methods2.inn.loaded_from, join(dir, "model", "inn"));
+    for (const name of ["vi", "cinn", "inn"]) {
       assert.equal(methods2[name].seconds.training, 0, `${name} trained again`);
       assert.equal(methods2[name].seconds.simulation, 0, `${name} simulated again`);
     }
     // The same draws: the saved flows sampled with the same seeds, and the cached reference
     // (whose samples.npy holds float32, so its mean agrees to float32 precision only).
-    for (const name of ["vi", "cinn"]) {
+    for (const name of ["vi", "cinn", "inn"]) {
       assert.equal(
         methods2[name].chi2_per_datum_of_mean,
         methods[name].chi2_per_datum_of_mean,

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { chiSquareSurvival, gammaQ, logGamma } from "../lib/inference/special.ts";
+import {
+  chiSquareSurvival,
+  gammaQ,
+  logGamma,
+  normalCdf,
+  normalPdf,
+  normalQuantile,
+} from "../lib/inference/special.ts";
 
 Deno.test("log-gamma matches factorials and Γ(1/2) = √π", () => {
   let fact = 1;
@@ -27,4 +34,35 @@ Deno.test("chi-square survival matches known quantiles and closed forms", () => 
   }
   assert.equal(gammaQ(3, 0), 1);
   assert.ok(chiSquareSurvival(1000, 9) < 1e-100);
+});
+
+Deno.test("normal CDF matches tabulated values to 1e-13 relative, in both tails", () => {
+  const table: [number, number][] = [
+    [-10, 7.61985302416047e-24],
+    [-5, 2.866515718791939e-7],
+    [-1.959963984540054, 0.025],
+    [-1, 0.15865525393145707],
+    [0, 0.5],
+    [0.5, 0.6914624612740131],
+    [3, 0.9986501019683699],
+  ];
+  for (const [z, p] of table) {
+    assert.ok(Math.abs(normalCdf(z) - p) <= 1e-13 * Math.min(p, 1 - p), `Φ(${z})`);
+  }
+  // φ is Φ's derivative (central differences).
+  for (const z of [-4, -1.3, 0, 0.7, 2.5]) {
+    const h = 1e-5, slope = (normalCdf(z + h) - normalCdf(z - h)) / (2 * h);
+    assert.ok(Math.abs(slope - normalPdf(z)) < 1e-9, `φ(${z})`);
+  }
+});
+
+Deno.test("normal quantile inverts the CDF from 1e-300 to 1 − 1e-12", () => {
+  for (const p of [1e-300, 1e-50, 1e-12, 1e-4, 0.01, 0.2, 0.5, 0.8, 0.999, 1 - 1e-12]) {
+    const z = normalQuantile(p), back = normalCdf(z);
+    assert.ok(Math.abs(back - p) <= 1e-12 * Math.min(p, 1 - p) + 1e-16, `p = ${p}: Φ(${z})`);
+  }
+  assert.ok(Math.abs(normalQuantile(0.975) - 1.959963984540054) < 1e-12);
+  assert.equal(normalQuantile(0), -Infinity);
+  assert.equal(normalQuantile(1), Infinity);
+  assert.throws(() => normalQuantile(1.5), /\[0, 1\], got 1.5/);
 });

@@ -1,7 +1,7 @@
 /**
- * The reference posterior of application 7: HMC on the tomography posterior in u-space
- * (logistic coordinates of slowness, {@link ./unbounded_posterior.ts}), with the adjoint gradient of the
- * eikonal solver, several chains spread over workers (one chain per request, each seeded
+ * The reference posterior of application 7: HMC on the tomography posterior in z-space
+ * (`v = low + (high − low)·Φ(z)`, where the uniform prior is a standard normal;
+ * {@link ./unbounded_posterior.ts}), with the adjoint gradient of the eikonal solver, several chains spread over workers (one chain per request, each seeded
  * from `(seed, chain)`, so the draws do not depend on the number of workers), split-R̂ and
  * ESS per node on the velocities, and a cache in the output folder: `samples.npy`
  * (velocities, `chains·draws × nodes`, float32) and `reference.json` (the settings it was
@@ -34,13 +34,40 @@ export interface McmcSettings {
   leapfrogSteps: number;
   /**
    * The inverse mass matrix: learned in warm-up (`diagonal`, `full`), or `gauss_newton`:
-   * after a third of warm-up with a diagonal metric, fixed to the inverse of the
-   * Gauss–Newton Hessian of the log-posterior in u at the chain's position (the rest of
-   * warm-up tunes the step size only).
+   * after a pilot with a diagonal metric, the inverse of the Gauss–Newton Hessian of the
+   * log-posterior in z averaged over draws of three warm-up windows, each window starting
+   * from the last one's metric ({@link gaussNewtonWarmup}); fixed for the draws.
    */
   metric: McmcMetric;
   /** Seed of the chains. */
   seed: number;
+}
+
+/**
+ * How the `gauss_newton` warm-up of a chain is spent: a pilot with a learned diagonal metric
+ * (a fifth, at most 150 iterations), three windows of 20 %, 30 % and 50 % of what remains
+ * before the last step-size adaptation (a tenth of warm-up, at most 50 iterations).
+ * @param warmup Warm-up iterations of the chain (at least 10).
+ * @returns The pilot's, the windows' and the last adaptation's iterations (summing to warm-up).
+ * @example
+ * ```ts
+ * import { gaussNewtonWarmup } from "./mcmc_reference.ts";
+ * gaussNewtonWarmup(500); // { pilot: 100, windows: [70, 105, 175], final: 50 }
+ * ```
+ */
+export function gaussNewtonWarmup(
+  warmup: number,
+): { pilot: number; windows: number[]; final: number } {
+  const pilot = Math.max(2, Math.min(150, Math.floor(warmup / 5)));
+  const final = Math.max(1, Math.min(50, Math.floor(warmup / 10)));
+  const rest = Math.max(0, warmup - pilot - final);
+  const first = Math.floor(0.2 * rest), second = Math.floor(0.3 * rest);
+  const windows = [first, second, rest - first - second].filter((n) => n >= 2);
+  return {
+    pilot,
+    windows,
+    final: Math.max(1, warmup - pilot - windows.reduce((x, y) => x + y, 0)),
+  };
 }
 
 /** One chain's work, sent to a worker. */
@@ -51,7 +78,7 @@ export interface ChainRequest {
   chain: number;
   /** Seed of this chain. */
   seed: number;
-  /** Starting point in u. */
+  /** Starting point in z. */
   init: Float64Array;
   /** Warm-up iterations. */
   warmup: number;
@@ -63,10 +90,10 @@ export interface ChainRequest {
   metric: McmcMetric;
 }
 
-/** One chain's draws (in u) and its own diagnostics. */
+/** One chain's draws (in z) and its own diagnostics. */
 export interface ChainResult {
-  /** Draws in u, row-major `draws × nodes`. */
-  u: Float64Array;
+  /** Draws in z, row-major `draws × nodes`. */
+  z: Float64Array;
   /** Log-posterior at each draw. */
   logDensity: Float64Array;
   /** Mean acceptance probability. */
@@ -251,9 +278,9 @@ export async function runMcmcReference(
   }
   const t0 = performance.now();
   const dims = new TravelTimeModel(settings.model).numNodes;
-  // Over-dispersed starts: independent prior draws, in u.
+  // Over-dispersed starts: independent prior draws, in z.
   const rng = new Rng(mcmc.seed);
-  const coordinates = samplerCoordinates({ low: settings.low, high: settings.high, dims });
+  const coordinates = samplerCoordinates(settings);
   const requests: ChainRequest[] = Array.from({ length: mcmc.chains }, (_, chain) => {
     const v = Float64Array.from(
       { length: dims },
@@ -283,7 +310,7 @@ export async function runMcmcReference(
   );
   // Velocities per chain, for the diagnostics and the samples.
   const chains = results.map((r) => {
-    const v = coordinates.toVelocity(r.u);
+    const v = coordinates.toVelocity(r.z);
     return Array.from({ length: mcmc.draws }, (_, k) => v.subarray(k * dims, (k + 1) * dims));
   });
   const samples = new Float64Array(mcmc.chains * mcmc.draws * dims);

@@ -6,7 +6,10 @@
  * - `vi`: a flow fitted to the one observed data set by maximising the ELBO, with the
  *   adjoint gradient of the eikonal solver ({@link VariationalPosterior}; Zhao et al. 2022);
  * - `cinn`: the amortised {@link PosteriorEstimator} (a cINN) trained on prior simulations
- *   cached on disk (Zhang & Curtis 2021), then sampled for the observation in seconds.
+ *   cached on disk, then sampled for the observation in seconds;
+ * - `inn`: the same estimator with the maximum-likelihood INN of Zhang & Curtis 2021 on the
+ *   same simulations, each simulation's noise draws an extra input (replayed from its
+ *   random numbers, {@link noiseDraws}).
  *
  * With `--no-train` both load what an earlier run saved under the model folder.
  *
@@ -23,7 +26,7 @@ import {
 } from "../../lib/posterior/mod.ts";
 import type { TravelTimeTomography } from "../../lib/problems/travel_time_tomography.ts";
 import type { ProgressSink } from "../../lib/training/progress.ts";
-import { loadOrSimulateTrainingSet } from "./training_set.ts";
+import { loadOrSimulateTrainingSet, noiseDraws } from "./training_set.ts";
 
 /** Wall time of a method, s. */
 export interface MethodTimes {
@@ -129,22 +132,32 @@ export async function runVariational(
   };
 }
 
+/** The amortised models: the estimator's model and what the figures call the loss. */
+const AMORTISED = {
+  cinn: { model: "cinn", label: "cINN" },
+  inn: { model: "inn-ml", label: "INN (maximum likelihood)" },
+} as const;
+
 /**
- * The amortised cINN: simulate (or load) the training set, train (or load) the estimator,
+ * An amortised model: simulate (or load) the training set, train (or load) the estimator,
  * and sample it for the observation.
  * @param problem The problem with its observation.
  * @param params App params (`training.num_data_input` simulations, epochs, batch size,
- *   learning rate, patience; `model_arch.inn_blocks`, `inn_hidden_layers`,
+ *   learning rate, patience, `inn_sigma_y`; `model_arch.inn_blocks`, `inn_hidden_layers`,
  *   `cinn_condition_layers`, `cinn_context_dim`; `run.workers`).
+ * @param kind `cinn` (early stopping on held-out simulations) or `inn` (the
+ *   maximum-likelihood INN with the noise as inputs, `training.num_epochs` epochs).
  * @param progress Progress sink of the training.
  * @returns Samples, times and the loss history.
  */
-export async function runAmortisedCinn(
+export async function runAmortised(
   problem: TravelTimeTomography,
   params: Params,
+  kind: keyof typeof AMORTISED,
   progress?: ProgressSink,
 ): Promise<MethodRun> {
-  const dir = modelDirOf(params, "cinn");
+  const dir = modelDirOf(params, kind);
+  const { model, label } = AMORTISED[kind];
   const n = params.run.num_posterior_samples, seed = params.run.seed;
   let estimator: PosteriorEstimator, loadedFrom: string | null = null;
   let simulation = 0, training = 0;
@@ -152,33 +165,43 @@ export async function runAmortisedCinn(
   if (!params.run.do_train) {
     estimator = await loadPosteriorEstimator(dir);
     loadedFrom = dir;
-    if (estimator.dimTheta !== problem.dims || estimator.dimX !== problem.numData) {
+    if (
+      estimator.model !== model || estimator.dimTheta !== problem.dims ||
+      estimator.dimX !== problem.numData
+    ) {
+      const found = `a ${estimator.model} model mapping ${estimator.dimX} data to ` +
+        `${estimator.dimTheta} nodes`;
+      estimator.dispose();
       throw new Error(
-        `The cINN in ${dir} maps ${estimator.dimX} data to ${estimator.dimTheta} nodes but ` +
-          `this problem has ${problem.numData} data and ${problem.dims} nodes: train it again`,
+        `${dir} holds ${found}, but this run needs a ${model} model for ${problem.numData} ` +
+          `data and ${problem.dims} nodes: train it again without --no-train`,
       );
     }
   } else {
     const s = problem.settings;
     const count = params.training.num_data_input;
+    const spec = {
+      model: s.model,
+      low: s.low,
+      high: s.high,
+      noiseSigma: s.noiseSigma,
+      count,
+      seed: seed + 7,
+    };
     let lastLine = -Infinity;
-    const set = await loadOrSimulateTrainingSet(
-      join(params.run.output_dir, "training_set"),
-      { model: s.model, low: s.low, high: s.high, noiseSigma: s.noiseSigma, count, seed: seed + 7 },
-      {
-        workers: params.run.workers,
-        progress: (done, total, seconds) => {
-          if (seconds - lastLine >= 10 || done === total) {
-            lastLine = seconds;
-            const rate = done / Math.max(seconds, 1e-9);
-            console.log(
-              `cinn: simulated ${done}/${total} travel-time sets in ${seconds.toFixed(0)} s ` +
-                `(${rate.toFixed(0)}/s, about ${((total - done) / rate).toFixed(0)} s left)`,
-            );
-          }
-        },
+    const set = await loadOrSimulateTrainingSet(join(params.run.output_dir, "training_set"), spec, {
+      workers: params.run.workers,
+      progress: (done, total, seconds) => {
+        if (seconds - lastLine >= 10 || done === total) {
+          lastLine = seconds;
+          const rate = done / Math.max(seconds, 1e-9);
+          console.log(
+            `${kind}: simulated ${done}/${total} travel-time sets in ${seconds.toFixed(0)} s ` +
+              `(${rate.toFixed(0)}/s, about ${((total - done) / rate).toFixed(0)} s left)`,
+          );
+        }
       },
-    );
+    });
     simulation = set.loadedFrom ? 0 : set.seconds;
     details.simulations = count;
     details.simulation_seconds = set.seconds;
@@ -190,6 +213,7 @@ export async function runAmortisedCinn(
         new Float64Array(problem.dims).fill(problem.low),
         new Float64Array(problem.dims).fill(problem.high),
       ),
+      model,
       settings: {
         batchSize: t.batch_size,
         maxEpochs: t.num_epochs,
@@ -201,10 +225,12 @@ export async function runAmortisedCinn(
         hiddenLayers: a.inn_hidden_layers,
         embeddingLayers: a.cinn_condition_layers,
         embeddingDim: a.cinn_context_dim,
+        sigmaY: t.inn_sigma_y,
       },
     });
+    const noise = kind === "inn" ? noiseDraws(spec, set.dimTheta, set.dimX, 0, count) : undefined;
     const t0 = performance.now();
-    await estimator.fit(set.theta, set.x, { seed, progress });
+    await estimator.fit(set.theta, set.x, { seed, progress, ...(noise ? { noise } : {}) });
     training = (performance.now() - t0) / 1000;
     await estimator.save(dir);
   }
@@ -229,8 +255,8 @@ export async function runAmortisedCinn(
     times: { simulation, training, inference },
     history: {
       step: history.map((h) => h.epoch),
-      value: history.map((h) => h.validationNll ?? h.trainNll),
-      yTitle: "cINN held-out NLL (nats)",
+      value: history.map((h) => kind === "cinn" ? h.validationNll ?? h.trainNll : h.trainNll),
+      yTitle: `${label} ${kind === "cinn" ? "held-out" : "training"} NLL (nats)`,
     },
     loadedFrom,
     details,

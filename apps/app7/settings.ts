@@ -13,7 +13,7 @@ import {
 } from "../../lib/problems/travel_time_tomography.ts";
 
 /** The posterior methods of application 7, in the order they run. */
-export const APP7_METHODS = ["mcmc", "vi", "cinn"] as const;
+export const APP7_METHODS = ["mcmc", "vi", "cinn", "inn"] as const;
 
 /** One posterior method. */
 export type App7Method = typeof APP7_METHODS[number];
@@ -36,11 +36,8 @@ export function parseMethods(method: string): App7Method[] | string {
   if (names.length === 1 && names[0] === "all") return [...APP7_METHODS];
   const bad = names.filter((n) => !(APP7_METHODS as readonly string[]).includes(n));
   if (names.length === 0 || bad.length) {
-    return `run.method (--method) must be vi, cinn, mcmc, a comma-separated list of them, ` +
-      `or all, got ${JSON.stringify(method)}` +
-      (bad.includes("inn")
-        ? " (the INN trained by maximum likelihood is not yet part of application 7: use cinn)"
-        : "");
+    return `run.method (--method) must be vi, cinn, inn, mcmc, a comma-separated list of ` +
+      `them, or all, got ${JSON.stringify(method)}`;
   }
   return APP7_METHODS.filter((m) => names.includes(m));
 }
@@ -65,6 +62,7 @@ export function tomographySettingsFromParams(params: Params): TomographySettings
       nodeSpacing: r.grid_spacing,
       origin: [r.grid_origin[0], r.grid_origin[1]],
       refinement: r.grid_refinement,
+      order: r.eikonal_order === 2 ? 2 : 1,
       stations: circleStations(r.stations, r.station_radius),
     },
     low: r.velocity_bounds[0],

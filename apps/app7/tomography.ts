@@ -2,7 +2,7 @@
  * Application 7, Bayesian seismic travel-time tomography, end to end: the problem from the
  * params (the 2-D synthetic of Zhao, Curtis & Zhang 2022 by default), its noisy
  * observation, the methods asked for — the MCMC reference (HMC with the adjoint gradient,
- * cached), the variational flow and the amortised cINN — their posterior maps compared
+ * cached), the variational flow and the amortised cINN and INN — their posterior maps compared
  * with the reference, the figures, and `metrics.json`.
  *
  * @module
@@ -31,13 +31,14 @@ import {
   type McmcReference,
   type McmcSettings,
 } from "./mcmc_reference.ts";
-import { type MethodRun, runAmortisedCinn, runVariational } from "./methods.ts";
+import { type MethodRun, runAmortised, runVariational } from "./methods.ts";
 import { type App7Method, parseMethods, tomographySettingsFromParams } from "./settings.ts";
 
 /** The quality targets of application 7 (issue 14), against the MCMC reference. */
 export const APP7_TARGETS = {
   vi: { meanRmsPriorStd: 0.1, stdCorrelation: 0.8 },
   cinn: { meanRmsPriorStd: 0.15, stdCorrelation: 0.6 },
+  inn: { meanRmsPriorStd: 0.15, stdCorrelation: 0.6 },
 } as const;
 
 /** Labels and colours of the methods in every figure. */
@@ -45,6 +46,7 @@ export const METHOD_STYLE: Record<App7Method, { label: string; color: string }> 
   mcmc: { label: "MCMC reference", color: "#222222" },
   vi: { label: "variational flow", color: "#4c78a8" },
   cinn: { label: "amortised cINN", color: "#f58518" },
+  inn: { label: "amortised INN (ML)", color: "#54a24b" },
 };
 
 /** What a run returns. */
@@ -159,7 +161,7 @@ export async function runTomography(
     console.log(`app7: ${METHOD_STYLE[method].label}`);
     const progress = new ConsoleProgress();
     if (method === "vi") runs.set(method, await runVariational(problem, params, progress));
-    else if (method === "cinn") runs.set(method, await runAmortisedCinn(problem, params, progress));
+    else runs.set(method, await runAmortised(problem, params, method, progress));
   }
 
   // Summaries, comparisons, misfits.
@@ -177,7 +179,7 @@ export async function runTomography(
     };
     if (refSummary && m !== "mcmc") {
       const c = compareWithReference(summary, refSummary, problem.priorStd);
-      const target = APP7_TARGETS[m as "vi" | "cinn"];
+      const target = APP7_TARGETS[m as Exclude<App7Method, "mcmc">];
       Object.assign(entry, {
         mean_rms_vs_mcmc_prior_std: c.meanRmsPriorStd,
         std_rms_vs_mcmc_prior_std: c.stdRmsPriorStd,

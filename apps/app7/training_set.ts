@@ -215,6 +215,45 @@ export function simulateRows(
   return { theta, x };
 }
 
+/**
+ * The noise draws `ε = x − travelTimes(θ)` of rows `start … start + rows − 1`, replayed from
+ * their random-number blocks without running the forward model (the same draws
+ * {@link simulateRows} made): the noise as extra parameters of the maximum-likelihood INN.
+ * @param spec The training set's size of data, noise and seed.
+ * @param dimTheta Velocity nodes per row.
+ * @param dimX Travel times per row.
+ * @param start First row.
+ * @param rows Number of rows.
+ * @returns `rows × dimX` noise values, s.
+ * @example
+ * ```ts
+ * import { circleStations, TravelTimeModel } from "../../lib/problems/travel_time.ts";
+ * import { noiseDraws, simulateRows } from "./training_set.ts";
+ * const options = { nodesX: 6, nodesY: 6, nodeSpacing: 2, refinement: 2, stations: circleStations(6, 4) };
+ * const spec = { model: options, low: 1.5, high: 3.5, noiseSigma: 0.01, count: 10, seed: 1 };
+ * const model = new TravelTimeModel(options);
+ * const { theta, x } = simulateRows(model, spec, 0, 1);
+ * const eps = noiseDraws(spec, 36, 15, 0, 1);
+ * const clean = model.travelTimes(theta);
+ * console.log(Math.abs(x[0] - clean[0] - eps[0]) < 1e-6); // true
+ * ```
+ */
+export function noiseDraws(
+  spec: Pick<TrainingSetSpec, "noiseSigma" | "seed">,
+  dimTheta: number,
+  dimX: number,
+  start: number,
+  rows: number,
+): Float32Array {
+  const stride = streamStride(dimTheta, dimX), out = new Float32Array(rows * dimX);
+  for (let r = 0; r < rows; r++) {
+    const rng = simulationRng(spec.seed, start + r, stride);
+    for (let k = 0; k < dimTheta; k++) rng.uniform();
+    for (let k = 0; k < dimX; k++) out[r * dimX + k] = spec.noiseSigma * rng.normal();
+  }
+  return out;
+}
+
 function checkSpec(spec: TrainingSetSpec): void {
   const fail = (what: string) => {
     throw new RangeError(`Training set spec: ${what}`);

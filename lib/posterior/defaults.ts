@@ -47,6 +47,11 @@ export interface EstimatorSettings {
   embeddingDim: number;
   /** A linear path from the data to the parameters (see `CinnOptions.linearPath`). */
   linearPath: boolean;
+  /**
+   * `inn-ml`: width of the Gaussian around the standardized data (with the noise as inputs
+   * only a tolerance; without, the data's noise in standardized units).
+   */
+  sigmaY: number;
 }
 
 /**
@@ -88,5 +93,6 @@ export function defaultEstimatorSettings(
     embeddingLayers: wide ? [256, 256] : size === 0 ? [width] : [width, width],
     embeddingDim: Math.min(64, Math.max(8, 2 * dimTheta, wide ? Math.ceil(dimX / 4) : 0)),
     linearPath: true,
+    sigmaY: 0.05,
   };
 }

@@ -9,7 +9,10 @@
  * box), both sides are standardized with the training set's column means and
  * standard deviations, and a conditional INN (cINN: affine couplings
  * conditioned on an embedding network of `x`, trained jointly by maximum
- * likelihood) models the standardized parameters given the embedded data.
+ * likelihood) models the standardized parameters given the embedded data —
+ * or, with `model: "inn-ml"`, one INN maps the parameters (and the
+ * simulator's noise, when it is given) to the data and a latent, trained by
+ * maximum likelihood ({@link ./inn_ml.ts}; Zhang & Curtis 2021).
  * The training settings follow the number of simulations
  * ({@link defaultEstimatorSettings}); early stopping on held-out pairs keeps
  * the best weights. Everything — weights, prior, standardization, settings —
@@ -21,6 +24,9 @@ import { join } from "node:path";
 import { tf } from "../core/tf.ts";
 import { Rng } from "../core/random.ts";
 import { Cinn, type CinnOptions } from "../inn/cinn.ts";
+import type { InnModel, InnModelOptions } from "../inn/inn_model.ts";
+import { loadInnNetwork, saveInnNetwork } from "../inn/inn_io.ts";
+import { trainInnMl } from "./inn_ml.ts";
 import { pairedDataSource } from "../inn/paired_data.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import { Standardizer } from "../problems/standardizer.ts";
@@ -30,8 +36,14 @@ import { defaultEstimatorSettings, type EstimatorSettings } from "./defaults.ts"
 import { type Prior, type PriorConfig, priorFromConfig } from "./priors.ts";
 import { PriorTransform } from "./prior_transform.ts";
 
-/** The posterior models behind the estimator. */
-export type PosteriorModelName = "cinn";
+/**
+ * The posterior models behind the estimator: `cinn`, a conditional INN (densities and
+ * samples, early stopping on held-out simulations); `inn-ml`, the maximum-likelihood INN of
+ * Zhang & Curtis 2021 (samples; a fixed number of epochs).
+ */
+export type PosteriorModelName = "cinn" | "inn-ml";
+
+const MODELS: readonly PosteriorModelName[] = ["cinn", "inn-ml"];
 
 /** Options of {@link PosteriorEstimator}. */
 export interface PosteriorEstimatorOptions {
@@ -51,6 +63,12 @@ export interface FitOptions {
   seed: number;
   /** Progress sink. Default: the console. */
   progress?: ProgressSink;
+  /**
+   * `inn-ml` only: the simulator's noise draws of each row, `n × dimX` (`x = f(θ) + ε`).
+   * The INN then takes them as extra parameters, so that the data are a deterministic
+   * function of its inputs (Zhang & Curtis 2021).
+   */
+  noise?: ArrayLike<number>;
 }
 
 /** What a fit did. */
@@ -86,7 +104,9 @@ interface EstimatorRecord {
   dimX: number;
   theta_scale: { mean: number[]; std: number[] };
   x_scale: { mean: number[]; std: number[] };
-  cinn: CinnOptions;
+  cinn?: CinnOptions;
+  inn?: InnModelOptions;
+  noise_scale?: { mean: number[]; std: number[] } | null;
   report: FitReport;
 }
 
@@ -126,7 +146,8 @@ export class PosteriorEstimator {
   readonly model: PosteriorModelName;
   readonly #options: PosteriorEstimatorOptions;
   readonly #transform: PriorTransform;
-  #cinn: Cinn | null = null;
+  #network: Cinn | InnModel | null = null;
+  #noiseScale: Standardizer | null = null;
   #thetaScale: Standardizer | null = null;
   #xScale: Standardizer | null = null;
   #dimX = 0;
@@ -135,8 +156,8 @@ export class PosteriorEstimator {
   /** @param options Prior, model, embedding and settings. */
   constructor(options: PosteriorEstimatorOptions) {
     const model = options.model ?? "cinn";
-    if (model !== "cinn") {
-      throw new Error(`Unknown posterior model "${model}": expected "cinn"`);
+    if (!MODELS.includes(model)) {
+      throw new Error(`Unknown posterior model "${model}": expected one of ${MODELS.join(", ")}`);
     }
     if (options.prior.dim < 2) {
       throw new Error(
@@ -160,9 +181,9 @@ export class PosteriorEstimator {
     return this.#dimX;
   }
 
-  /** The trained cINN (null before {@link fit}), e.g. to inspect its networks. */
-  get network(): Cinn | null {
-    return this.#cinn;
+  /** The trained network (null before {@link fit}), e.g. to inspect it. */
+  get network(): Cinn | InnModel | null {
+    return this.#network;
   }
 
   /** What the last fit did (null before fitting or for a loaded estimator without one). */
@@ -225,6 +246,30 @@ export class PosteriorEstimator {
     const uTrain = take(u, d, trainRows), xTrain = take(x, dimX, trainRows);
     const thetaScale = Standardizer.fit(uTrain, d);
     const xScale = Standardizer.fit(xTrain, dimX);
+    if (options.noise !== undefined && this.model !== "inn-ml") {
+      throw new Error(`Noise draws are an input of the "inn-ml" model only, not "${this.model}"`);
+    }
+    if (this.model === "inn-ml") {
+      if (options.noise !== undefined && options.noise.length !== x.length) {
+        throw new Error(
+          `The noise holds ${options.noise.length} values; x holds ${x.length} (one per value)`,
+        );
+      }
+      const noise = options.noise;
+      return await this.#fitInnMl(options, settings, {
+        dimX,
+        numTrain,
+        numValidation,
+        thetaScale,
+        xScale,
+        parts: [trainRows, valRows].map((rows) => ({
+          u: take(u, d, rows),
+          x: take(x, dimX, rows),
+          noise: noise === undefined ? null : take(noise, dimX, rows),
+        })),
+        progress,
+      });
+    }
 
     const cinnOptions: CinnOptions = {
       dimX: d,
@@ -258,7 +303,8 @@ export class PosteriorEstimator {
         },
       );
       this.dispose();
-      this.#cinn = cinn;
+      this.#network = cinn;
+      this.#noiseScale = null;
       this.#thetaScale = thetaScale;
       this.#xScale = xScale;
       this.#dimX = dimX;
@@ -285,11 +331,74 @@ export class PosteriorEstimator {
     }
   }
 
-  #ready(): { cinn: Cinn; thetaScale: Standardizer; xScale: Standardizer } {
-    if (!this.#cinn || !this.#thetaScale || !this.#xScale) {
+  /** The `inn-ml` half of {@link fit}, on the split and standardization made there. */
+  async #fitInnMl(
+    options: FitOptions,
+    settings: EstimatorSettings,
+    data: {
+      dimX: number;
+      numTrain: number;
+      numValidation: number;
+      thetaScale: Standardizer;
+      xScale: Standardizer;
+      parts: { u: Float64Array; x: Float64Array; noise: Float64Array | null }[];
+      progress: ProgressSink;
+    },
+  ): Promise<FitReport> {
+    const { dimX, thetaScale, xScale, parts } = data;
+    const [train, validation] = parts;
+    if (train.noise) checkRows(train.noise, dimX, "noise");
+    // The noise in units of the standardized data, then to unit scale per column.
+    const noiseStd = (e: Float64Array) => e.map((v, i) => v / xScale.std[i % dimX]);
+    const noiseScale = train.noise ? Standardizer.fit(noiseStd(train.noise), dimX) : null;
+    const rows = (part: typeof train, count: number) => ({
+      rows: count,
+      theta: thetaScale.apply(part.u),
+      x: xScale.apply(part.x),
+      noise: part.noise && noiseScale ? noiseScale.apply(noiseStd(part.noise)) : null,
+    });
+    const fit = await trainInnMl(rows(train, data.numTrain), rows(validation, data.numValidation), {
+      blocks: settings.blocks,
+      hiddenLayers: settings.hiddenLayers,
+      regLevel: settings.regLevel,
+      sigmaY: settings.sigmaY,
+      epochs: settings.maxEpochs,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      gradNormThresh: settings.gradNormThresh,
+      seed: options.seed + 17,
+      progress: data.progress,
+    });
+    this.dispose();
+    this.#network = fit.inn;
+    this.#noiseScale = noiseScale;
+    this.#thetaScale = thetaScale;
+    this.#xScale = xScale;
+    this.#dimX = dimX;
+    this.#report = {
+      numTrain: data.numTrain,
+      numValidation: data.numValidation,
+      settings,
+      epochs: fit.history.length,
+      bestEpoch: fit.history.length,
+      validationNll: fit.validationNll,
+      stoppedEarly: false,
+      parameters: fit.inn.trainableVariables().reduce((a, v) => a + v.size, 0),
+      trainSeconds: fit.seconds,
+      history: fit.history.map((loss, k) => ({
+        epoch: k + 1,
+        trainNll: loss,
+        validationNll: k === fit.history.length - 1 ? fit.validationNll : null,
+      })),
+    };
+    return this.#report;
+  }
+
+  #ready(): { network: Cinn | InnModel; thetaScale: Standardizer; xScale: Standardizer } {
+    if (!this.#network || !this.#thetaScale || !this.#xScale) {
       throw new Error("The estimator has not been fitted (call fit, or loadPosteriorEstimator)");
     }
-    return { cinn: this.#cinn, thetaScale: this.#thetaScale, xScale: this.#xScale };
+    return { network: this.#network, thetaScale: this.#thetaScale, xScale: this.#xScale };
   }
 
   #observation(xObserved: ArrayLike<number>): Float32Array {
@@ -316,9 +425,14 @@ export class PosteriorEstimator {
     n: number,
     options: { seed: number },
   ): Promise<Float64Array> {
-    const { cinn, thetaScale } = this.#ready();
+    const { network, thetaScale } = this.#ready();
     const y = this.#observation(xObserved);
-    const u = await cinn.posterior(y, n, { seed: options.seed });
+    const rows = await network.posterior(y, n, { seed: options.seed });
+    // The INN's rows carry the noise inputs after the parameters: keep the parameters.
+    const d = this.dimTheta, w = network.dimX;
+    const u = w === d
+      ? rows
+      : Float32Array.from({ length: n * d }, (_, i) => rows[Math.floor(i / d) * w + (i % d)]);
     return this.#transform.toBounded(thetaScale.invert(u));
   }
 
@@ -331,7 +445,14 @@ export class PosteriorEstimator {
    * @returns `m` log-densities.
    */
   logProb(theta: ArrayLike<number>, xObserved: ArrayLike<number>): Promise<Float64Array> {
-    const { cinn, thetaScale } = this.#ready();
+    const { network, thetaScale } = this.#ready();
+    if (!(network instanceof Cinn)) {
+      throw new Error(
+        `logProb needs a model with a density of θ given x ("cinn"); the "${this.model}" ` +
+          `model's density is of θ jointly with its latent padding or noise`,
+      );
+    }
+    const cinn = network;
     const d = this.dimTheta;
     const m = checkRows(theta, d, "theta");
     const y = this.#observation(xObserved);
@@ -359,7 +480,7 @@ export class PosteriorEstimator {
    * @param dir The folder; replaced if it exists.
    */
   async save(dir: string): Promise<void> {
-    const { cinn, thetaScale, xScale } = this.#ready();
+    const { network, thetaScale, xScale } = this.#ready();
     const record: EstimatorRecord = {
       format: "flow-models/posterior-estimator/v1",
       model: this.model,
@@ -368,26 +489,32 @@ export class PosteriorEstimator {
       dimX: this.#dimX,
       theta_scale: thetaScale.toJSON(),
       x_scale: xScale.toJSON(),
-      cinn: cinn.options,
+      ...(network instanceof Cinn
+        ? { cinn: network.options }
+        : { inn: network.options, noise_scale: this.#noiseScale?.toJSON() ?? null }),
       report: this.#report!,
     };
-    await saveFlow(cinn, dir, { posterior_estimator: record });
+    if (network instanceof Cinn) await saveFlow(network, dir, { posterior_estimator: record });
+    else await saveInnNetwork(network, dir, { posterior_estimator: record });
   }
 
   /** Frees the network. */
   dispose(): void {
-    this.#cinn?.dispose();
-    this.#cinn = null;
+    this.#network?.dispose();
+    this.#network = null;
   }
 
   /** @internal Restores a saved state ({@link loadPosteriorEstimator}). */
   static restore(
     prior: Prior,
     record: EstimatorRecord,
-    cinn: Cinn,
+    network: Cinn | InnModel,
   ): PosteriorEstimator {
     const est = new PosteriorEstimator({ prior, model: record.model });
-    est.#cinn = cinn;
+    est.#network = network;
+    est.#noiseScale = record.noise_scale
+      ? new Standardizer(record.noise_scale.mean, record.noise_scale.std)
+      : null;
     est.#thetaScale = new Standardizer(record.theta_scale.mean, record.theta_scale.std);
     est.#xScale = new Standardizer(record.x_scale.mean, record.x_scale.std);
     est.#dimX = record.dimX;
@@ -413,9 +540,34 @@ export async function loadPosteriorEstimator(
   dir: string,
   options: { prior?: Prior } = {},
 ): Promise<PosteriorEstimator> {
+  // An `inn-ml` estimator is saved as an INN network, a `cinn` one as a flow.
+  let json: { inn?: unknown } = {};
+  try {
+    json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+  } catch {
+    // loadFlow names the missing or unreadable file.
+  }
+  if (json.inn !== undefined) {
+    const { network, metadata } = await loadInnNetwork(dir);
+    const record = metadata.posterior_estimator as EstimatorRecord | undefined;
+    if (!record || record.format !== "flow-models/posterior-estimator/v1") {
+      network.dispose();
+      throw new Error(`${join(dir, "model.json")} holds no posterior estimator`);
+    }
+    try {
+      return PosteriorEstimator.restore(
+        priorFromConfig(record.prior, options.prior),
+        record,
+        network,
+      );
+    } catch (e) {
+      network.dispose();
+      throw e;
+    }
+  }
   const flow = await loadFlow(dir);
   const record = flow.metadata?.posterior_estimator as EstimatorRecord | undefined;
-  if (!record || record.format !== "flow-models/posterior-estimator/v1") {
+  if (!record || record.format !== "flow-models/posterior-estimator/v1" || !record.cinn) {
     flow.dispose();
     throw new Error(`${join(dir, "model.json")} holds no posterior estimator`);
   }
