@@ -52,18 +52,21 @@ const gradientTime = (a: readonly [number, number], b: readonly [number, number]
   return Math.acosh(1 + G * G * r2 / (2 * (V0 + G * a[1]) * (V0 + G * b[1]))) / G;
 };
 
-Deno.test("constant velocity, default configuration: every one of the 120 times within 0.1 %", () => {
-  const model = new TravelTimeModel();
-  assert.equal(model.numData, 120);
-  assert.deepEqual([model.fine.nx, model.fine.ny, model.fine.spacing], [101, 101, 0.1]);
-  const v = new Float64Array(model.numNodes).fill(2);
-  const { mean, max } = relativeErrors(
-    model,
-    v,
-    (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]) / 2,
-  );
-  // Measured: mean 0.0024 %, max 0.023 % (the issue asks for ≤ 0.5 %).
-  assert.ok(max <= 1e-3 && mean <= 1e-4, `mean ${mean}, max ${max}`);
+Deno.test("constant velocity, default configuration: every one of the 120 times within 0.1 %, both orders", () => {
+  for (const order of [2, 1] as const) {
+    const model = new TravelTimeModel({ order });
+    assert.equal(model.numData, 120);
+    assert.deepEqual([model.fine.nx, model.fine.ny, model.fine.spacing], [101, 101, 0.1]);
+    const v = new Float64Array(model.numNodes).fill(2);
+    const { mean, max } = relativeErrors(
+      model,
+      v,
+      (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]) / 2,
+    );
+    // Measured: mean 0.0024 %, max 0.023 % at either order (the issue asks for ≤ 0.5 %; app 7
+    // runs the first order).
+    assert.ok(max <= 1e-3 && mean <= 1e-4, `order ${order}: mean ${mean}, max ${max}`);
+  }
 });
 
 Deno.test("constant velocity: a source on a node is solved exactly", () => {
