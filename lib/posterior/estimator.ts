@@ -10,9 +10,10 @@
  * standard deviations, and a conditional INN (cINN: affine couplings
  * conditioned on an embedding network of `x`, trained jointly by maximum
  * likelihood) models the standardized parameters given the embedded data —
- * or, with `model: "inn-ml"`, one INN maps the parameters (and the
- * simulator's noise, when it is given) to the data and a latent, trained by
- * maximum likelihood ({@link ./inn_ml.ts}; Zhang & Curtis 2021).
+ * or, with `model: "inn-ml"` or `"inn-mmd"`, one INN maps the parameters (and
+ * the simulator's noise, when it is given) to the data and a latent, trained by
+ * maximum likelihood (Zhang & Curtis 2021) or by the bidirectional MMD
+ * objective (Ardizzone et al. 2019) ({@link ./inn_posterior.ts}).
  * The training settings follow the number of simulations
  * ({@link defaultEstimatorSettings}); early stopping on held-out pairs keeps
  * the best weights. Everything — weights, prior, standardization, settings —
@@ -26,7 +27,7 @@ import { Rng } from "../core/random.ts";
 import { Cinn, type CinnOptions } from "../inn/cinn.ts";
 import type { InnModel, InnModelOptions } from "../inn/inn_model.ts";
 import { loadInnNetwork, saveInnNetwork } from "../inn/inn_io.ts";
-import { trainInnMl } from "./inn_ml.ts";
+import { trainInnPosterior } from "./inn_posterior.ts";
 import { pairedDataSource } from "../inn/paired_data.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import { Standardizer } from "../problems/standardizer.ts";
@@ -39,11 +40,12 @@ import { PriorTransform } from "./prior_transform.ts";
 /**
  * The posterior models behind the estimator: `cinn`, a conditional INN (densities and
  * samples, early stopping on held-out simulations); `inn-ml`, the maximum-likelihood INN of
- * Zhang & Curtis 2021 (samples; a fixed number of epochs).
+ * Zhang & Curtis 2021, and `inn-mmd`, the MMD-trained INN of Ardizzone et al. 2019 (samples;
+ * a fixed number of epochs).
  */
-export type PosteriorModelName = "cinn" | "inn-ml";
+export type PosteriorModelName = "cinn" | "inn-ml" | "inn-mmd";
 
-const MODELS: readonly PosteriorModelName[] = ["cinn", "inn-ml"];
+const MODELS: readonly PosteriorModelName[] = ["cinn", "inn-ml", "inn-mmd"];
 
 /** Options of {@link PosteriorEstimator}. */
 export interface PosteriorEstimatorOptions {
@@ -64,9 +66,9 @@ export interface FitOptions {
   /** Progress sink. Default: the console. */
   progress?: ProgressSink;
   /**
-   * `inn-ml` only: the simulator's noise draws of each row, `n × dimX` (`x = f(θ) + ε`).
-   * The INN then takes them as extra parameters, so that the data are a deterministic
-   * function of its inputs (Zhang & Curtis 2021).
+   * `inn-ml` and `inn-mmd` only: the simulator's noise draws of each row, `n × dimX`
+   * (`x = f(θ) + ε`). The INN then takes them as extra parameters, so that the data are a
+   * deterministic function of its inputs (Zhang & Curtis 2021).
    */
   noise?: ArrayLike<number>;
 }
@@ -246,17 +248,17 @@ export class PosteriorEstimator {
     const uTrain = take(u, d, trainRows), xTrain = take(x, dimX, trainRows);
     const thetaScale = Standardizer.fit(uTrain, d);
     const xScale = Standardizer.fit(xTrain, dimX);
-    if (options.noise !== undefined && this.model !== "inn-ml") {
-      throw new Error(`Noise draws are an input of the "inn-ml" model only, not "${this.model}"`);
+    if (options.noise !== undefined && this.model === "cinn") {
+      throw new Error(`Noise draws are an input of the INN models, not of "${this.model}"`);
     }
-    if (this.model === "inn-ml") {
+    if (this.model !== "cinn") {
       if (options.noise !== undefined && options.noise.length !== x.length) {
         throw new Error(
           `The noise holds ${options.noise.length} values; x holds ${x.length} (one per value)`,
         );
       }
       const noise = options.noise;
-      return await this.#fitInnMl(options, settings, {
+      return await this.#fitInn(options, settings, {
         dimX,
         numTrain,
         numValidation,
@@ -331,8 +333,8 @@ export class PosteriorEstimator {
     }
   }
 
-  /** The `inn-ml` half of {@link fit}, on the split and standardization made there. */
-  async #fitInnMl(
+  /** The INN half of {@link fit}, on the split and standardization made there. */
+  async #fitInn(
     options: FitOptions,
     settings: EstimatorSettings,
     data: {
@@ -357,18 +359,23 @@ export class PosteriorEstimator {
       x: xScale.apply(part.x),
       noise: part.noise && noiseScale ? noiseScale.apply(noiseStd(part.noise)) : null,
     });
-    const fit = await trainInnMl(rows(train, data.numTrain), rows(validation, data.numValidation), {
-      blocks: settings.blocks,
-      hiddenLayers: settings.hiddenLayers,
-      regLevel: settings.regLevel,
-      sigmaY: settings.sigmaY,
-      epochs: settings.maxEpochs,
-      batchSize: settings.batchSize,
-      learningRate: settings.learningRate,
-      gradNormThresh: settings.gradNormThresh,
-      seed: options.seed + 17,
-      progress: data.progress,
-    });
+    const fit = await trainInnPosterior(
+      rows(train, data.numTrain),
+      rows(validation, data.numValidation),
+      {
+        mode: this.model === "inn-mmd" ? "mmd" : "ml",
+        blocks: settings.blocks,
+        hiddenLayers: settings.hiddenLayers,
+        regLevel: settings.regLevel,
+        sigmaY: settings.sigmaY,
+        epochs: settings.maxEpochs,
+        batchSize: settings.batchSize,
+        learningRate: settings.learningRate,
+        gradNormThresh: settings.gradNormThresh,
+        seed: options.seed + 17,
+        progress: data.progress,
+      },
+    );
     this.dispose();
     this.#network = fit.inn;
     this.#noiseScale = noiseScale;

@@ -1,10 +1,12 @@
 /**
- * The maximum-likelihood INN behind `PosteriorEstimator({ model: "inn-ml" })` (Zhang &
- * Curtis 2021): one invertible network maps the (standardized, unbounded) parameters —
- * and, when the simulator's noise draws are known, the noise as extra parameters — to the
- * data and a standard normal latent, `[u, ε] → [x̂, z]`, trained by maximum likelihood with
- * the data block `N(x, σ_y²)`. Posterior samples run it backwards with the data held at the
- * observation and `z ~ N(0, I)`; the noise columns of the result are dropped.
+ * The INNs behind `PosteriorEstimator({ model: "inn-ml" | "inn-mmd" })`: one invertible
+ * network maps the (standardized, unbounded) parameters — and, when the simulator's noise
+ * draws are known, the noise as extra parameters — to the data and a standard normal latent,
+ * `[u, ε] → [x̂, z]`. `ml` trains it by maximum likelihood with the data block `N(x, σ_y²)`
+ * (Zhang & Curtis 2021); `mmd` by the bidirectional objective of Ardizzone et al. 2019 (a fit of
+ * the data, MMD of the latent against a standard normal and of the parameters run backwards
+ * against the training parameters). Posterior samples run it backwards with the data held at
+ * the observation and `z ~ N(0, I)`; the noise columns of the result are dropped.
  *
  * With the noise as inputs the data are a deterministic function of the inputs and `σ_y`
  * only has to be small; without them `σ_y` is the data's noise (in standardized units) and
@@ -15,19 +17,21 @@
 import { tf } from "../core/tf.ts";
 import { InnModel, type InnModelOptions } from "../inn/inn_model.ts";
 import { innNegativeLogLikelihood } from "../inn/losses.ts";
-import { trainInn } from "../inn/train_inn.ts";
+import { type InnTrainingMode, trainInn } from "../inn/train_inn.ts";
 import type { ProgressSink } from "../training/progress.ts";
 import type { LearningRate } from "../training/schedule.ts";
 
-/** What {@link trainInnMl} needs besides the data. */
-export interface InnMlTraining {
+/** What {@link trainInnPosterior} needs besides the data. */
+export interface InnPosteriorTraining {
+  /** The objective: maximum likelihood or the bidirectional MMD one. */
+  mode: InnTrainingMode;
   /** Coupling blocks. */
   blocks: number;
   /** Hidden widths of every coupling network. */
   hiddenLayers: number[];
   /** L2 penalty on the network kernels. */
   regLevel: number;
-  /** Width of the Gaussian around the standardized data. */
+  /** `ml`: width of the Gaussian around the standardized data. */
   sigmaY: number;
   /** Passes over the training rows. */
   epochs: number;
@@ -44,7 +48,7 @@ export interface InnMlTraining {
 }
 
 /** Rows of the training and held-out parts, standardized, row-major float32. */
-export interface InnMlData {
+export interface InnPosteriorData {
   /** Number of rows. */
   rows: number;
   /** Parameters (unbounded, standardized), `n × dimTheta`. */
@@ -55,13 +59,13 @@ export interface InnMlData {
   noise: Float32Array | null;
 }
 
-/** A trained maximum-likelihood INN and what its training did. */
-export interface InnMlFit {
+/** A trained INN and what its training did. */
+export interface InnPosteriorFit {
   /** The network. */
   inn: InnModel;
-  /** Mean training NLL per epoch (nats per row, with the weight penalty). */
+  /** Mean training loss per epoch (`ml`: NLL in nats per row, with the weight penalty). */
   history: number[];
-  /** Mean NLL of the held-out rows after training. */
+  /** Mean NLL of the held-out rows after training (for either objective, with `σ_y`). */
   validationNll: number;
   /** Wall time of training, s. */
   seconds: number;
@@ -75,11 +79,11 @@ export interface InnMlFit {
  * @returns `n × (dimTheta + dimX)` rows, or `theta` itself without noise.
  * @example
  * ```ts
- * import { innMlInputs } from "./inn_ml.ts";
- * innMlInputs(new Float32Array([1, 2]), new Float32Array([9]), 2); // [1, 2, 9]
+ * import { innPosteriorInputs } from "./inn_posterior.ts";
+ * innPosteriorInputs(new Float32Array([1, 2]), new Float32Array([9]), 2); // [1, 2, 9]
  * ```
  */
-export function innMlInputs(
+export function innPosteriorInputs(
   theta: Float32Array,
   noise: Float32Array | null,
   dimTheta: number,
@@ -104,11 +108,11 @@ export function innMlInputs(
  * @returns Options of {@link InnModel}.
  * @example
  * ```ts
- * import { innMlArchitecture } from "./inn_ml.ts";
- * innMlArchitecture(441, 120, true, { blocks: 4, hiddenLayers: [256], regLevel: 0, seed: 1 }).dimZ; // 441
+ * import { innPosteriorArchitecture } from "./inn_posterior.ts";
+ * innPosteriorArchitecture(441, 120, true, { blocks: 4, hiddenLayers: [256], regLevel: 0, seed: 1 }).dimZ; // 441
  * ```
  */
-export function innMlArchitecture(
+export function innPosteriorArchitecture(
   dimTheta: number,
   dimX: number,
   noiseInputs: boolean,
@@ -127,19 +131,20 @@ export function innMlArchitecture(
 }
 
 /**
- * Trains the maximum-likelihood INN on standardized rows and scores it on held-out ones.
+ * Trains an INN on standardized rows and scores it on held-out ones.
  * @param train Training rows.
  * @param validation Held-out rows (their mean NLL is reported).
  * @param options Architecture and schedule.
  * @returns The network and its record.
  * @example
  * ```ts
- * import { trainInnMl } from "./inn_ml.ts";
+ * import { trainInnPosterior } from "./inn_posterior.ts";
  * import { silentProgress } from "../training/progress.ts";
  * const theta = Float32Array.from({ length: 400 }, (_, i) => Math.sin(i));
  * const x = Float32Array.from({ length: 200 }, (_, i) => theta[2 * i] + theta[2 * i + 1]);
  * const rows = { rows: 200, theta, x, noise: null };
- * const fit = await trainInnMl(rows, rows, {
+ * const fit = await trainInnPosterior(rows, rows, {
+ *   mode: "ml",
  *   blocks: 2, hiddenLayers: [16], regLevel: 0, sigmaY: 0.1, epochs: 2, batchSize: 50,
  *   learningRate: 1e-3, gradNormThresh: 10, seed: 1, progress: silentProgress,
  * });
@@ -147,28 +152,28 @@ export function innMlArchitecture(
  * fit.inn.dispose();
  * ```
  */
-export async function trainInnMl(
-  train: InnMlData,
-  validation: InnMlData,
-  options: InnMlTraining,
-): Promise<InnMlFit> {
+export async function trainInnPosterior(
+  train: InnPosteriorData,
+  validation: InnPosteriorData,
+  options: InnPosteriorTraining,
+): Promise<InnPosteriorFit> {
   checkRows(train, "training");
   checkRows(validation, "held-out");
   const dimTheta = train.theta.length / train.rows, dataWidth = train.x.length / train.rows;
   const inn = new InnModel(
-    innMlArchitecture(dimTheta, dataWidth, train.noise !== null, options),
+    innPosteriorArchitecture(dimTheta, dataWidth, train.noise !== null, options),
   );
   try {
     const r = await trainInn(inn, {
-      x: innMlInputs(train.theta, train.noise, dimTheta),
+      x: innPosteriorInputs(train.theta, train.noise, dimTheta),
       y: train.x,
     }, {
-      mode: "ml",
+      mode: options.mode,
       epochs: options.epochs,
       batchSize: options.batchSize,
       learningRate: options.learningRate,
       gradNormThresh: options.gradNormThresh,
-      sigmaY: options.sigmaY,
+      ...(options.mode === "ml" ? { sigmaY: options.sigmaY } : {}),
       seed: options.seed,
       progress: options.progress,
     });
@@ -186,7 +191,7 @@ export async function trainInnMl(
 }
 
 /** Throws unless the parts of a data set hold whole rows. */
-function checkRows(data: InnMlData, what: string): void {
+function checkRows(data: InnPosteriorData, what: string): void {
   const ok = (values: Float32Array | null) =>
     values === null || (values.length % data.rows === 0 && values.length > 0);
   if (!(data.rows > 0) || !ok(data.theta) || !ok(data.x) || !ok(data.noise)) {
@@ -205,12 +210,12 @@ function checkRows(data: InnMlData, what: string): void {
 /** Mean NLL of held-out rows, in batches. */
 function heldOutNll(
   inn: InnModel,
-  data: InnMlData,
+  data: InnPosteriorData,
   dimTheta: number,
-  options: InnMlTraining,
+  options: InnPosteriorTraining,
 ): number {
   const rows = data.rows;
-  const inputs = innMlInputs(data.theta, data.noise, dimTheta);
+  const inputs = innPosteriorInputs(data.theta, data.noise, dimTheta);
   const w = inn.dimX, m = inn.dimY;
   let sum = 0;
   for (let start = 0; start < rows; start += 1024) {
