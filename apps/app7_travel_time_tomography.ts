@@ -7,13 +7,13 @@
  *
  * Runs the methods `--method` asks for (default all): the MCMC reference (HMC with the
  * adjoint gradient on several chains, cached under `<out>/mcmc_reference`), a variational
- * flow fitted to the observation (ELBO), and an amortised cINN and a maximum-likelihood INN
- * (the noise as extra inputs) trained on the same prior simulations (cached under
- * `<out>/training_set`). Writes the true model, ray paths, posterior mean and
+ * flow fitted to the observation (ELBO), and an amortised cINN trained on prior simulations
+ * (cached under `<out>/training_set`); `inn` (or `all,inn`) adds a maximum-likelihood INN
+ * (the noise as extra inputs) trained on the same simulations. Writes the true model, ray paths, posterior mean and
  * std maps side by side, marginals at chosen nodes, the data fit, the ELBO/loss histories,
  * and `metrics.json` with each method's difference from MCMC in prior standard deviations.
  *
- * Usage: `deno task app7 [--quick] [--method vi|cinn|inn|mcmc|all] [--out DIR]
+ * Usage: `deno task app7 [--quick] [--method vi|cinn|inn|mcmc|all|all,inn] [--out DIR]
  * [--no-train | --resume] [--set GROUP.FIELD=VALUE] [--help]`
  *
  * @module

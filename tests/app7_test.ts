@@ -68,7 +68,7 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
   const dir = await outputTempDir("test-app7-");
   try {
     const t0 = performance.now();
-    const run = await app7(...SMALL, "--out", dir);
+    const run = await app7(...SMALL, "--out", dir, "--method", "all,inn");
     const firstSeconds = (performance.now() - t0) / 1000;
     assert.equal(run.code, 0, run.stderr);
 
@@ -176,7 +176,7 @@ Deno.test("app7 --quick writes every figure, the MCMC and training-set caches an
     const referenceStat = await Deno.stat(referencePath);
     const samplesStat = await Deno.stat(join(dir, "mcmc_reference", "samples.npy"));
     const t1 = performance.now();
-    const again = await app7(...SMALL, "--out", dir, "--no-train");
+    const again = await app7(...SMALL, "--out", dir, "--no-train", "--method", "all,inn");
     const secondSeconds = (performance.now() - t1) / 1000;
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /loaded from \S*mcmc_reference/);

@@ -44,7 +44,7 @@ export const CLI_FLAGS: readonly CliFlag[] = [
     name: "method",
     value: "NAME",
     target: "run.method",
-    description: "App 7: vi, cinn, inn, mcmc, a comma-separated list, or all.",
+    description: "App 7: vi, cinn, inn, mcmc, a comma-separated list, or all (mcmc, vi, cinn).",
   },
   { name: "backend", value: "NAME", target: "run.backend", description: "wasm, cpu or webgpu." },
   {

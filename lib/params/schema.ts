@@ -191,7 +191,7 @@ export const PARAMS_SCHEMA = {
     method: str("all", {
       ours: true,
       description:
-        "App 7: the posterior methods to run: vi, cinn, inn (the maximum-likelihood INN), mcmc, a comma-separated list of them, or all (--method).",
+        "App 7: the posterior methods to run: vi, cinn, inn (the maximum-likelihood INN), mcmc, a comma-separated list of them, or all (mcmc, vi, cinn; all,inn adds the INN) (--method).",
     }),
     grid_nodes: intArray([21, 21], {
       min: 2,
