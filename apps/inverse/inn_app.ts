@@ -28,6 +28,7 @@ import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
 import { trainInn } from "../../lib/inn/train_inn.ts";
 import { pairedDataSource } from "../../lib/inn/paired_data.ts";
+import { innPosteriorInputs } from "../../lib/posterior/inn_posterior.ts";
 import { trainFlow } from "../../lib/training/trainer.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import type { LearningRate } from "../../lib/training/schedule.ts";
@@ -283,15 +284,7 @@ export function innInputs(
   noiseInputs: boolean,
 ): Float32Array {
   const x = set.xScale.apply(pairs.x);
-  if (!noiseInputs) return x;
-  const { dimX, dimY } = set.problem;
-  const n = x.length / dimX, w = dimX + dimY;
-  const out = new Float32Array(n * w);
-  for (let i = 0; i < n; i++) {
-    out.set(x.subarray(i * dimX, (i + 1) * dimX), i * w);
-    for (let j = 0; j < dimY; j++) out[i * w + dimX + j] = pairs.eps[i * dimY + j];
-  }
-  return out;
+  return innPosteriorInputs(x, noiseInputs ? Float32Array.from(pairs.eps) : null, set.problem.dimX);
 }
 
 /**

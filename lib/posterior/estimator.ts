@@ -252,12 +252,15 @@ export class PosteriorEstimator {
       throw new Error(`Noise draws are an input of the INN models, not of "${this.model}"`);
     }
     if (this.model !== "cinn") {
-      if (options.noise !== undefined && options.noise.length !== x.length) {
-        throw new Error(
-          `The noise holds ${options.noise.length} values; x holds ${x.length} (one per value)`,
-        );
-      }
       const noise = options.noise;
+      if (noise !== undefined) {
+        if (noise.length !== x.length) {
+          throw new Error(
+            `The noise holds ${noise.length} values; x holds ${x.length} (one per value)`,
+          );
+        }
+        checkRows(noise, dimX, "noise");
+      }
       return await this.#fitInn(options, settings, {
         dimX,
         numTrain,
@@ -349,7 +352,6 @@ export class PosteriorEstimator {
   ): Promise<FitReport> {
     const { dimX, thetaScale, xScale, parts } = data;
     const [train, validation] = parts;
-    if (train.noise) checkRows(train.noise, dimX, "noise");
     // The noise in units of the standardized data, then to unit scale per column.
     const noiseStd = (e: Float64Array) => e.map((v, i) => v / xScale.std[i % dimX]);
     const noiseScale = train.noise ? Standardizer.fit(noiseStd(train.noise), dimX) : null;
