@@ -166,6 +166,50 @@ Deno.test("the estimator matches the exact posterior of a linear-Gaussian proble
   }
 });
 
+Deno.test("noise augmentation: trained on noise-free simulations, it matches the noisy posterior", async () => {
+  // The same problem, but the simulator gives A θ without noise and the estimator adds
+  // N(0, 0.3²) to every batch itself. Without the noise the data would pin θ down (3 data,
+  // 2 parameters): the σ ratios would be far below 1.
+  const rows3 = [[1, 0.5], [-0.4, 1], [0.8, 0.8]];
+  const model = new LinearGaussian({
+    forward: fromRows(rows3),
+    noiseCov: diagonal([0.09, 0.09, 0.09]),
+    priorMean: [0, 0],
+    priorCov: diagonal([1, 1]),
+  });
+  const prior = new GaussianPrior([0, 0], [1, 1]);
+  const { theta, x } = await simulateFromPrior(
+    prior,
+    (t) => rows3.map((r) => r[0] * t[0] + r[1] * t[1]),
+    2000,
+    { seed: 1 },
+  );
+  const est = new PosteriorEstimator({ prior });
+  try {
+    await assert.rejects(
+      () => est.fit(theta, x, { seed: 2, progress: silentProgress, dataNoise: [0.3, 0.3] }),
+      /dataNoise holds 2 values; x has 3 per row/,
+    );
+    await est.fit(theta, x, { seed: 2, progress: silentProgress, dataNoise: 0.3 });
+    const observations = await simulateFromPrior(prior, (t, rng) => model.simulate(t, { rng }), 4, {
+      seed: 9,
+    });
+    const rows = [0, 1, 2, 3].map((o) => observations.x.subarray(3 * o, 3 * o + 3));
+    const { meanErr, ratioErr } = await errorsAgainstExact(est, model, rows, (o) => 10 + o);
+    // Promised: the tolerances of the test above.
+    assert.ok(meanErr < 0.25, `mean error ${meanErr.toFixed(3)} posterior σ`);
+    assert.ok(ratioErr < 0.2, `σ ratio error ${ratioErr.toFixed(3)}`);
+  } finally {
+    est.dispose();
+  }
+  const inn = new PosteriorEstimator({ prior, model: "inn-ml" });
+  await assert.rejects(
+    () => inn.fit(theta, x, { seed: 2, progress: silentProgress, dataNoise: 0.3 }),
+    /dataNoise \(noise augmentation\) is an option of the "cinn" model, not of "inn-ml"/,
+  );
+  inn.dispose();
+});
+
 for (
   const [name, tolerance] of [
     ["inn-ml", { mean: 0.3, ratio: 0.25 }],

@@ -11,7 +11,8 @@
  * @module
  */
 import type { Params } from "../../lib/params/mod.ts";
-import type { ProgressSink, ProgressState } from "../../lib/training/progress.ts";
+import type { ProgressSink } from "../../lib/training/progress.ts";
+import { runInWorkers } from "../common/worker_pool.ts";
 import type { TrainResult } from "../../lib/training/trainer.ts";
 import type { ClassifierSpec } from "./train.ts";
 
@@ -66,60 +67,14 @@ export function trainInWorkers(
   specs: ClassifierSpec[],
   options: { progress: ProgressSink; backend: string },
 ): Promise<(TrainResult | null)[]> {
-  const { progress } = options;
-  const count = Math.max(1, Math.min(params.run.workers, specs.length));
-  const url = new URL("./train_worker.ts", import.meta.url).href;
-  const workers = Array.from({ length: count }, () => new Worker(url, { type: "module" }));
-  const results = new Array<TrainResult | null>(specs.length).fill(null);
-  const states = new Map<number, ProgressState>();
-  const busy = new Map<Worker, number>();
-  let next = 0, finished = 0;
-  progress.line(
-    `training ${specs.length} models on ${count} worker threads: ` +
-      specs.map((s) => s.name).join(", "),
+  options.progress.line(
+    `training ${specs.length} models on ${
+      Math.max(1, Math.min(params.run.workers, specs.length))
+    } worker threads: ` + specs.map((s) => s.name).join(", "),
   );
-  return new Promise((resolve, reject) => {
-    const stop = (error?: Error) => {
-      for (const w of workers) w.terminate();
-      progress.done();
-      if (error) reject(error);
-      else resolve(results);
-    };
-    const give = (w: Worker) => {
-      if (next >= specs.length) return;
-      const i = next++;
-      busy.set(w, i);
-      const request: TrainRequest = { params, spec: specs[i], backend: options.backend };
-      w.postMessage(request);
-    };
-    const onStep = (i: number, state: ProgressState) => {
-      states.set(i, state);
-      let slowest = i;
-      for (const [j, s] of states) if (s.etaSeconds > states.get(slowest)!.etaSeconds) slowest = j;
-      if (slowest === i) progress.step(state);
-    };
-    for (const w of workers) {
-      w.onmessage = (event) => {
-        const m = event.data, i = busy.get(w) ?? -1;
-        if (m.kind === "ready") give(w);
-        else if (m.kind === "step") onStep(i, m.state);
-        else if (m.kind === "line") {
-          const name = specs[i].name;
-          progress.line(m.text.startsWith(name) ? m.text : `${name}: ${m.text}`);
-        } else if (m.kind === "done") {
-          results[i] = m.trained;
-          states.delete(i);
-          finished++;
-          if (finished === specs.length) stop();
-          else give(w);
-        } else if (m.kind === "error") {
-          stop(new Error(`${specs[i].name}: ${m.message}`));
-        }
-      };
-      w.onerror = (event) => {
-        event.preventDefault();
-        stop(new Error(`A training worker failed: ${event.message}`));
-      };
-    }
-  });
+  return runInWorkers<TrainRequest, TrainResult | null>(
+    new URL("./train_worker.ts", import.meta.url).href,
+    specs.map((spec) => ({ name: spec.name, request: { params, spec, backend: options.backend } })),
+    { count: params.run.workers, progress: options.progress },
+  );
 }

@@ -7,13 +7,13 @@
  *
  * Messages in: {@link TrainRequest}. Messages out: `{ kind: "ready" }` once
  * its handler is set, then `{ kind: "step", state }` (throttled) and
- * `{ kind: "line", text }` while training, and `{ kind: "done", trained }` or
- * `{ kind: "error", message }`.
+ * `{ kind: "line", text }` while training, and `{ kind: "done", result }` (what it
+ * trained) or `{ kind: "error", message }` ({@link ../common/worker_pool.ts}).
  *
  * @module
  */
 import { initBackend } from "../../lib/kernels/mod.ts";
-import type { ProgressSink } from "../../lib/training/progress.ts";
+import { workerProgress } from "../common/worker_pool.ts";
 import { loadClassifierImages } from "./data.ts";
 import type { TrainRequest } from "./parallel_training.ts";
 import { trainClassifier } from "./train.ts";
@@ -26,23 +26,13 @@ const scope = self as unknown as {
 
 scope.onmessage = async (event) => {
   const { params, spec, backend } = event.data;
-  let lastStep = 0;
-  const progress: ProgressSink = {
-    step(state) {
-      const now = performance.now();
-      if (now - lastStep < 500 && state.step < state.stepsPerEpoch) return;
-      lastStep = now;
-      scope.postMessage({ kind: "step", state });
-    },
-    line: (text) => scope.postMessage({ kind: "line", text }),
-    done() {},
-  };
+  const progress = workerProgress((m) => scope.postMessage(m));
   try {
     await initBackend(backend);
     const images = await loadClassifierImages(params, { warn: (text) => progress.line(text) });
     const model = await trainClassifier(params, images, spec, { progress, backend });
     model.flow.dispose();
-    scope.postMessage({ kind: "done", trained: model.trained });
+    scope.postMessage({ kind: "done", result: model.trained });
   } catch (e) {
     scope.postMessage({ kind: "error", message: (e as Error).message ?? String(e) });
   }

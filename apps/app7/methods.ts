@@ -20,13 +20,21 @@ import type { Params } from "../../lib/params/mod.ts";
 import {
   BoxUniformPrior,
   loadPosteriorEstimator,
+  loadVariationalEnsemble,
   loadVariationalPosterior,
   PosteriorEstimator,
-  VariationalPosterior,
+  VariationalEnsemble,
+  type VariationalFitReport,
 } from "../../lib/posterior/mod.ts";
 import type { TravelTimeTomography } from "../../lib/problems/travel_time_tomography.ts";
 import type { ProgressSink } from "../../lib/training/progress.ts";
+import { runInWorkers } from "../common/worker_pool.ts";
 import { loadOrSimulateTrainingSet, noiseDraws } from "./training_set.ts";
+import { fitVariationalMember, type MemberSpec } from "./variational_member.ts";
+import type { MemberRequest } from "./vi_worker.ts";
+
+/** Seed distance between the members of the variational ensemble. */
+const MEMBER_SEED_STRIDE = 1000;
 
 /** Wall time of a method, s. */
 export interface MethodTimes {
@@ -58,77 +66,110 @@ function modelDirOf(params: Params, name: string): string {
 }
 
 /**
- * The variational flow: fit (or load) and sample.
+ * The variational ensemble: fit (or load) `model_arch.vi_members` flows with their own
+ * seeds, one per worker when `run.workers` > 1, and sample their equal-weight mixture
+ * ({@link VariationalEnsemble}).
  * @param problem The problem with its observation.
- * @param params App params (`training.vi_*`, `model_arch.vi_*`, seed, resume, do_train).
- * @param progress Progress sink of the fit.
- * @returns Samples, times and the ELBO history.
+ * @param params App params (`training.vi_*`, `model_arch.vi_*`, workers, seed, resume,
+ *   do_train).
+ * @param options Progress sink of the fits and the backend the workers start.
+ * @returns Samples, times and the ELBO history (mean over the members).
  */
 export async function runVariational(
   problem: TravelTimeTomography,
   params: Params,
-  progress?: ProgressSink,
+  options: { progress: ProgressSink; backend: string },
 ): Promise<MethodRun> {
   const dir = modelDirOf(params, "vi");
   const n = params.run.num_posterior_samples, seed = params.run.seed;
-  let vi: VariationalPosterior, loadedFrom: string | null = null, training = 0;
-  if (!params.run.do_train) {
-    vi = await loadVariationalPosterior(dir);
-    loadedFrom = dir;
-    if (vi.dims !== problem.dims) {
-      throw new Error(
-        `The variational flow in ${dir} has ${vi.dims} parameters but this problem has ` +
-          `${problem.dims} nodes: train it again without --no-train`,
-      );
-    }
-  } else {
-    vi = new VariationalPosterior({
-      dims: problem.dims,
-      bounds: {
-        low: new Float64Array(problem.dims).fill(problem.low),
-        high: new Float64Array(problem.dims).fill(problem.high),
-      },
-      flowSteps: params.model_arch.vi_flow_steps,
-      hiddenLayers: params.model_arch.vi_hidden_layers,
-      seed,
-    });
-    const t0 = performance.now();
-    await vi.fit((theta, count) => problem.logLikelihoodWithGradient(theta, count), {
-      steps: params.training.vi_steps,
-      samplesPerStep: params.training.vi_samples_per_step,
-      learningRate: params.training.vi_learning_rate,
-      gradNormThresh: params.training.grad_norm_thresh,
-      seed: seed + 1,
-      progress,
-      checkpointDir: join(dir, "checkpoint"),
+  let loadedFrom: string | null = null, training = 0;
+  if (params.run.do_train) {
+    const t = params.training, a = params.model_arch;
+    const specs: MemberSpec[] = Array.from({ length: a.vi_members }, (_, k) => ({
+      index: k,
+      seed: seed + MEMBER_SEED_STRIDE * k,
+      dir: join(dir, `member_${k}`),
+      flowSteps: a.vi_flow_steps,
+      hiddenLayers: a.vi_hidden_layers,
+      steps: t.vi_steps,
+      samplesPerStep: t.vi_samples_per_step,
+      learningRate: t.vi_learning_rate,
+      gradNormThresh: t.grad_norm_thresh,
       resume: params.run.resume,
-    });
+    }));
+    const t0 = performance.now();
+    if (specs.length > 1 && params.run.workers > 1) {
+      await runInWorkers<MemberRequest, unknown>(
+        new URL("./vi_worker.ts", import.meta.url).href,
+        specs.map((spec) => ({
+          name: `flow ${spec.index + 1}/${specs.length}`,
+          request: { settings: problem.settings, spec, backend: options.backend },
+        })),
+        { count: params.run.workers, progress: options.progress },
+      );
+    } else {
+      for (const spec of specs) {
+        if (specs.length > 1) console.log(`vi: flow ${spec.index + 1}/${specs.length}`);
+        await fitVariationalMember(problem, spec, options.progress);
+      }
+    }
     training = (performance.now() - t0) / 1000;
-    await vi.save(dir);
+    const members = [];
+    for (const spec of specs) members.push(await loadVariationalPosterior(spec.dir));
+    const fitted = new VariationalEnsemble(members);
+    await fitted.save(dir);
+    fitted.dispose();
+  } else {
+    loadedFrom = dir;
+  }
+  const vi = await loadVariationalEnsemble(dir);
+  if (vi.dims !== problem.dims) {
+    vi.dispose();
+    throw new Error(
+      `The variational flows in ${dir} have ${vi.dims} parameters but this problem has ` +
+        `${problem.dims} nodes: train them again without --no-train`,
+    );
   }
   const t1 = performance.now();
   const samples = await vi.sample(n, { seed: seed + 2 });
   const inference = (performance.now() - t1) / 1000;
-  const report = vi.report, parameters = vi.parameterCount;
+  const reports = vi.members.map((m) => m.report);
+  const parameters = vi.members.reduce((sum, m) => sum + m.parameterCount, 0);
   vi.dispose();
-  const elbo = report?.elboSmoothed ?? [];
+  const complete = reports.every((r) => r !== null) ? reports as VariationalFitReport[] : [];
+  // The members' smoothed ELBO curves, averaged step by step.
+  const length = Math.min(...complete.map((r) => r.elboSmoothed.length));
+  const elbo = complete.length
+    ? Array.from(
+      { length },
+      (_, k) => complete.reduce((sum, r) => sum + r.elboSmoothed[k], 0) / complete.length,
+    )
+    : [];
+  const sum = (f: (r: VariationalFitReport) => number) => complete.reduce((a, r) => a + f(r), 0);
   return {
     samples,
     times: { simulation: 0, training, inference },
-    history: { step: elbo.map((_, k) => k + 1), value: elbo, yTitle: "ELBO (nats, smoothed)" },
+    history: {
+      step: elbo.map((_, k) => k + 1),
+      value: elbo,
+      yTitle: complete.length > 1
+        ? `ELBO (nats, smoothed, mean of ${complete.length} flows)`
+        : "ELBO (nats, smoothed)",
+    },
     loadedFrom,
-    details: report
+    details: complete.length
       ? {
-        steps: report.steps,
-        samples_per_step: report.samplesPerStep,
-        final_elbo: report.finalElbo,
-        forward_model_runs: report.targetEvaluations,
-        forward_model_seconds: report.targetSeconds,
-        ms_per_step: report.msPerStep,
-        fit_seconds: report.seconds,
+        members: complete.length,
+        steps: complete[0].steps,
+        samples_per_step: complete[0].samplesPerStep,
+        final_elbo: complete.map((r) => r.finalElbo),
+        forward_model_runs: sum((r) => r.targetEvaluations),
+        forward_model_seconds: sum((r) => r.targetSeconds),
+        ms_per_step: complete.map((r) => r.msPerStep),
+        fit_seconds: complete.map((r) => r.seconds),
         parameters,
       }
-      : {},
+      : { members: vi.members.length, parameters },
   };
 }
 
@@ -143,7 +184,8 @@ const AMORTISED = {
  * and sample it for the observation.
  * @param problem The problem with its observation.
  * @param params App params (`training.num_data_input` simulations, epochs, batch size,
- *   learning rate, patience, `inn_sigma_y`; `model_arch.inn_blocks`, `inn_hidden_layers`,
+ *   learning rate, patience, `inn_sigma_y`, `noise_augmentation` (cINN: fresh noise in every
+ *   batch); `model_arch.inn_blocks`, `inn_hidden_layers`,
  *   `cinn_condition_layers`, `cinn_context_dim`; `run.workers`).
  * @param kind `cinn` (early stopping on held-out simulations) or `inn` (the
  *   maximum-likelihood INN with the noise as inputs, `training.num_epochs` epochs).
@@ -228,9 +270,18 @@ export async function runAmortised(
         sigmaY: t.inn_sigma_y,
       },
     });
-    const noise = kind === "inn" ? noiseDraws(spec, set.dimTheta, set.dimX, 0, count) : undefined;
+    const augment = kind === "cinn" && t.noise_augmentation;
+    const noise = kind === "inn" || augment
+      ? noiseDraws(spec, set.dimTheta, set.dimX, 0, count)
+      : undefined;
+    details.noise_augmentation = augment;
     const t0 = performance.now();
-    await estimator.fit(set.theta, set.x, { seed, progress, ...(noise ? { noise } : {}) });
+    if (augment) {
+      const clean = Float32Array.from(set.x, (v, i) => v - noise![i]);
+      await estimator.fit(set.theta, clean, { seed, progress, dataNoise: spec.noiseSigma });
+    } else {
+      await estimator.fit(set.theta, set.x, { seed, progress, ...(noise ? { noise } : {}) });
+    }
     training = (performance.now() - t0) / 1000;
     await estimator.save(dir);
   }

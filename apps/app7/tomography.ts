@@ -160,8 +160,12 @@ export async function runTomography(
     if (method === "mcmc") continue;
     console.log(`app7: ${METHOD_STYLE[method].label}`);
     const progress = new ConsoleProgress();
-    if (method === "vi") runs.set(method, await runVariational(problem, params, progress));
-    else runs.set(method, await runAmortised(problem, params, method, progress));
+    if (method === "vi") {
+      runs.set(
+        method,
+        await runVariational(problem, params, { progress, backend: options.backend }),
+      );
+    } else runs.set(method, await runAmortised(problem, params, method, progress));
   }
 
   // Summaries, comparisons, misfits.

@@ -369,6 +369,12 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "INN (ML): width of the Gaussian around the standardized observations.",
     }),
+    noise_augmentation: bool(false, {
+      ours: true,
+      description: "App 7: train the cINN on noise-free travel times with fresh noise of " +
+        "σ = run.noise_sigma in every batch (the cached noisy set minus its replayed noise " +
+        "draws), instead of the one noise draw per simulation.",
+    }),
     vi_steps: int(3000, {
       min: 1,
       ours: true,
@@ -503,6 +509,13 @@ export const PARAMS_SCHEMA = {
       min: 1,
       ours: true,
       description: "App 7: hidden layer sizes of each coupling network of the variational flow.",
+    }),
+    vi_members: int(1, {
+      min: 1,
+      ours: true,
+      description: "App 7: variational flows fitted with their own seeds (one per worker), " +
+        "sampled as an equal-weight mixture; their errors are partly independent, so the " +
+        "mixture's mean and spread are closer to the posterior's than one flow's.",
     }),
   },
 } as const;

@@ -32,6 +32,8 @@ import { pairedDataSource } from "../inn/paired_data.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import { Standardizer } from "../problems/standardizer.ts";
 import { trainFlow } from "../training/trainer.ts";
+import type { DataSource } from "../training/data_source.ts";
+import { NoisyContextSource } from "./noisy_context.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import { defaultEstimatorSettings, type EstimatorSettings } from "./defaults.ts";
 import { type Prior, type PriorConfig, priorFromConfig } from "./priors.ts";
@@ -71,6 +73,14 @@ export interface FitOptions {
    * deterministic function of its inputs (Zhang & Curtis 2021).
    */
   noise?: ArrayLike<number>;
+  /**
+   * `cinn` only: x are the simulator's noise-free outputs, and the data carry additive
+   * Gaussian noise of this standard deviation (one value for all data values, or one per
+   * value). Every training batch then gets a fresh noise draw (noise augmentation: each
+   * simulation is seen with new noise in every epoch, which holds off overfitting when
+   * simulations are few), the held-out part one fixed draw.
+   */
+  dataNoise?: number | ArrayLike<number>;
 }
 
 /** What a fit did. */
@@ -125,6 +135,35 @@ function checkRows(values: ArrayLike<number>, dim: number, what: string): number
     }
   }
   return n;
+}
+
+/** The `dataNoise` fit option as one σ per data value, checked. */
+function dataNoiseSigma(
+  value: number | ArrayLike<number>,
+  dimX: number,
+  model: PosteriorModelName,
+): Float64Array {
+  if (model !== "cinn") {
+    throw new Error(
+      `dataNoise (noise augmentation) is an option of the "cinn" model, not of "${model}" ` +
+        "(the INN models take the noise draws as inputs: pass them as noise)",
+    );
+  }
+  const sigma = typeof value === "number"
+    ? new Float64Array(dimX).fill(value)
+    : Float64Array.from(value);
+  if (sigma.length !== dimX) {
+    throw new Error(`dataNoise holds ${sigma.length} values; x has ${dimX} per row`);
+  }
+  const bad = sigma.findIndex((v) => !(v >= 0 && Number.isFinite(v)));
+  if (bad >= 0) throw new Error(`dataNoise[${bad}] = ${sigma[bad]}: it must be finite and ≥ 0`);
+  return sigma;
+}
+
+/** Rows of `x` plus one seeded Gaussian draw of σ per column. */
+function withNoise(x: Float64Array, sigma: Float64Array, seed: number): Float64Array {
+  const rng = new Rng(seed), w = sigma.length;
+  return Float64Array.from(x, (v, i) => v + sigma[i % w] * rng.normal());
 }
 
 /**
@@ -246,11 +285,18 @@ export class PosteriorEstimator {
     };
     const trainRows = order.slice(0, numTrain), valRows = order.slice(numTrain);
     const uTrain = take(u, d, trainRows), xTrain = take(x, dimX, trainRows);
-    const thetaScale = Standardizer.fit(uTrain, d);
-    const xScale = Standardizer.fit(xTrain, dimX);
     if (options.noise !== undefined && this.model === "cinn") {
       throw new Error(`Noise draws are an input of the INN models, not of "${this.model}"`);
     }
+    const dataNoise = options.dataNoise === undefined
+      ? null
+      : dataNoiseSigma(options.dataNoise, dimX, this.model);
+    const thetaScale = Standardizer.fit(uTrain, d);
+    // The data are standardized as they will be seen: with their noise.
+    const xScale = Standardizer.fit(
+      dataNoise ? withNoise(xTrain, dataNoise, options.seed + 29) : xTrain,
+      dimX,
+    );
     if (this.model !== "cinn") {
       const noise = options.noise;
       if (noise !== undefined) {
@@ -289,19 +335,34 @@ export class PosteriorEstimator {
     };
     const cinn = new Cinn(cinnOptions);
     try {
+      // Noise in standardized units, σ_j / std_j, when the data are augmented.
+      const augment = (source: DataSource, seed: number): DataSource =>
+        dataNoise
+          ? new NoisyContextSource(
+            source,
+            Float32Array.from(dataNoise, (v, j) => v / xScale.std[j]),
+            seed,
+          )
+          : source;
       const r = await trainFlow(
         cinn,
-        pairedDataSource({ x: thetaScale.apply(uTrain), y: xScale.apply(xTrain) }, cinn),
+        augment(
+          pairedDataSource({ x: thetaScale.apply(uTrain), y: xScale.apply(xTrain) }, cinn),
+          options.seed + 31,
+        ),
         {
           epochs: settings.maxEpochs,
           batchSize: settings.batchSize,
           learningRate: settings.learningRate,
           seed: options.seed + 1,
           gradNormThresh: settings.gradNormThresh,
-          validation: pairedDataSource({
-            x: thetaScale.apply(take(u, d, valRows)),
-            y: xScale.apply(take(x, dimX, valRows)),
-          }, cinn),
+          validation: augment(
+            pairedDataSource({
+              x: thetaScale.apply(take(u, d, valRows)),
+              y: xScale.apply(take(x, dimX, valRows)),
+            }, cinn),
+            options.seed + 37,
+          ),
           earlyStoppingPatience: settings.patience,
           statisticsExamples: 0,
           progress,

@@ -25,3 +25,4 @@ export * from "./simulate.ts";
 export * from "./defaults.ts";
 export * from "./estimator.ts";
 export * from "./variational.ts";
+export * from "./variational_ensemble.ts";
