@@ -28,7 +28,10 @@ import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
 import { trainInn } from "../../lib/inn/train_inn.ts";
 import { pairedDataSource } from "../../lib/inn/paired_data.ts";
-import { innPosteriorInputs } from "../../lib/posterior/inn_posterior.ts";
+import {
+  innPosteriorArchitecture,
+  innPosteriorInputs,
+} from "../../lib/posterior/inn_posterior.ts";
 import { trainFlow } from "../../lib/training/trainer.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import type { LearningRate } from "../../lib/training/schedule.ts";
@@ -576,12 +579,8 @@ export async function trainPosteriorModel(
     }
   }
   const noise = usesNoiseInputs(problem, config);
-  const dimIn = problem.dimX + (noise ? problem.dimY : 0);
-  const dimZ = dimIn > problem.dimY ? dimIn - problem.dimY : problem.dimX;
   const innOptions = {
-    dimX: dimIn,
-    dimY: problem.dimY,
-    dimZ,
+    ...innPosteriorArchitecture(problem.dimX, problem.dimY, noise, network),
     ...network,
     ...(config.linearStart ? { linearStart: true } : {}),
   };

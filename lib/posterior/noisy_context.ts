@@ -23,7 +23,7 @@ import type { DataSource, FlowBatch } from "../training/data_source.ts";
  *   contextDim: 1,
  * });
  * const noisy = new NoisyContextSource(clean, new Float32Array([0.1]), 7);
- * for (const b of noisy.batches(2, null)) b.context!.print(); // two draws of N(0, 0.1²)
+ * for await (const b of noisy.batches(2, null)) b.context!.print(); // two draws of N(0, 0.1²)
  * ```
  */
 export class NoisyContextSource implements DataSource {
