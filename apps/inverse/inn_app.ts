@@ -28,10 +28,7 @@ import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
 import { trainInn } from "../../lib/inn/train_inn.ts";
 import { pairedDataSource } from "../../lib/inn/paired_data.ts";
-import {
-  innPosteriorArchitecture,
-  innPosteriorInputs,
-} from "../../lib/posterior/inn_posterior.ts";
+import { innPosteriorArchitecture, innPosteriorInputs } from "../../lib/posterior/inn_posterior.ts";
 import { trainFlow } from "../../lib/training/trainer.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import type { LearningRate } from "../../lib/training/schedule.ts";
