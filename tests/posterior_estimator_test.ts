@@ -132,35 +132,44 @@ Deno.test("simulateFromPrior: seeded, and names a simulator that misbehaves", as
   assert.match(lines[lines.length - 1], /^simulated 30\/30 \(/);
 });
 
+// θ ~ N(0, I₂), x = A θ + N(0, 0.3² I₃): posterior N(μ(x), Σ) in closed form.
+const FORWARD = [[1, 0.5], [-0.4, 1], [0.8, 0.8]];
+const LINEAR = new LinearGaussian({
+  forward: fromRows(FORWARD),
+  noiseCov: diagonal([0.09, 0.09, 0.09]),
+  priorMean: [0, 0],
+  priorCov: diagonal([1, 1]),
+});
+const LINEAR_PRIOR = new GaussianPrior([0, 0], [1, 1]);
+
+/** Four noisy observations: the estimator's samples against the exact posterior of each. */
+async function assertMatchesLinearExact(est: PosteriorEstimator): Promise<void> {
+  const observations = await simulateFromPrior(
+    LINEAR_PRIOR,
+    (t, rng) => LINEAR.simulate(t, { rng }),
+    4,
+    { seed: 9 },
+  );
+  const rows = [0, 1, 2, 3].map((o) => observations.x.subarray(3 * o, 3 * o + 3));
+  const { meanErr, ratioErr } = await errorsAgainstExact(est, LINEAR, rows, (o) => 10 + o);
+  // Promised: mean error below 0.25 posterior σ and σ ratios within 20 % on average.
+  assert.ok(meanErr < 0.25, `mean error ${meanErr.toFixed(3)} posterior σ`);
+  assert.ok(ratioErr < 0.2, `σ ratio error ${ratioErr.toFixed(3)}`);
+}
+
 Deno.test("the estimator matches the exact posterior of a linear-Gaussian problem", async () => {
-  // θ ~ N(0, I₂), x = A θ + N(0, 0.3² I₃): posterior N(μ(x), Σ) in closed form.
-  const a = fromRows([[1, 0.5], [-0.4, 1], [0.8, 0.8]]);
-  const model = new LinearGaussian({
-    forward: a,
-    noiseCov: diagonal([0.09, 0.09, 0.09]),
-    priorMean: [0, 0],
-    priorCov: diagonal([1, 1]),
-  });
-  const prior = new GaussianPrior([0, 0], [1, 1]);
   const { theta, x } = await simulateFromPrior(
-    prior,
-    (t, rng) => model.simulate(t, { rng }),
+    LINEAR_PRIOR,
+    (t, rng) => LINEAR.simulate(t, { rng }),
     2000,
     { seed: 1 },
   );
-  const est = new PosteriorEstimator({ prior });
+  const est = new PosteriorEstimator({ prior: LINEAR_PRIOR });
   try {
     const report = await est.fit(theta, x, { seed: 2, progress: silentProgress });
     assert.equal(report.numValidation, 200);
     assert.ok(report.bestEpoch >= 1 && report.bestEpoch <= report.epochs);
-    const observations = await simulateFromPrior(prior, (t, rng) => model.simulate(t, { rng }), 4, {
-      seed: 9,
-    });
-    const rows = [0, 1, 2, 3].map((o) => observations.x.subarray(3 * o, 3 * o + 3));
-    const { meanErr, ratioErr } = await errorsAgainstExact(est, model, rows, (o) => 10 + o);
-    // Promised: mean error below 0.25 posterior σ and σ ratios within 20 % on average.
-    assert.ok(meanErr < 0.25, `mean error ${meanErr.toFixed(3)} posterior σ`);
-    assert.ok(ratioErr < 0.2, `σ ratio error ${ratioErr.toFixed(3)}`);
+    await assertMatchesLinearExact(est);
   } finally {
     est.dispose();
   }
@@ -170,39 +179,24 @@ Deno.test("noise augmentation: trained on noise-free simulations, it matches the
   // The same problem, but the simulator gives A θ without noise and the estimator adds
   // N(0, 0.3²) to every batch itself. Without the noise the data would pin θ down (3 data,
   // 2 parameters): the σ ratios would be far below 1.
-  const rows3 = [[1, 0.5], [-0.4, 1], [0.8, 0.8]];
-  const model = new LinearGaussian({
-    forward: fromRows(rows3),
-    noiseCov: diagonal([0.09, 0.09, 0.09]),
-    priorMean: [0, 0],
-    priorCov: diagonal([1, 1]),
-  });
-  const prior = new GaussianPrior([0, 0], [1, 1]);
   const { theta, x } = await simulateFromPrior(
-    prior,
-    (t) => rows3.map((r) => r[0] * t[0] + r[1] * t[1]),
+    LINEAR_PRIOR,
+    (t) => FORWARD.map((r) => r[0] * t[0] + r[1] * t[1]),
     2000,
     { seed: 1 },
   );
-  const est = new PosteriorEstimator({ prior });
+  const est = new PosteriorEstimator({ prior: LINEAR_PRIOR });
   try {
     await assert.rejects(
       () => est.fit(theta, x, { seed: 2, progress: silentProgress, dataNoise: [0.3, 0.3] }),
       /dataNoise holds 2 values; x has 3 per row/,
     );
     await est.fit(theta, x, { seed: 2, progress: silentProgress, dataNoise: 0.3 });
-    const observations = await simulateFromPrior(prior, (t, rng) => model.simulate(t, { rng }), 4, {
-      seed: 9,
-    });
-    const rows = [0, 1, 2, 3].map((o) => observations.x.subarray(3 * o, 3 * o + 3));
-    const { meanErr, ratioErr } = await errorsAgainstExact(est, model, rows, (o) => 10 + o);
-    // Promised: the tolerances of the test above.
-    assert.ok(meanErr < 0.25, `mean error ${meanErr.toFixed(3)} posterior σ`);
-    assert.ok(ratioErr < 0.2, `σ ratio error ${ratioErr.toFixed(3)}`);
+    await assertMatchesLinearExact(est);
   } finally {
     est.dispose();
   }
-  const inn = new PosteriorEstimator({ prior, model: "inn-ml" });
+  const inn = new PosteriorEstimator({ prior: LINEAR_PRIOR, model: "inn-ml" });
   await assert.rejects(
     () => inn.fit(theta, x, { seed: 2, progress: silentProgress, dataNoise: 0.3 }),
     /dataNoise \(noise augmentation\) is an option of the "cinn" model, not of "inn-ml"/,
@@ -217,15 +211,8 @@ for (
   ] as const
 ) {
   Deno.test(`${name} with the noise as inputs matches the exact linear-Gaussian posterior; save → load; no logProb`, async () => {
-    // θ ~ N(0, I₂), x = A θ + ε, ε ~ N(0, 0.3² I₃), the ε of every simulation known.
-    const a = [[1, 0.5], [-0.4, 1], [0.8, 0.8]];
-    const model = new LinearGaussian({
-      forward: fromRows(a),
-      noiseCov: diagonal([0.09, 0.09, 0.09]),
-      priorMean: [0, 0],
-      priorCov: diagonal([1, 1]),
-    });
-    const prior = new GaussianPrior([0, 0], [1, 1]);
+    // The same problem, the ε of every simulation known.
+    const a = FORWARD, model = LINEAR, prior = LINEAR_PRIOR;
     const n = 3000, rng = new Rng(1);
     const theta = prior.sample(n, rng), eps = new Float64Array(3 * n), x = new Float64Array(3 * n);
     for (let i = 0; i < n; i++) {
