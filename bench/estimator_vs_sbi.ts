@@ -147,6 +147,46 @@ async function runSbi(
 }
 
 const rows: Row[] = [];
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const f = (v: number | undefined, digits = 3) => (v === undefined ? "—" : v.toFixed(digits));
+function report(): string {
+  const lines = [
+    `# PosteriorEstimator beside sbi NPE (${new Date().toISOString().slice(0, 10)})`,
+    "",
+    `Each with its defaults, same simulations, ${numObs} observations × ${numSamples} samples, ` +
+    `C2ST against the reference (0.5 = indistinguishable), ${args.threads} thread(s).`,
+    "",
+    ...problems.map((p) => `- \`${p.name}\`: ${p.description}; reference: ${p.referenceMethod}.`),
+    "",
+    "| problem | simulations | ours C2ST | sbi C2ST | ours train s | sbi train s | ours epochs | sbi epochs | ours sample 10k s | sbi sample 10k s |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) =>
+      `| ${r.problem} | ${r.n} | ${f(mean(r.ours.c2st))} | ${
+        r.sbi ? f(mean(r.sbi.c2st)) : r.sbiError ?? "—"
+      } | ` +
+      `${f(r.ours.trainSeconds, 1)} | ${f(r.sbi?.trainSeconds, 1)} | ${r.ours.epochs ?? "—"} | ${
+        r.sbi?.epochs ?? "—"
+      } | ` +
+      `${f((r.ours.sampleSeconds * 10_000) / numSamples, 2)} | ${
+        r.sbi ? f((r.sbi.sampleSeconds * 10_000) / numSamples, 2) : "—"
+      } |`
+    ),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** Writes the table so far (after every row: a long run that is cut keeps its finished rows). */
+async function writeReport(): Promise<string> {
+  await writeFileAtomic(
+    join(args.out, "estimator_vs_sbi.json"),
+    JSON.stringify(rows, null, 2) + "\n",
+  );
+  const text = report();
+  await writeFileAtomic(join(args.out, "estimator_vs_sbi.md"), text);
+  return text;
+}
+
 for (const problem of problems) {
   // The same observations (and references) at every budget.
   const rng = new Rng(seed + 7);
@@ -196,36 +236,7 @@ for (const problem of problems) {
     }
     rows.push(row);
     console.error(JSON.stringify(row));
+    await writeReport();
   }
 }
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const f = (v: number | undefined, digits = 3) => (v === undefined ? "—" : v.toFixed(digits));
-const lines = [
-  `# PosteriorEstimator beside sbi NPE (${new Date().toISOString().slice(0, 10)})`,
-  "",
-  `Each with its defaults, same simulations, ${numObs} observations × ${numSamples} samples, ` +
-  `C2ST against the reference (0.5 = indistinguishable), ${args.threads} thread(s).`,
-  "",
-  ...problems.map((p) => `- \`${p.name}\`: ${p.description}; reference: ${p.referenceMethod}.`),
-  "",
-  "| problem | simulations | ours C2ST | sbi C2ST | ours train s | sbi train s | ours epochs | sbi epochs | ours sample 10k s | sbi sample 10k s |",
-  "|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) =>
-    `| ${r.problem} | ${r.n} | ${f(mean(r.ours.c2st))} | ${
-      r.sbi ? f(mean(r.sbi.c2st)) : r.sbiError ?? "—"
-    } | ` +
-    `${f(r.ours.trainSeconds, 1)} | ${f(r.sbi?.trainSeconds, 1)} | ${r.ours.epochs ?? "—"} | ${
-      r.sbi?.epochs ?? "—"
-    } | ` +
-    `${f((r.ours.sampleSeconds * 10_000) / numSamples, 2)} | ${
-      r.sbi ? f((r.sbi.sampleSeconds * 10_000) / numSamples, 2) : "—"
-    } |`
-  ),
-];
-await writeFileAtomic(
-  join(args.out, "estimator_vs_sbi.json"),
-  JSON.stringify(rows, null, 2) + "\n",
-);
-await writeFileAtomic(join(args.out, "estimator_vs_sbi.md"), lines.join("\n") + "\n");
-console.log(lines.join("\n"));
+console.log(await writeReport());
