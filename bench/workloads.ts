@@ -22,6 +22,7 @@ import type { TransformedDistribution } from "../lib/distributions/transformed.t
 import { Cinn, type CinnOptions } from "../lib/inn/cinn.ts";
 import type { FlowBatch } from "../lib/training/data_source.ts";
 import { prepareTrainingSet } from "../apps/inverse/inn_app.ts";
+import { Standardizer } from "../lib/problems/standardizer.ts";
 import { RobotArm } from "../lib/problems/robot_arm.ts";
 import { Rng } from "../lib/core/random.ts";
 
@@ -227,7 +228,10 @@ function cinnWorkload(): Workload {
       // A pool of standardised pairs, as the app's data source; rows drawn by seed.
       if (!pool) {
         const set = prepareTrainingSet(problem, 20_000, 1, 1);
-        pool = { x: set.xScale.apply(set.train.x), y: set.yScale.apply(set.train.y) };
+        pool = {
+          x: Standardizer.fit(set.train.x, 4).apply(set.train.x),
+          y: Standardizer.fit(set.train.y, 2).apply(set.train.y),
+        };
       }
       const rng = new Rng(seed), x = new Float32Array(n * 4), y = new Float32Array(n * 2);
       for (let i = 0; i < n; i++) {

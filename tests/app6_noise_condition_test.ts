@@ -107,7 +107,7 @@ Deno.test("the amortised cINN's training set holds [y, log σ]; a saved model lo
   const view = noiseConditionProblem(problem, range);
   assert.equal(view.dimY, 5);
   assert.match(view.name, /blurred_profile, σ-amortised over \[0.01, 0.125\]/);
-  const set = prepareNoiseAmortisedSet(problem, range, 400, 50, 3, { whiten: true });
+  const set = prepareNoiseAmortisedSet(problem, range, 400, 50, 3);
   for (let i = 0; i < 400; i++) {
     const logS = set.train.y[i * 5 + 4];
     assert.ok(logS >= Math.log(0.01) - 1e-12 && logS <= Math.log(0.125) + 1e-12, `log σ ${logS}`);

@@ -263,9 +263,7 @@ async function amortisedPart(
     progress.line(
       `training ${NOISE_AMORTISED_LABEL} on σ in [${range.min}, ${range.max}] (log-uniform)…`,
     );
-    const set = prepareNoiseAmortisedSet(problem, range, numTrain, numVal, params.run.seed + 77, {
-      whiten: config.whiten ?? false,
-    });
+    const set = prepareNoiseAmortisedSet(problem, range, numTrain, numVal, params.run.seed + 77);
     const every = params.training.checkpoint_every_n_epochs;
     model = await trainNoiseAmortisedCinn(set, range, config, {
       progress,

@@ -23,13 +23,18 @@ import type { tf } from "../../lib/core/tf.ts";
 import { Cinn, cinnModelSize } from "../../lib/inn/cinn.ts";
 import { currentBackend } from "../../lib/kernels/mod.ts";
 import { checkModelFits } from "../common/model_size.ts";
-import { InnModel, innModelSize } from "../../lib/inn/inn_model.ts";
-import { loadInnNetwork, saveInnNetwork } from "../../lib/inn/inn_io.ts";
+import { type InnModel, innModelSize } from "../../lib/inn/inn_model.ts";
 import type { PosteriorOptions, PosteriorSampler } from "../../lib/inn/posterior.ts";
-import { trainInn } from "../../lib/inn/train_inn.ts";
-import { pairedDataSource } from "../../lib/inn/paired_data.ts";
-import { innPosteriorArchitecture, innPosteriorInputs } from "../../lib/posterior/inn_posterior.ts";
-import { trainFlow } from "../../lib/training/trainer.ts";
+import { innPosteriorArchitecture } from "../../lib/posterior/inn_posterior.ts";
+import {
+  customPrior,
+  type EstimatorSettings,
+  type FitReport,
+  loadPosteriorEstimator,
+  PosteriorEstimator,
+  type PosteriorModelName,
+  type Prior,
+} from "../../lib/posterior/mod.ts";
 import type { Params } from "../../lib/params/mod.ts";
 import type { LearningRate } from "../../lib/training/schedule.ts";
 import { ConsoleProgress, type ProgressSink } from "../../lib/training/progress.ts";
@@ -39,12 +44,6 @@ import {
   type SimulatedPairs,
   simulatePairs,
 } from "../../lib/problems/problem.ts";
-import { Standardizer } from "../../lib/problems/standardizer.ts";
-import { scaleFromJSON, Whitening } from "../../lib/problems/whitening.ts";
-import {
-  RegressionAdjustment,
-  type RegressionAdjustmentJson,
-} from "../../lib/problems/regression_adjustment.ts";
 
 /** The three posterior models. */
 export const POSTERIOR_MODEL_KINDS = ["mmd", "ml", "cinn"] as const;
@@ -168,18 +167,14 @@ export function innAppConfig(params: Params): InnAppConfig {
   };
 }
 
-/** Simulated training and validation pairs with the standardization fitted to them. */
+/** Simulated training and validation pairs of a problem. */
 export interface TrainingSet {
   /** The problem they were simulated from. */
   problem: InverseProblem;
   /** Training pairs. */
   train: SimulatedPairs;
-  /** Validation pairs (cINN early stopping). */
+  /** Validation pairs (early stopping of the cINN, held-out NLL of the INNs). */
   validation: SimulatedPairs;
-  /** Standardization of the parameters. */
-  xScale: Standardizer;
-  /** Standardization of the observations. */
-  yScale: Standardizer;
 }
 
 function slicePairs(p: SimulatedPairs, problem: InverseProblem, from: number, to: number) {
@@ -197,15 +192,13 @@ function slicePairs(p: SimulatedPairs, problem: InverseProblem, from: number, to
  * @param numTrain Training pairs (≥ 2).
  * @param numValidation Validation pairs (≥ 1).
  * @param seed Seed of the simulation.
- * @param options `whiten`: fit a {@link Whitening} of the parameters instead of a
- *   per-column {@link Standardizer}.
- * @returns Pairs and standardizers fitted to the training pairs.
+ * @returns The pairs.
  * @example
  * ```ts
  * import { LinearIllConditioned } from "../../lib/problems/linear_ill_conditioned.ts";
  * import { prepareTrainingSet } from "./inn_app.ts";
  * const set = prepareTrainingSet(new LinearIllConditioned(), 1000, 200, 1);
- * console.log(set.xScale.mean.length); // 3
+ * console.log(set.train.x.length); // 3000
  * ```
  */
 export function prepareTrainingSet(
@@ -213,7 +206,6 @@ export function prepareTrainingSet(
   numTrain: number,
   numValidation: number,
   seed: number,
-  options: { whiten?: boolean } = {},
 ): TrainingSet {
   checkPairCounts(numTrain, numValidation);
   const all = simulatePairs(problem, numTrain + numValidation, seed);
@@ -221,7 +213,6 @@ export function prepareTrainingSet(
     problem,
     slicePairs(all, problem, 0, numTrain),
     slicePairs(all, problem, numTrain, numTrain + numValidation),
-    options,
   );
 }
 
@@ -241,26 +232,18 @@ export function checkPairCounts(numTrain: number, numValidation: number): void {
 }
 
 /**
- * A training set of simulated pairs, with the scalings fitted to the training pairs.
+ * A training set of simulated pairs.
  * @param problem The problem the pairs belong to (its `dimX` and `dimY` are the pairs' widths).
  * @param train Training pairs.
  * @param validation Validation pairs.
- * @param options `whiten`: a {@link Whitening} of the parameters instead of a per-column {@link Standardizer}.
  * @returns The set.
  */
 export function trainingSetOf(
   problem: InverseProblem,
   train: SimulatedPairs,
   validation: SimulatedPairs,
-  options: { whiten?: boolean } = {},
 ): TrainingSet {
-  return {
-    problem,
-    train,
-    validation,
-    xScale: (options.whiten ? Whitening : Standardizer).fit(train.x, problem.dimX),
-    yScale: Standardizer.fit(train.y, problem.dimY),
-  };
+  return { problem, train, validation };
 }
 
 /** Whether the INN of this problem gets noise inputs `[x, ε]`. */
@@ -272,70 +255,36 @@ export function usesNoiseInputs(
 }
 
 /**
- * The INN's input rows: standardized `x`, followed by `ε` when noise inputs are used.
- * @param set Training set (for the standardizer).
- * @param pairs Pairs to convert.
- * @param noiseInputs Whether to append the noise draws.
- * @returns Row-major float32 rows.
+ * The prior of a problem as the estimator takes it: the problem's own draws, no box. The
+ * problems of the apps do not give a prior density, and the estimator only needs one for a box.
+ * @param problem The problem.
+ * @returns The prior.
  */
-export function innInputs(
-  set: TrainingSet,
-  pairs: SimulatedPairs,
-  noiseInputs: boolean,
-): Float32Array {
-  const x = set.xScale.apply(pairs.x);
-  return innPosteriorInputs(x, noiseInputs ? Float32Array.from(pairs.eps) : null, set.problem.dimX);
+export function problemPrior(problem: InverseProblem): Prior {
+  return customPrior({
+    dim: problem.dimX,
+    name: problem.name,
+    sample: (n, rng) => problem.priorSample(n, rng),
+    logProb: () => {
+      throw new Error(`The prior of problem "${problem.name}" has no density here`);
+    },
+  });
 }
 
 /**
- * A posterior sampler in the problem's units around one trained on
- * standardized values: standardizes `y*`, samples, keeps the first `dimX`
- * columns (dropping noise inputs), adds back the regression prediction when the
- * network models regression residuals, and maps them back.
+ * A {@link PosteriorEstimator} as a {@link PosteriorSampler} of the apps (whose `dimX` is the
+ * parameters' width and `dimY` the observations').
  */
-export class StandardizedPosterior implements PosteriorSampler {
-  readonly #inner: PosteriorSampler;
-  readonly #xScale: Standardizer;
-  readonly #yScale: Standardizer;
-  readonly #regression: RegressionAdjustment | undefined;
-
-  /**
-   * @param inner The sampler on standardized values (its `dimX` may include noise inputs).
-   * @param xScale Standardization of the parameters.
-   * @param yScale Standardization of the observations.
-   * @param regression When the network models residuals of this regression of the
-   *   standardized parameters on the standardized observation.
-   */
-  constructor(
-    inner: PosteriorSampler,
-    xScale: Standardizer,
-    yScale: Standardizer,
-    regression?: RegressionAdjustment,
-  ) {
-    if (inner.dimY !== yScale.dims || inner.dimX < xScale.dims) {
-      throw new Error(
-        `The sampler's widths (x ${inner.dimX}, y ${inner.dimY}) do not fit the ` +
-          `standardizers (x ${xScale.dims}, y ${yScale.dims})`,
-      );
-    }
-    if (regression && (regression.dimX !== xScale.dims || regression.dimC !== yScale.dims)) {
-      throw new Error(
-        `The regression adjustment's widths (x ${regression.dimX}, y ${regression.dimC}) do ` +
-          `not fit the standardizers (x ${xScale.dims}, y ${yScale.dims})`,
-      );
-    }
-    this.#inner = inner;
-    this.#xScale = xScale;
-    this.#yScale = yScale;
-    this.#regression = regression;
-  }
+export class EstimatorSampler implements PosteriorSampler {
+  /** @param estimator A fitted or loaded estimator. */
+  constructor(readonly estimator: PosteriorEstimator) {}
 
   get dimX(): number {
-    return this.#xScale.dims;
+    return this.estimator.dimTheta;
   }
 
   get dimY(): number {
-    return this.#yScale.dims;
+    return this.estimator.dimX;
   }
 
   async posterior(
@@ -348,12 +297,8 @@ export class StandardizedPosterior implements PosteriorSampler {
         `The observation must have dimY=${this.dimY} values, got ${yObserved.length}`,
       );
     }
-    const y = this.#yScale.apply(yObserved);
-    const raw = await this.#inner.posterior(y, nSamples, options);
-    const w = this.#inner.dimX, d = this.dimX;
-    const x = new Float32Array(nSamples * d);
-    for (let i = 0; i < nSamples; i++) x.set(raw.subarray(i * w, i * w + d), i * d);
-    return this.#xScale.invert(this.#regression ? this.#regression.restore(x, y) : x);
+    const theta = await this.estimator.sample(yObserved, nSamples, { seed: options.seed ?? 0 });
+    return Float32Array.from(theta);
   }
 }
 
@@ -363,7 +308,7 @@ export interface TrainingEpoch {
   epoch: number;
   /** Mean training loss (MMD: weighted total; ML and cINN: NLL in nats per pair). */
   loss: number;
-  /** Validation NLL (cINN only). */
+  /** Validation NLL (cINN every epoch; the INNs after the last). */
   validationLoss?: number;
 }
 
@@ -373,6 +318,8 @@ export interface TrainedPosterior {
   kind: PosteriorModelKind;
   /** Display name. */
   label: string;
+  /** The estimator: network, prior, scalings. */
+  estimator: PosteriorEstimator;
   /** Samples `p(x | y*)` in the problem's units. */
   sampler: PosteriorSampler;
   /** The network (for inspection). */
@@ -393,12 +340,6 @@ export interface TrainedPosterior {
   loadedFrom?: string;
   /** The metadata a loaded model was saved with (the app and its params), when loaded. */
   savedMetadata?: Record<string, unknown>;
-  /** Standardization of the parameters the network was trained with. */
-  xScale: Standardizer;
-  /** Standardization of the observations the network was trained with. */
-  yScale: Standardizer;
-  /** The regression whose residuals the network models (cINN with `regressionAdjust`). */
-  xRegression?: RegressionAdjustment;
   /** Frees the network. */
   dispose(): void;
 }
@@ -417,47 +358,115 @@ export interface TrainModelOptions {
   resume?: boolean;
 }
 
+/** The estimator's name of each app model. */
+const ESTIMATOR_MODEL: Readonly<Record<PosteriorModelKind, PosteriorModelName>> = {
+  mmd: "inn-mmd",
+  ml: "inn-ml",
+  cinn: "cinn",
+};
+
+/**
+ * The estimator of one app model, with the settings of the app's params (nothing left to the
+ * estimator's size rule).
+ * @param kind `mmd`, `ml` or `cinn`.
+ * @param problem The problem (its prior).
+ * @param config Architecture and training settings.
+ * @returns The estimator, not fitted.
+ */
+export function posteriorEstimatorOf(
+  kind: PosteriorModelKind,
+  problem: InverseProblem,
+  config: InnAppConfig,
+): PosteriorEstimator {
+  const settings: Partial<EstimatorSettings> = {
+    batchSize: config.batchSize,
+    maxEpochs: config.epochs,
+    patience: config.earlyStoppingPatience,
+    learningRate: config.learningRate,
+    gradNormThresh: config.gradNormThresh,
+    regLevel: config.regLevel,
+    blocks: config.blocks,
+    hiddenLayers: [...config.hiddenLayers],
+    embeddingLayers: [...config.conditionLayers],
+    embeddingDim: config.contextDim,
+    linearPath: false,
+    logScaleClip: config.clamp,
+    activation: config.activation,
+    linearStart: config.linearStart ?? false,
+    mmdWeights: { ...config.mmdWeights },
+    sigmaY: config.sigmaY,
+  };
+  return new PosteriorEstimator({
+    prior: problemPrior(problem),
+    model: ESTIMATOR_MODEL[kind],
+    settings,
+    ...(config.whiten ? { scaling: "whiten" as const } : {}),
+    ...(kind === "cinn" && config.regressionAdjust
+      ? { regressionAdjust: { noiseDegree: config.regressionNoiseDegree ?? 0 } }
+      : {}),
+  });
+}
+
 function countParameters(vars: tf.Variable[]): number {
   return vars.reduce((a, v) => a + v.size, 0);
 }
 
-function cinnArchitecture(
-  cinn: Cinn,
-  run: { bestEpoch: number; stoppedEarly: boolean },
+function architectureOf(
+  estimator: PosteriorEstimator,
+  report: FitReport | null,
+  extra: { whiten: boolean; regression: boolean },
 ): Record<string, unknown> {
-  const o = cinn.options;
-  return {
-    dim_x: o.dimX,
-    dim_y: o.dimY,
-    blocks: o.blocks,
-    hidden_layers: o.hiddenLayers,
-    condition_layers: o.conditionHidden,
-    context_dim: o.contextDim,
-    best_epoch: run.bestEpoch,
-    stopped_early: run.stoppedEarly,
+  const network = estimator.network!;
+  const scaling = {
+    ...(extra.whiten ? { x_scale: "whitened" } : {}),
+    ...(extra.regression ? { regression_adjusted: true } : {}),
   };
-}
-
-function innArchitecture(inn: InnModel, dimX: number): Record<string, unknown> {
-  const o = inn.options;
+  if (network instanceof Cinn) {
+    const o = network.options;
+    return {
+      dim_x: o.dimX,
+      dim_y: o.dimY,
+      blocks: o.blocks,
+      hidden_layers: o.hiddenLayers,
+      condition_layers: o.conditionHidden,
+      context_dim: o.contextDim,
+      ...(report ? { best_epoch: report.bestEpoch, stopped_early: report.stoppedEarly } : {}),
+      ...scaling,
+    };
+  }
+  const o = network.options;
   return {
-    input: inn.dimX > dimX ? "[x, noise]" : "x",
-    dim_in: inn.dimX,
-    dim_y: inn.dimY,
-    dim_z: inn.dimZ,
-    width: inn.layout.width,
+    input: network.dimX > estimator.dimTheta ? "[x, noise]" : "x",
+    dim_in: network.dimX,
+    dim_y: network.dimY,
+    dim_z: network.dimZ,
+    width: network.layout.width,
     blocks: o.blocks,
     hidden_layers: o.hiddenLayers,
     ...(o.linearStart ? { linear_start: true } : {}),
+    ...scaling,
   };
 }
 
+function numParametersOf(network: InnModel | Cinn): number {
+  return countParameters(
+    network instanceof Cinn ? network.bijector.trainableVariables() : network.trainableVariables(),
+  );
+}
+
+/** The noise inputs of a set's pairs, `σ·ε` per observation value. */
+function noiseOf(pairs: SimulatedPairs, sigma: number): Float64Array {
+  return Float64Array.from(pairs.eps, (e) => sigma * e);
+}
+
 /**
- * Builds and trains one posterior model on a training set.
+ * Builds and trains one posterior model on a training set: a {@link PosteriorEstimator} with
+ * the settings of the app's params, fitted on the training pairs with the validation pairs
+ * held out.
  * @param kind `mmd`, `ml` or `cinn`.
- * @param set Training and validation pairs with their standardizers.
+ * @param set Training and validation pairs.
  * @param config Architecture and training settings.
- * @param options Progress and history file.
+ * @param options Progress, history file, checkpoints.
  * @returns The trained model with a sampler in the problem's units.
  * @throws NonFiniteError when training diverges.
  */
@@ -471,22 +480,12 @@ export async function trainPosteriorModel(
   const progress = options.progress ?? new ConsoleProgress();
   const seedOffset = { mmd: 11, ml: 23, cinn: 37 }[kind];
   const seed = config.seed + seedOffset;
-  const y = set.yScale.apply(set.train.y);
-  const schedule = {
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    learningRate: config.learningRate,
-    gradNormThresh: config.gradNormThresh,
-    seed: seed + 1,
-    progress,
-    ...(options.checkpointDir
-      ? {
-        checkpointDir: options.checkpointDir,
-        checkpointEveryNEpochs: options.checkpointEveryNEpochs ?? 1,
-        resume: options.resume ?? false,
-      }
-      : {}),
-  };
+  const backend = await currentBackend();
+  const knobs = [
+    `model_arch.inn_blocks = ${config.blocks}`,
+    `inn_hidden_layers = ${JSON.stringify(config.hiddenLayers)}`,
+  ];
+  const say = (line: string) => progress.line(line);
   const network = {
     blocks: config.blocks,
     hiddenLayers: config.hiddenLayers,
@@ -495,132 +494,87 @@ export async function trainPosteriorModel(
     regLevel: config.regLevel,
     seed,
   };
-  const backend = await currentBackend();
-  const knobs = [
-    `model_arch.inn_blocks = ${config.blocks}`,
-    `inn_hidden_layers = ${JSON.stringify(config.hiddenLayers)}`,
-  ];
-  const say = (line: string) => progress.line(line);
+  const noise = kind !== "cinn" && usesNoiseInputs(problem, config);
   if (kind === "cinn") {
-    const cinnOptions = {
+    const size = cinnModelSize({
       dimX: problem.dimX,
       dimY: problem.dimY,
       ...network,
       conditionHidden: config.conditionLayers,
       contextDim: config.contextDim,
-    };
-    checkModelFits(MODEL_LABELS[kind], cinnModelSize(cinnOptions), config.batchSize, backend, [
+    });
+    checkModelFits(MODEL_LABELS[kind], size, config.batchSize, backend, [
       ...knobs,
       `cinn_condition_layers = ${JSON.stringify(config.conditionLayers)}`,
     ], say);
-    const cinn = new Cinn(cinnOptions);
-    try {
-      // Maximum likelihood of x given y: examples x, context y. The cINN has no
-      // batch normalization, so there are no statistics to recompute after each epoch.
-      // With regressionAdjust the flow models x − (W y + b), the residual of the linear
-      // regression of the standardized x on the standardized y (a shift for each y).
-      const xTrain = set.xScale.apply(set.train.x);
-      const xVal = set.xScale.apply(set.validation.x);
-      const yVal = set.yScale.apply(set.validation.y);
-      const regression = config.regressionAdjust
-        ? RegressionAdjustment.fit(xTrain, y, {
-          dimX: problem.dimX,
-          dimC: problem.dimY,
-          noiseDegree: config.regressionNoiseDegree ?? 0,
-        })
-        : undefined;
-      const r = await trainFlow(
-        cinn,
-        pairedDataSource({ x: regression ? regression.residual(xTrain, y) : xTrain, y }, cinn),
-        {
-          ...schedule,
-          statisticsExamples: 0,
-          validation: pairedDataSource({
-            x: regression ? regression.residual(xVal, yVal) : xVal,
-            y: yVal,
-          }, cinn),
-          earlyStoppingPatience: config.earlyStoppingPatience,
-          ...(options.historyPath ? { historyPath: options.historyPath } : {}),
-        },
-      );
-      return {
-        kind,
-        label: MODEL_LABELS[kind],
-        sampler: new StandardizedPosterior(cinn, set.xScale, set.yScale, regression),
-        network: cinn,
-        trainSeconds: r.wallSeconds,
-        steps: r.steps,
-        history: r.history.map((h) => ({
-          epoch: h.epoch,
-          loss: h.trainNll,
-          ...(h.valNll !== undefined ? { validationLoss: h.valNll } : {}),
-        })),
-        numParameters: countParameters(cinn.bijector.trainableVariables()),
-        architecture: {
-          ...cinnArchitecture(cinn, {
-            bestEpoch: r.bestEpoch,
-            stoppedEarly: r.stoppedEarly,
-          }),
-          ...(set.xScale instanceof Whitening ? { x_scale: "whitened" } : {}),
-          ...(regression ? { regression_adjusted: true } : {}),
-        },
-        resumedFromEpoch: r.resumedFromEpoch,
-        xScale: set.xScale,
-        yScale: set.yScale,
-        ...(regression ? { xRegression: regression } : {}),
-        dispose: () => cinn.dispose(),
-      };
-    } catch (e) {
-      cinn.dispose();
-      throw e;
-    }
-  }
-  const noise = usesNoiseInputs(problem, config);
-  const innOptions = {
-    ...innPosteriorArchitecture(problem.dimX, problem.dimY, noise, network),
-    ...network,
-    ...(config.linearStart ? { linearStart: true } : {}),
-  };
-  checkModelFits(
-    MODEL_LABELS[kind],
-    innModelSize(innOptions),
-    config.batchSize,
-    backend,
-    knobs,
-    say,
-  );
-  const inn = new InnModel(innOptions);
-  try {
-    const r = await trainInn(inn, { x: innInputs(set, set.train, noise), y }, {
-      ...schedule,
-      mode: kind,
-      ...(kind === "mmd" ? { weights: config.mmdWeights } : { sigmaY: config.sigmaY }),
+  } else {
+    const size = innModelSize({
+      ...innPosteriorArchitecture(problem.dimX, problem.dimY, noise, network),
+      ...network,
     });
-    return {
-      kind,
-      label: MODEL_LABELS[kind],
-      sampler: new StandardizedPosterior(inn, set.xScale, set.yScale),
-      network: inn,
-      trainSeconds: r.wallSeconds,
-      steps: r.steps,
-      history: r.history.map((h) => ({ epoch: h.epoch, loss: h.loss })),
-      numParameters: countParameters(inn.trainableVariables()),
-      architecture: {
-        ...innArchitecture(inn, problem.dimX),
-        final_terms: r.history[r.history.length - 1]?.terms ?? {},
+    checkModelFits(MODEL_LABELS[kind], size, config.batchSize, backend, knobs, say);
+  }
+  const estimator = posteriorEstimatorOf(kind, problem, config);
+  try {
+    const sigma = problem.noise ?? 0;
+    const report = await estimator.fit(set.train.x, set.train.y, {
+      seed,
+      progress,
+      validation: {
+        theta: set.validation.x,
+        x: set.validation.y,
+        ...(noise ? { noise: noiseOf(set.validation, sigma) } : {}),
       },
-      resumedFromEpoch: r.resumedFromEpoch,
-      xScale: set.xScale,
-      yScale: set.yScale,
-      dispose: () => inn.dispose(),
-    };
+      ...(noise ? { noise: noiseOf(set.train, sigma) } : {}),
+      ...(options.checkpointDir
+        ? {
+          checkpoint: {
+            dir: options.checkpointDir,
+            everyNEpochs: options.checkpointEveryNEpochs ?? 1,
+            resume: options.resume ?? false,
+          },
+        }
+        : {}),
+      ...(options.historyPath && kind === "cinn" ? { historyPath: options.historyPath } : {}),
+    });
+    return trainedOf(kind, estimator, report, config);
   } catch (e) {
-    inn.dispose();
+    estimator.dispose();
     throw e;
   }
 }
 
-/** What {@link savePosteriorModel} stores beside the weights, under `posterior_model`. */
+function trainedOf(
+  kind: PosteriorModelKind,
+  estimator: PosteriorEstimator,
+  report: FitReport,
+  config: { whiten?: boolean; regressionAdjust?: boolean },
+): TrainedPosterior {
+  const network = estimator.network!;
+  return {
+    kind,
+    label: MODEL_LABELS[kind],
+    estimator,
+    sampler: new EstimatorSampler(estimator),
+    network,
+    trainSeconds: report.trainSeconds,
+    steps: report.steps,
+    history: (report.history ?? []).map((h) => ({
+      epoch: h.epoch,
+      loss: h.trainNll,
+      ...(h.validationNll !== null ? { validationLoss: h.validationNll } : {}),
+    })),
+    numParameters: numParametersOf(network),
+    architecture: architectureOf(estimator, report, {
+      whiten: config.whiten ?? false,
+      regression: kind === "cinn" && (config.regressionAdjust ?? false),
+    }),
+    resumedFromEpoch: report.resumedFromEpoch,
+    dispose: () => estimator.dispose(),
+  };
+}
+
+/** What {@link savePosteriorModel} stores beside the estimator, under `posterior_model`. */
 export interface PosteriorModelRecord {
   /** Which model. */
   kind: PosteriorModelKind;
@@ -628,10 +582,6 @@ export interface PosteriorModelRecord {
   label: string;
   /** The problem it was trained on. */
   problem: { name: string; dim_x: number; dim_y: number; noise: number };
-  /** Standardization of the parameters. */
-  x_scale: { mean: number[]; std: number[] };
-  /** Standardization of the observations. */
-  y_scale: { mean: number[]; std: number[] };
   /** Training history. */
   history: TrainingEpoch[];
   /** Training wall time in seconds. */
@@ -642,13 +592,12 @@ export interface PosteriorModelRecord {
   num_parameters: number;
   /** Partition and sizes. */
   architecture: Record<string, unknown>;
-  /** The regression whose residuals a regression-adjusted cINN models. */
-  x_regression?: RegressionAdjustmentJson;
 }
 
 /**
- * Saves a trained posterior model — network, standardizers and training record — to a
- * folder (`model.json` + `weights.bin`, atomically), for {@link loadPosteriorModel}.
+ * Saves a trained posterior model — its estimator (network, scalings) and the training
+ * record — to a folder (`model.json` + `weights.bin`, atomically), for
+ * {@link loadPosteriorModel}.
  * @param trained The model.
  * @param problem The problem it was trained on (its name, widths and noise are checked on load).
  * @param dir Destination folder; replaced if it exists.
@@ -669,16 +618,13 @@ export async function savePosteriorModel(
       dim_y: problem.dimY,
       noise: problem.noise ?? 0,
     },
-    x_scale: trained.xScale.toJSON(),
-    y_scale: trained.yScale.toJSON(),
     history: trained.history,
     train_seconds: trained.trainSeconds,
     steps: trained.steps,
     num_parameters: trained.numParameters,
     architecture: trained.architecture,
-    ...(trained.xRegression ? { x_regression: trained.xRegression.toJSON() } : {}),
   };
-  await saveInnNetwork(trained.network, dir, { ...metadata, posterior_model: record });
+  await trained.estimator.save(dir, { ...metadata, posterior_model: record });
 }
 
 /**
@@ -694,17 +640,24 @@ export async function loadPosteriorModel(
   dir: string,
   expect: { kind: PosteriorModelKind; problem: InverseProblem },
 ): Promise<TrainedPosterior> {
-  const { network, metadata } = await loadInnNetwork(dir);
+  const where = join(dir, "model.json");
+  const p = expect.problem;
+  // The record is checked before the estimator is built, so a model of another problem is
+  // named as such (its prior would not fit either).
+  let saved: { metadata?: { posterior_model?: PosteriorModelRecord } } | null = null;
   try {
-    const where = join(dir, "model.json");
-    const r = metadata.posterior_model as PosteriorModelRecord | undefined;
-    if (!r || typeof r !== "object" || !r.x_scale || !r.y_scale || !r.problem) {
-      throw new Error(`${where} has no "posterior_model" record (standardizers, problem)`);
+    saved = JSON.parse(await Deno.readTextFile(where));
+  } catch {
+    // loadPosteriorEstimator names the missing or unreadable file.
+  }
+  const r = saved?.metadata?.posterior_model;
+  if (saved) {
+    if (!r || typeof r !== "object" || !r.problem) {
+      throw new Error(`${where} has no "posterior_model" record (problem, history)`);
     }
     if (r.kind !== expect.kind) {
       throw new Error(`${where} holds a ${r.kind} model, expected ${expect.kind}`);
     }
-    const p = expect.problem;
     const want = { name: p.name, dim_x: p.dimX, dim_y: p.dimY, noise: p.noise ?? 0 };
     for (const key of ["name", "dim_x", "dim_y", "noise"] as const) {
       if (r.problem[key] !== want[key]) {
@@ -715,28 +668,37 @@ export async function loadPosteriorModel(
         );
       }
     }
-    const xScale = scaleFromJSON(r.x_scale);
-    const yScale = scaleFromJSON(r.y_scale);
-    const regression = r.x_regression ? new RegressionAdjustment(r.x_regression) : undefined;
+  }
+  let estimator: PosteriorEstimator;
+  try {
+    estimator = await loadPosteriorEstimator(dir, { prior: problemPrior(p) });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `${message}${saved ? " (saved by an earlier version of the apps? train it again)" : ""}`,
+    );
+  }
+  try {
+    const metadata = estimator.metadata;
+    if (!r) throw new Error(`${where} has no "posterior_model" record (problem, history)`);
+    const network = estimator.network!;
     return {
       kind: r.kind,
       label: MODEL_LABELS[r.kind],
-      sampler: new StandardizedPosterior(network, xScale, yScale, regression),
+      estimator,
+      sampler: new EstimatorSampler(estimator),
       network,
       trainSeconds: r.train_seconds,
       steps: r.steps,
       history: r.history ?? [],
-      numParameters: countParameters(network.bijector.trainableVariables()),
+      numParameters: numParametersOf(network),
       architecture: r.architecture ?? {},
       loadedFrom: dir,
       savedMetadata: metadata,
-      xScale,
-      yScale,
-      ...(regression ? { xRegression: regression } : {}),
-      dispose: () => network.dispose(),
+      dispose: () => estimator.dispose(),
     };
   } catch (err) {
-    network.dispose();
+    estimator.dispose();
     throw err;
   }
 }

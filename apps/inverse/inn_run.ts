@@ -449,9 +449,7 @@ async function* posteriorModels(
   const numTrain = params.training.num_data_input;
   const numVal = params.training.num_val ??
     Math.max(1, Math.round(numTrain * params.training.validation_fraction));
-  const set = prepareTrainingSet(problem, numTrain, numVal, params.run.seed, {
-    whiten: config.whiten ?? false,
-  });
+  const set = prepareTrainingSet(problem, numTrain, numVal, params.run.seed);
   const every = params.training.checkpoint_every_n_epochs;
   for (const kind of kinds) {
     progress.line(`training ${MODEL_LABELS[kind]}…`);

@@ -96,21 +96,19 @@ function withLogSigma(
 
 /**
  * Training and validation pairs of the noise-amortised cINN: σ drawn log-uniformly from
- * the range for every pair, observations `[y, log σ]`, and standardizers fitted to the
- * training pairs.
+ * the range for every pair, observations `[y, log σ]`.
  * @param problem The noisy problem.
  * @param range The σ range.
  * @param numTrain Training pairs (≥ 2).
  * @param numValidation Validation pairs (≥ 1).
  * @param seed Seed of the simulation.
- * @param options `whiten`: whiten the parameters instead of standardizing each.
  * @returns A training set of {@link noiseConditionProblem}.
  * @example
  * ```ts
  * import { BlurredProfile } from "../../lib/problems/blurred_profile.ts";
  * import { prepareNoiseAmortisedSet } from "./noise_amortised.ts";
  * const set = prepareNoiseAmortisedSet(new BlurredProfile(), { min: 0.01, max: 0.1 }, 100, 20, 1);
- * console.log(set.yScale.dims); // 17
+ * console.log(set.train.y.length); // 1700 (100 pairs of 16 values and log σ)
  * ```
  */
 export function prepareNoiseAmortisedSet(
@@ -119,7 +117,6 @@ export function prepareNoiseAmortisedSet(
   numTrain: number,
   numValidation: number,
   seed: number,
-  options: { whiten?: boolean } = {},
 ): TrainingSet {
   checkPairCounts(numTrain, numValidation);
   const all = simulateNoiseAmortisedPairs(problem, numTrain + numValidation, range, seed);
@@ -127,7 +124,6 @@ export function prepareNoiseAmortisedSet(
     noiseConditionProblem(problem, range),
     withLogSigma(all, problem.dimY, 0, numTrain),
     withLogSigma(all, problem.dimY, numTrain, numTrain + numValidation),
-    options,
   );
 }
 

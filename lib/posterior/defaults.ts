@@ -22,6 +22,8 @@
  * @module
  */
 import type { LearningRate } from "../training/schedule.ts";
+import type { Activation } from "../nn/dense_network.ts";
+import { DEFAULT_MMD_LOSS_WEIGHTS, type MmdLossWeights } from "../inn/losses.ts";
 
 /** Everything the estimator's training and network need. */
 export interface EstimatorSettings {
@@ -49,6 +51,14 @@ export interface EstimatorSettings {
   embeddingDim: number;
   /** A linear path from the data to the parameters (see `CinnOptions.linearPath`). */
   linearPath: boolean;
+  /** Soft clamp of the coupling log-scales. */
+  logScaleClip: number;
+  /** Activation of every network. */
+  activation: Activation;
+  /** `inn-ml`, `inn-mmd`: end the INN in a fixed affine map fitted to the first batch. */
+  linearStart: boolean;
+  /** `inn-mmd`: weights of the loss terms. */
+  mmdWeights: MmdLossWeights;
   /**
    * `inn-ml`: width of the Gaussian around the standardized data (with the noise as inputs
    * only a tolerance; without, the data's noise in standardized units).
@@ -95,6 +105,10 @@ export function defaultEstimatorSettings(
     embeddingLayers: wide ? [256, 256] : size === 0 ? [width] : [width, width],
     embeddingDim: Math.min(64, Math.max(8, 2 * dimTheta, wide ? Math.ceil(dimX / 4) : 0)),
     linearPath: true,
+    logScaleClip: 2,
+    activation: "relu",
+    linearStart: false,
+    mmdWeights: { ...DEFAULT_MMD_LOSS_WEIGHTS },
     sigmaY: 0.05,
   };
 }

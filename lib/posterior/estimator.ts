@@ -31,6 +31,11 @@ import { trainInnPosterior } from "./inn_posterior.ts";
 import { pairedDataSource } from "../inn/paired_data.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import { Standardizer } from "../problems/standardizer.ts";
+import { scaleFromJSON, Whitening } from "../problems/whitening.ts";
+import {
+  RegressionAdjustment,
+  type RegressionAdjustmentJson,
+} from "../problems/regression_adjustment.ts";
 import { trainFlow } from "../training/trainer.ts";
 import type { DataSource } from "../training/data_source.ts";
 import { NoisyContextSource } from "./noisy_context.ts";
@@ -59,6 +64,20 @@ export interface PosteriorEstimatorOptions {
   embedding?: { hiddenLayers: number[]; outputDim: number };
   /** Settings that replace the defaults chosen from the data size. */
   settings?: Partial<EstimatorSettings>;
+  /**
+   * How the (unbounded) parameters are scaled for the network: each column to zero mean and
+   * unit variance (`standardize`, the default), or PCA-whitened (`whiten`), which takes the
+   * correlations of strongly correlated parameters (the cells of a smooth profile) off the
+   * flow's hands.
+   */
+  scaling?: "standardize" | "whiten";
+  /**
+   * `cinn` only: the flow models the residual of the scaled parameters' linear regression on
+   * the standardized data (a shift for each observation, so densities are unchanged), which
+   * leaves the flow only what is not linear. `{ noiseDegree: k }` adds the products of the data
+   * with powers up to `k` of the data's last column (for data ending in log σ). Default off.
+   */
+  regressionAdjust?: boolean | { noiseDegree: number };
 }
 
 /** Options of {@link PosteriorEstimator.fit}. */
@@ -81,6 +100,19 @@ export interface FitOptions {
    * simulations are few), the held-out part one fixed draw.
    */
   dataNoise?: number | ArrayLike<number>;
+  /**
+   * Held-out simulations for early stopping and the reported held-out NLL, given instead of a
+   * split of the training ones (`validationFraction` then has no say).
+   */
+  validation?: { theta: ArrayLike<number>; x: ArrayLike<number>; noise?: ArrayLike<number> };
+  /**
+   * Checkpoints of the training (weights, optimizer moments, random state and history, written
+   * atomically) to `dir` every `everyNEpochs` epochs (default 1) and the last; with `resume`
+   * the training continues from the checkpoint there, when there is one (same data and seed).
+   */
+  checkpoint?: { dir: string; everyNEpochs?: number; resume?: boolean };
+  /** `cinn` only: a JSON-lines file that receives one record per epoch. */
+  historyPath?: string;
 }
 
 /** What a fit did. */
@@ -103,6 +135,10 @@ export interface FitReport {
   parameters: number;
   /** Wall-clock seconds of training. */
   trainSeconds: number;
+  /** Optimizer steps. */
+  steps: number;
+  /** Epoch the training resumed after (0: fresh). */
+  resumedFromEpoch: number;
   /** Training and held-out NLL of the standardized parameters per epoch. */
   history?: { epoch: number; trainNll: number; validationNll: number | null }[];
 }
@@ -114,8 +150,9 @@ interface EstimatorRecord {
   prior: PriorConfig;
   dimTheta: number;
   dimX: number;
-  theta_scale: { mean: number[]; std: number[] };
+  theta_scale: { mean: number[]; std: number[]; whitening?: number[]; unwhitening?: number[] };
   x_scale: { mean: number[]; std: number[] };
+  regression?: RegressionAdjustmentJson;
   cinn?: CinnOptions;
   inn?: InnModelOptions;
   noise_scale?: { mean: number[]; std: number[] } | null;
@@ -160,6 +197,29 @@ function dataNoiseSigma(
   return sigma;
 }
 
+/** One part of the simulations (training or held out), parameters on the real line. */
+interface Part {
+  u: Float64Array;
+  x: Float64Array;
+  noise: Float64Array | null;
+}
+
+/** The rows `rows` of a row-major array of width `w`. */
+function takeRows(src: ArrayLike<number>, w: number, rows: number[]): Float64Array {
+  const out = new Float64Array(rows.length * w);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < w; j++) out[i * w + j] = src[r * w + j];
+  });
+  return out;
+}
+
+/** `m` copies of one row. */
+function tileRows(row: ArrayLike<number>, m: number): Float32Array {
+  const out = new Float32Array(m * row.length);
+  for (let i = 0; i < m; i++) out.set(Array.from(row), i * row.length);
+  return out;
+}
+
 /** Rows of `x` plus one seeded Gaussian draw of σ per column. */
 function withNoise(x: Float64Array, sigma: Float64Array, seed: number): Float64Array {
   const rng = new Rng(seed), w = sigma.length;
@@ -189,6 +249,8 @@ export class PosteriorEstimator {
   readonly #transform: PriorTransform;
   #network: Cinn | InnModel | null = null;
   #noiseScale: Standardizer | null = null;
+  #regression: RegressionAdjustment | null = null;
+  #metadata: Record<string, unknown> = {};
   #thetaScale: Standardizer | null = null;
   #xScale: Standardizer | null = null;
   #dimX = 0;
@@ -232,6 +294,25 @@ export class PosteriorEstimator {
     return this.#report;
   }
 
+  /** The extra JSON a loaded estimator was saved with ({@link save}'s `metadata`; `{}` else). */
+  get metadata(): Record<string, unknown> {
+    return this.#metadata;
+  }
+
+  /** Throws when a row of `theta` lies outside the prior's box. */
+  #checkInside(theta: ArrayLike<number>, what: string): void {
+    if (!this.prior.bounds) return;
+    const d = this.dimTheta;
+    const outside = this.prior.logProb(theta).findIndex((v) => v === -Infinity);
+    if (outside >= 0) {
+      throw new Error(
+        `${what} row ${outside} = [${
+          Array.from(theta).slice(outside * d, (outside + 1) * d)
+        }] lies outside the prior's box`,
+      );
+    }
+  }
+
   /**
    * Trains on simulated pairs.
    * @param theta Row-major `n × dimTheta` parameters (inside the prior's box, if it has one).
@@ -252,17 +333,19 @@ export class PosteriorEstimator {
       throw new Error(`x holds ${x.length} values for ${n} parameter rows: not whole rows`);
     }
     checkRows(x, dimX, "x");
-    if (n < 20) throw new Error(`The estimator needs at least 20 simulations, got ${n}`);
-    const outside = this.prior.logProb(theta).findIndex((v) => v === -Infinity);
-    if (this.prior.bounds && outside >= 0) {
+    const given = options.validation;
+    const m = given ? checkRows(given.theta, d, "validation theta") : 0;
+    if (given && given.x.length !== m * dimX) {
       throw new Error(
-        `theta row ${outside} = [${
-          Array.from(theta).slice(outside * d, (outside + 1) * d)
-        }] lies outside the prior's box`,
+        `validation x holds ${given.x.length} values for ${m} parameter rows of data of ${dimX}`,
       );
     }
+    if (given) checkRows(given.x, dimX, "validation x");
+    if (n + m < 20) throw new Error(`The estimator needs at least 20 simulations, got ${n + m}`);
+    this.#checkInside(theta, "theta");
+    if (given) this.#checkInside(given.theta, "validation theta");
     const settings = {
-      ...defaultEstimatorSettings(n, d, dimX),
+      ...defaultEstimatorSettings(n + m, d, dimX),
       ...this.#options.settings,
     };
     if (this.#options.embedding) {
@@ -270,58 +353,96 @@ export class PosteriorEstimator {
       settings.embeddingDim = this.#options.embedding.outputDim;
     }
     const progress = options.progress ?? new ConsoleProgress();
-
-    // Split, transform, standardize (statistics of the training part only).
-    const order = new Rng(options.seed).permutation(n);
-    const numValidation = Math.max(1, Math.round(n * settings.validationFraction));
-    const numTrain = n - numValidation;
-    const u = this.#transform.toUnbounded(theta);
-    const take = (src: ArrayLike<number>, w: number, rows: number[]) => {
-      const out = new Float64Array(rows.length * w);
-      rows.forEach((r, i) => {
-        for (let j = 0; j < w; j++) out[i * w + j] = src[r * w + j];
-      });
-      return out;
-    };
-    const trainRows = order.slice(0, numTrain), valRows = order.slice(numTrain);
-    const uTrain = take(u, d, trainRows), xTrain = take(x, dimX, trainRows);
     if (options.noise !== undefined && this.model === "cinn") {
       throw new Error(`Noise draws are an input of the INN models, not of "${this.model}"`);
+    }
+    if (this.model !== "cinn" && this.#options.regressionAdjust) {
+      throw new Error(`regressionAdjust is an option of the "cinn" model, not of "${this.model}"`);
     }
     const dataNoise = options.dataNoise === undefined
       ? null
       : dataNoiseSigma(options.dataNoise, dimX, this.model);
-    const thetaScale = Standardizer.fit(uTrain, d);
+    if (dataNoise && this.#options.regressionAdjust) {
+      throw new Error(
+        "regressionAdjust and dataNoise do not go together: the regression would have to " +
+          "follow every batch's fresh noise",
+      );
+    }
+    const noise = options.noise;
+    if (noise !== undefined) {
+      if (noise.length !== x.length) {
+        throw new Error(
+          `The noise holds ${noise.length} values; x holds ${x.length} (one per value)`,
+        );
+      }
+      checkRows(noise, dimX, "noise");
+      if (given && given.noise?.length !== given.x.length) {
+        throw new Error(
+          `The validation noise holds ${given.noise?.length ?? 0} values; validation x holds ` +
+            `${given.x.length} (one per value, as for the training simulations)`,
+        );
+      }
+    }
+
+    // Split (unless the held-out part is given), transform, scale (training part only).
+    let numTrain = n, numValidation = m;
+    let parts: Part[];
+    if (given) {
+      parts = [
+        {
+          u: this.#transform.toUnbounded(theta),
+          x: Float64Array.from(x),
+          noise: noise === undefined ? null : Float64Array.from(noise),
+        },
+        {
+          u: this.#transform.toUnbounded(given.theta),
+          x: Float64Array.from(given.x),
+          noise: noise === undefined ? null : Float64Array.from(given.noise!),
+        },
+      ];
+    } else {
+      const order = new Rng(options.seed).permutation(n);
+      numValidation = Math.max(1, Math.round(n * settings.validationFraction));
+      numTrain = n - numValidation;
+      const u = this.#transform.toUnbounded(theta);
+      parts = [order.slice(0, numTrain), order.slice(numTrain)].map((rows) => ({
+        u: takeRows(u, d, rows),
+        x: takeRows(x, dimX, rows),
+        noise: noise === undefined ? null : takeRows(noise, dimX, rows),
+      }));
+    }
+    const [train, validation] = parts;
+    const thetaScale = (this.#options.scaling === "whiten" ? Whitening : Standardizer).fit(
+      train.u,
+      d,
+    );
     // The data are standardized as they will be seen: with their noise.
     const xScale = Standardizer.fit(
-      dataNoise ? withNoise(xTrain, dataNoise, options.seed + 29) : xTrain,
+      dataNoise ? withNoise(train.x, dataNoise, options.seed + 29) : train.x,
       dimX,
     );
     if (this.model !== "cinn") {
-      const noise = options.noise;
-      if (noise !== undefined) {
-        if (noise.length !== x.length) {
-          throw new Error(
-            `The noise holds ${noise.length} values; x holds ${x.length} (one per value)`,
-          );
-        }
-        checkRows(noise, dimX, "noise");
-      }
       return await this.#fitInn(options, settings, {
         dimX,
         numTrain,
         numValidation,
         thetaScale,
         xScale,
-        parts: [trainRows, valRows].map((rows) => ({
-          u: take(u, d, rows),
-          x: take(x, dimX, rows),
-          noise: noise === undefined ? null : take(noise, dimX, rows),
-        })),
+        parts,
         progress,
       });
     }
 
+    const adjust = this.#options.regressionAdjust;
+    const thetaTrain = thetaScale.apply(train.u), xTrainS = xScale.apply(train.x);
+    const thetaVal = thetaScale.apply(validation.u), xValS = xScale.apply(validation.x);
+    const regression = adjust
+      ? RegressionAdjustment.fit(thetaTrain, xTrainS, {
+        dimX: d,
+        dimC: dimX,
+        noiseDegree: typeof adjust === "object" ? adjust.noiseDegree : 0,
+      })
+      : null;
     const cinnOptions: CinnOptions = {
       dimX: d,
       dimY: dimX,
@@ -331,6 +452,8 @@ export class PosteriorEstimator {
       contextDim: settings.embeddingDim,
       regLevel: settings.regLevel,
       linearPath: settings.linearPath,
+      logScaleClip: settings.logScaleClip,
+      activation: settings.activation,
       seed: options.seed + 17,
     };
     const cinn = new Cinn(cinnOptions);
@@ -347,7 +470,10 @@ export class PosteriorEstimator {
       const r = await trainFlow(
         cinn,
         augment(
-          pairedDataSource({ x: thetaScale.apply(uTrain), y: xScale.apply(xTrain) }, cinn),
+          pairedDataSource({
+            x: regression ? regression.residual(thetaTrain, xTrainS) : thetaTrain,
+            y: xTrainS,
+          }, cinn),
           options.seed + 31,
         ),
         {
@@ -358,19 +484,28 @@ export class PosteriorEstimator {
           gradNormThresh: settings.gradNormThresh,
           validation: augment(
             pairedDataSource({
-              x: thetaScale.apply(take(u, d, valRows)),
-              y: xScale.apply(take(x, dimX, valRows)),
+              x: regression ? regression.residual(thetaVal, xValS) : thetaVal,
+              y: xValS,
             }, cinn),
             options.seed + 37,
           ),
           earlyStoppingPatience: settings.patience,
           statisticsExamples: 0,
           progress,
+          ...(options.checkpoint
+            ? {
+              checkpointDir: options.checkpoint.dir,
+              checkpointEveryNEpochs: options.checkpoint.everyNEpochs ?? 1,
+              resume: options.checkpoint.resume ?? false,
+            }
+            : {}),
+          ...(options.historyPath ? { historyPath: options.historyPath } : {}),
         },
       );
       this.dispose();
       this.#network = cinn;
       this.#noiseScale = null;
+      this.#regression = regression;
       this.#thetaScale = thetaScale;
       this.#xScale = xScale;
       this.#dimX = dimX;
@@ -384,6 +519,8 @@ export class PosteriorEstimator {
         stoppedEarly: r.stoppedEarly,
         parameters: cinn.bijector.trainableVariables().reduce((a, v) => a + v.size, 0),
         trainSeconds: r.wallSeconds,
+        steps: r.steps,
+        resumedFromEpoch: r.resumedFromEpoch,
         history: r.history.map((h) => ({
           epoch: h.epoch,
           trainNll: h.trainNll,
@@ -407,7 +544,7 @@ export class PosteriorEstimator {
       numValidation: number;
       thetaScale: Standardizer;
       xScale: Standardizer;
-      parts: { u: Float64Array; x: Float64Array; noise: Float64Array | null }[];
+      parts: Part[];
       progress: ProgressSink;
     },
   ): Promise<FitReport> {
@@ -430,6 +567,10 @@ export class PosteriorEstimator {
         blocks: settings.blocks,
         hiddenLayers: settings.hiddenLayers,
         regLevel: settings.regLevel,
+        logScaleClip: settings.logScaleClip,
+        activation: settings.activation,
+        linearStart: settings.linearStart,
+        mmdWeights: settings.mmdWeights,
         sigmaY: settings.sigmaY,
         epochs: settings.maxEpochs,
         batchSize: settings.batchSize,
@@ -437,11 +578,13 @@ export class PosteriorEstimator {
         gradNormThresh: settings.gradNormThresh,
         seed: options.seed + 17,
         progress: data.progress,
+        ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
       },
     );
     this.dispose();
     this.#network = fit.inn;
     this.#noiseScale = noiseScale;
+    this.#regression = null;
     this.#thetaScale = thetaScale;
     this.#xScale = xScale;
     this.#dimX = dimX;
@@ -455,6 +598,8 @@ export class PosteriorEstimator {
       stoppedEarly: false,
       parameters: fit.inn.trainableVariables().reduce((a, v) => a + v.size, 0),
       trainSeconds: fit.seconds,
+      steps: fit.steps,
+      resumedFromEpoch: fit.resumedFromEpoch,
       history: fit.history.map((loss, k) => ({
         epoch: k + 1,
         trainNll: loss,
@@ -503,7 +648,8 @@ export class PosteriorEstimator {
     const u = w === d
       ? rows
       : Float32Array.from({ length: n * d }, (_, i) => rows[Math.floor(i / d) * w + (i % d)]);
-    return this.#transform.toBounded(thetaScale.invert(u));
+    const scaled = this.#regression ? this.#regression.restore(u, y) : u;
+    return this.#transform.toBounded(thetaScale.invert(scaled));
   }
 
   /**
@@ -532,15 +678,16 @@ export class PosteriorEstimator {
     const safe = Float64Array.from(theta, (v, i) => (inside[Math.floor(i / d)] ? v : NaN));
     const u = this.#transform.toUnbounded(safe).map((v) => (Number.isFinite(v) ? v : 0));
     const logJ = this.#transform.logDetToBounded(u, d);
-    let logStd = 0;
-    for (const s of thetaScale.std) logStd += Math.log(s);
+    const logScale = thetaScale.logAbsDet;
+    const scaled = thetaScale.apply(u);
+    const residual = this.#regression ? this.#regression.residual(scaled, tileRows(y, m)) : scaled;
     const lq = tf.tidy(() => {
-      const z = tf.tensor2d(thetaScale.apply(u), [m, d]);
+      const z = tf.tensor2d(residual, [m, d]);
       const c = tf.tensor2d(y, [1, this.#dimX]);
       return cinn.logProb(z, { context: c }).dataSync().slice();
     });
     return Promise.resolve(
-      Float64Array.from(lq, (v, i) => (inside[i] ? v - logStd - logJ[i] : -Infinity)),
+      Float64Array.from(lq, (v, i) => (inside[i] ? v + logScale - logJ[i] : -Infinity)),
     );
   }
 
@@ -548,8 +695,10 @@ export class PosteriorEstimator {
    * Saves weights, prior, standardization and settings to a folder
    * (`model.json` + `weights.bin`, written atomically).
    * @param dir The folder; replaced if it exists.
+   * @param metadata Extra JSON stored beside (e.g. the app and its params); a loaded
+   *   estimator gives it back as {@link metadata}.
    */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, metadata: Record<string, unknown> = {}): Promise<void> {
     const { network, thetaScale, xScale } = this.#ready();
     const record: EstimatorRecord = {
       format: "flow-models/posterior-estimator/v1",
@@ -559,13 +708,15 @@ export class PosteriorEstimator {
       dimX: this.#dimX,
       theta_scale: thetaScale.toJSON(),
       x_scale: xScale.toJSON(),
+      ...(this.#regression ? { regression: this.#regression.toJSON() } : {}),
       ...(network instanceof Cinn
         ? { cinn: network.options }
         : { inn: network.options, noise_scale: this.#noiseScale?.toJSON() ?? null }),
       report: this.#report!,
     };
-    if (network instanceof Cinn) await saveFlow(network, dir, { posterior_estimator: record });
-    else await saveInnNetwork(network, dir, { posterior_estimator: record });
+    const meta = { ...metadata, posterior_estimator: record };
+    if (network instanceof Cinn) await saveFlow(network, dir, meta);
+    else await saveInnNetwork(network, dir, meta);
   }
 
   /** Frees the network. */
@@ -579,13 +730,23 @@ export class PosteriorEstimator {
     prior: Prior,
     record: EstimatorRecord,
     network: Cinn | InnModel,
+    metadata: Record<string, unknown> = {},
   ): PosteriorEstimator {
-    const est = new PosteriorEstimator({ prior, model: record.model });
+    const est = new PosteriorEstimator({
+      prior,
+      model: record.model,
+      ...(record.theta_scale.whitening ? { scaling: "whiten" as const } : {}),
+      ...(record.regression ? { regressionAdjust: true } : {}),
+    });
     est.#network = network;
     est.#noiseScale = record.noise_scale
       ? new Standardizer(record.noise_scale.mean, record.noise_scale.std)
       : null;
-    est.#thetaScale = new Standardizer(record.theta_scale.mean, record.theta_scale.std);
+    est.#thetaScale = scaleFromJSON(record.theta_scale);
+    est.#regression = record.regression ? new RegressionAdjustment(record.regression) : null;
+    est.#metadata = Object.fromEntries(
+      Object.entries(metadata).filter(([k]) => k !== "posterior_estimator"),
+    );
     est.#xScale = new Standardizer(record.x_scale.mean, record.x_scale.std);
     est.#dimX = record.dimX;
     est.#report = record.report ?? null;
@@ -629,6 +790,7 @@ export async function loadPosteriorEstimator(
         priorFromConfig(record.prior, options.prior),
         record,
         network,
+        metadata,
       );
     } catch (e) {
       network.dispose();
@@ -644,7 +806,7 @@ export async function loadPosteriorEstimator(
   try {
     const prior = priorFromConfig(record.prior, options.prior);
     const cinn = new Cinn(record.cinn, flow.bijector as Cinn["bijector"]);
-    return PosteriorEstimator.restore(prior, record, cinn);
+    return PosteriorEstimator.restore(prior, record, cinn, flow.metadata ?? {});
   } catch (e) {
     flow.dispose();
     throw e;

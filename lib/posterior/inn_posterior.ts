@@ -16,7 +16,8 @@
  */
 import { tf } from "../core/tf.ts";
 import { InnModel, type InnModelOptions } from "../inn/inn_model.ts";
-import { innNegativeLogLikelihood } from "../inn/losses.ts";
+import { innNegativeLogLikelihood, type MmdLossWeights } from "../inn/losses.ts";
+import type { Activation } from "../nn/dense_network.ts";
 import { type InnTrainingMode, trainInn } from "../inn/train_inn.ts";
 import type { ProgressSink } from "../training/progress.ts";
 import type { LearningRate } from "../training/schedule.ts";
@@ -31,6 +32,14 @@ export interface InnPosteriorTraining {
   hiddenLayers: number[];
   /** L2 penalty on the network kernels. */
   regLevel: number;
+  /** Soft clamp of the coupling log-scales. Default 2. */
+  logScaleClip?: number;
+  /** Activation of the coupling networks. Default `relu`. */
+  activation?: Activation;
+  /** End in a fixed affine map fitted to the first batch (`InnModelOptions.linearStart`). */
+  linearStart?: boolean;
+  /** `mmd`: weights of the loss terms. Default: those of `DEFAULT_MMD_LOSS_WEIGHTS`. */
+  mmdWeights?: MmdLossWeights;
   /** `ml`: width of the Gaussian around the standardized data. */
   sigmaY: number;
   /** Passes over the training rows. */
@@ -45,6 +54,8 @@ export interface InnPosteriorTraining {
   seed: number;
   /** Progress sink. */
   progress: ProgressSink;
+  /** Checkpoints of the training (weights, optimizer, random state, history) and resume. */
+  checkpoint?: { dir: string; everyNEpochs?: number; resume?: boolean };
 }
 
 /** Rows of the training and held-out parts, standardized, row-major float32. */
@@ -69,6 +80,10 @@ export interface InnPosteriorFit {
   validationNll: number;
   /** Wall time of training, s. */
   seconds: number;
+  /** Optimizer steps (of this run and the one it resumed). */
+  steps: number;
+  /** Epoch the training resumed after (0: fresh). */
+  resumedFromEpoch: number;
 }
 
 /**
@@ -104,7 +119,8 @@ export function innPosteriorInputs(
  * @param dimTheta Parameters per row.
  * @param dimX Data per row.
  * @param noiseInputs Whether the noise is an input.
- * @param network Blocks, hidden widths, penalty and seed.
+ * @param network Blocks, hidden widths, penalty and seed; optionally the clamp, the
+ *   activation and a linear start.
  * @returns Options of {@link InnModel}.
  * @example
  * ```ts
@@ -116,7 +132,15 @@ export function innPosteriorArchitecture(
   dimTheta: number,
   dimX: number,
   noiseInputs: boolean,
-  network: { blocks: number; hiddenLayers: number[]; regLevel: number; seed: number },
+  network: {
+    blocks: number;
+    hiddenLayers: number[];
+    regLevel: number;
+    seed: number;
+    logScaleClip?: number;
+    activation?: Activation;
+    linearStart?: boolean;
+  },
 ): InnModelOptions {
   const dimIn = dimTheta + (noiseInputs ? dimX : 0);
   return {
@@ -127,6 +151,9 @@ export function innPosteriorArchitecture(
     hiddenLayers: [...network.hiddenLayers],
     regLevel: network.regLevel,
     seed: network.seed,
+    ...(network.logScaleClip !== undefined ? { logScaleClip: network.logScaleClip } : {}),
+    ...(network.activation !== undefined ? { activation: network.activation } : {}),
+    ...(network.linearStart ? { linearStart: true } : {}),
   };
 }
 
@@ -173,9 +200,20 @@ export async function trainInnPosterior(
       batchSize: options.batchSize,
       learningRate: options.learningRate,
       gradNormThresh: options.gradNormThresh,
-      ...(options.mode === "ml" ? { sigmaY: options.sigmaY } : {}),
+      ...(options.mode === "ml"
+        ? { sigmaY: options.sigmaY }
+        : options.mmdWeights
+        ? { weights: options.mmdWeights }
+        : {}),
       seed: options.seed,
       progress: options.progress,
+      ...(options.checkpoint
+        ? {
+          checkpointDir: options.checkpoint.dir,
+          checkpointEveryNEpochs: options.checkpoint.everyNEpochs ?? 1,
+          resume: options.checkpoint.resume ?? false,
+        }
+        : {}),
     });
     const validationNll = heldOutNll(inn, validation, dimTheta, options);
     return {
@@ -183,6 +221,8 @@ export async function trainInnPosterior(
       history: r.history.map((h) => h.loss),
       validationNll,
       seconds: r.wallSeconds,
+      steps: r.steps,
+      resumedFromEpoch: r.resumedFromEpoch,
     };
   } catch (e) {
     inn.dispose();

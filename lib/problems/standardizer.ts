@@ -90,6 +90,22 @@ export class Standardizer {
     return Float32Array.from(rows, (v, i) => v * this.std[i % d] + this.mean[i % d]);
   }
 
+  /**
+   * `log |det|` of the Jacobian of {@link apply} (the same for every row): `−Σ log std_j`.
+   * A log-density of the standardized values plus this is the log-density in the original
+   * units.
+   * @example
+   * ```ts
+   * import { Standardizer } from "./standardizer.ts";
+   * new Standardizer([0, 0], [2, 4]).logAbsDet; // −log 8
+   * ```
+   */
+  get logAbsDet(): number {
+    let sum = 0;
+    for (const s of this.std) sum -= Math.log(s);
+    return sum;
+  }
+
   /** JSON form: means and stds as plain arrays. */
   toJSON(): { mean: number[]; std: number[] } {
     return { mean: Array.from(this.mean), std: Array.from(this.std) };

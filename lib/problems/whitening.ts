@@ -15,6 +15,7 @@
  * @module
  */
 import { symmetricEigen } from "../linalg/symmetric_eigen.ts";
+import { invertMatrix } from "../linalg/lu.ts";
 import { sampleCovariance, sampleMean } from "../linalg/covariance.ts";
 import { Standardizer } from "./standardizer.ts";
 
@@ -122,6 +123,24 @@ export class Whitening extends Standardizer {
   }
 
   /** JSON form: means, stds and both matrices as plain arrays. */
+  /**
+   * `log |det W|`, the log-determinant of {@link apply}'s Jacobian.
+   * @example
+   * ```ts
+   * import { Whitening } from "./whitening.ts";
+   * const w = new Whitening({ mean: [0, 0], std: [2, 1], whitening: [0.5, 0, 0, 1], unwhitening: [2, 0, 0, 1] });
+   * w.logAbsDet; // −log 2
+   * ```
+   */
+  override get logAbsDet(): number {
+    const d = this.dims;
+    const rows = Array.from(
+      { length: d },
+      (_, i) => Array.from(this.whitening.subarray(i * d, (i + 1) * d)),
+    );
+    return invertMatrix(rows).logAbsDet;
+  }
+
   override toJSON(): WhiteningJson {
     return {
       ...super.toJSON(),
