@@ -7,8 +7,11 @@
  * them, sample `p(x | y*)` in the problem's units, and compare the samples
  * with the problem's reference posterior.
  *
- * The networks see standardized parameters and observations (column means
- * and stds of the training pairs). When the problem has observation noise
+ * Each model is a {@link PosteriorEstimator} of the library with every
+ * setting taken from the params ({@link posteriorEstimatorOf}): it
+ * standardizes (or whitens) the parameters and standardizes the
+ * observations with the training pairs' statistics, holds out the
+ * validation pairs, checkpoints, saves and loads. When the problem has observation noise
  * and `model_arch.inn_noise_inputs` is on, the INN's input side is
  * `[x, ε]`, the parameters and the standardized noise draws, so that its
  * forward map `[x, ε] → y = f(x) + σε` is deterministic and `p(x | y*)` is

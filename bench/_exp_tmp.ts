@@ -1,0 +1,14 @@
+import { initBackend } from "../lib/kernels/mod.ts";
+import { PosteriorEstimator, simulateFromPrior } from "../lib/posterior/mod.ts";
+import { estimatorProblems } from "./estimator_problems.ts";
+import { silentProgress } from "../lib/training/progress.ts";
+await initBackend("wasm");
+const which = Deno.args[0] ?? "linear";
+const n = Number(Deno.args[1] ?? 10000);
+const overrides = JSON.parse(Deno.args[2] ?? "{}");
+const p = estimatorProblems().find((q) => q.name === which)!;
+const { theta, x } = await simulateFromPrior(p.prior, (t, r) => p.simulate(t, r), n, { seed: 1, progress: () => {} });
+const est = new PosteriorEstimator({ prior: p.prior, settings: overrides });
+const r = await est.fit(theta, x, { seed: 2, progress: silentProgress });
+console.log(`${which} ${n}: ${r.epochs} epochs (best ${r.bestEpoch}), ${r.steps} steps, ${r.trainSeconds.toFixed(1)} s, ${(1000 * r.trainSeconds / r.steps).toFixed(2)} ms/step, val NLL ${r.validationNll?.toFixed(4)}`);
+est.dispose();
