@@ -22,7 +22,6 @@
  * @module
  */
 import { join } from "node:path";
-import type { tf } from "../../lib/core/tf.ts";
 import { Cinn, cinnModelSize } from "../../lib/inn/cinn.ts";
 import { currentBackend } from "../../lib/kernels/mod.ts";
 import { checkModelFits } from "../common/model_size.ts";
@@ -410,10 +409,6 @@ export function posteriorEstimatorOf(
   });
 }
 
-function countParameters(vars: tf.Variable[]): number {
-  return vars.reduce((a, v) => a + v.size, 0);
-}
-
 function architectureOf(
   estimator: PosteriorEstimator,
   report: FitReport | null,
@@ -449,12 +444,6 @@ function architectureOf(
     ...(o.linearStart ? { linear_start: true } : {}),
     ...scaling,
   };
-}
-
-function numParametersOf(network: InnModel | Cinn): number {
-  return countParameters(
-    network instanceof Cinn ? network.bijector.trainableVariables() : network.trainableVariables(),
-  );
 }
 
 /** The noise inputs of a set's pairs, `σ·ε` per observation value. */
@@ -567,7 +556,7 @@ function trainedOf(
       loss: h.trainNll,
       ...(h.validationNll !== null ? { validationLoss: h.validationNll } : {}),
     })),
-    numParameters: numParametersOf(network),
+    numParameters: report.parameters,
     architecture: architectureOf(estimator, report, {
       whiten: config.whiten ?? false,
       regression: kind === "cinn" && (config.regressionAdjust ?? false),
@@ -694,7 +683,7 @@ export async function loadPosteriorModel(
       trainSeconds: r.train_seconds,
       steps: r.steps,
       history: r.history ?? [],
-      numParameters: numParametersOf(network),
+      numParameters: r.num_parameters,
       architecture: r.architecture ?? {},
       loadedFrom: dir,
       savedMetadata: metadata,

@@ -27,7 +27,7 @@ import { Rng } from "../core/random.ts";
 import { Cinn, type CinnOptions } from "../inn/cinn.ts";
 import type { InnModel, InnModelOptions } from "../inn/inn_model.ts";
 import { loadInnNetwork, saveInnNetwork } from "../inn/inn_io.ts";
-import { trainInnPosterior } from "./inn_posterior.ts";
+import { checkpointSchedule, trainInnPosterior } from "./inn_posterior.ts";
 import { pairedDataSource } from "../inn/paired_data.ts";
 import { loadFlow, saveFlow } from "../io/model_io.ts";
 import { Standardizer } from "../problems/standardizer.ts";
@@ -210,13 +210,6 @@ function takeRows(src: ArrayLike<number>, w: number, rows: number[]): Float64Arr
   rows.forEach((r, i) => {
     for (let j = 0; j < w; j++) out[i * w + j] = src[r * w + j];
   });
-  return out;
-}
-
-/** `m` copies of one row. */
-function tileRows(row: ArrayLike<number>, m: number): Float32Array {
-  const out = new Float32Array(m * row.length);
-  for (let i = 0; i < m; i++) out.set(Array.from(row), i * row.length);
   return out;
 }
 
@@ -492,13 +485,7 @@ export class PosteriorEstimator {
           earlyStoppingPatience: settings.patience,
           statisticsExamples: 0,
           progress,
-          ...(options.checkpoint
-            ? {
-              checkpointDir: options.checkpoint.dir,
-              checkpointEveryNEpochs: options.checkpoint.everyNEpochs ?? 1,
-              resume: options.checkpoint.resume ?? false,
-            }
-            : {}),
+          ...checkpointSchedule(options.checkpoint),
           ...(options.historyPath ? { historyPath: options.historyPath } : {}),
         },
       );
@@ -680,7 +667,7 @@ export class PosteriorEstimator {
     const logJ = this.#transform.logDetToBounded(u, d);
     const logScale = thetaScale.logAbsDet;
     const scaled = thetaScale.apply(u);
-    const residual = this.#regression ? this.#regression.residual(scaled, tileRows(y, m)) : scaled;
+    const residual = this.#regression ? this.#regression.residual(scaled, y) : scaled;
     const lq = tf.tidy(() => {
       const z = tf.tensor2d(residual, [m, d]);
       const c = tf.tensor2d(y, [1, this.#dimX]);

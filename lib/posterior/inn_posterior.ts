@@ -87,6 +87,28 @@ export interface InnPosteriorFit {
 }
 
 /**
+ * The trainers' checkpoint options (`trainFlow`, `trainInn`) for the estimator's
+ * `checkpoint` option: none without it, every epoch unless said, no resume unless said.
+ * @param checkpoint Folder, period and resume, or undefined.
+ * @returns The options to spread into a trainer's schedule.
+ * @example
+ * ```ts
+ * import { checkpointSchedule } from "./inn_posterior.ts";
+ * checkpointSchedule({ dir: "ckpt" }); // { checkpointDir: "ckpt", checkpointEveryNEpochs: 1, resume: false }
+ * ```
+ */
+export function checkpointSchedule(
+  checkpoint: { dir: string; everyNEpochs?: number; resume?: boolean } | undefined,
+): { checkpointDir?: string; checkpointEveryNEpochs?: number; resume?: boolean } {
+  if (!checkpoint) return {};
+  return {
+    checkpointDir: checkpoint.dir,
+    checkpointEveryNEpochs: checkpoint.everyNEpochs ?? 1,
+    resume: checkpoint.resume ?? false,
+  };
+}
+
+/**
  * The network's input rows: the parameters, followed by the noise when it is given.
  * @param theta `n × dimTheta` values.
  * @param noise `n × dimX` values, or null.
@@ -207,13 +229,7 @@ export async function trainInnPosterior(
         : {}),
       seed: options.seed,
       progress: options.progress,
-      ...(options.checkpoint
-        ? {
-          checkpointDir: options.checkpoint.dir,
-          checkpointEveryNEpochs: options.checkpoint.everyNEpochs ?? 1,
-          resume: options.checkpoint.resume ?? false,
-        }
-        : {}),
+      ...checkpointSchedule(options.checkpoint),
     });
     const validationNll = heldOutNll(inn, validation, dimTheta, options);
     return {

@@ -215,7 +215,7 @@ export class RegressionAdjustment {
   /**
    * The residuals `x − (W c + b)`, row by row.
    * @param x Row-major `[n × dimX]`.
-   * @param c Row-major `[n × dimC]`.
+   * @param c Row-major `[n × dimC]`, or one condition of `dimC` values for every row.
    * @returns Float32 residuals `[n × dimX]`.
    */
   residual(x: ArrayLike<number>, c: ArrayLike<number>): Float32Array {
