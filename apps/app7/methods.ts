@@ -95,6 +95,7 @@ export async function runVariational(
       samplesPerStep: t.vi_samples_per_step,
       learningRate: t.vi_learning_rate,
       gradNormThresh: t.grad_norm_thresh,
+      gradientEstimator: t.vi_gradient,
       resume: params.run.resume,
     }));
     const t0 = performance.now();

@@ -28,6 +28,8 @@ export interface MemberSpec {
   samplesPerStep: number;
   learningRate: LearningRate;
   gradNormThresh: number;
+  /** The ELBO gradient estimator. */
+  gradientEstimator: "path" | "total";
   resume: boolean;
 }
 
@@ -65,6 +67,7 @@ export async function fitVariationalMember(
         samplesPerStep: spec.samplesPerStep,
         learningRate: spec.learningRate,
         gradNormThresh: spec.gradNormThresh,
+        gradientEstimator: spec.gradientEstimator,
         seed: spec.seed + 1,
         progress,
         checkpointDir: join(spec.dir, "checkpoint"),

@@ -386,6 +386,12 @@ export const PARAMS_SCHEMA = {
       description:
         "App 7: reparameterised samples per step of the variational flow (forward-model runs with their adjoint).",
     }),
+    vi_gradient: oneOf(["total", "path"] as const, "total", {
+      ours: true,
+      description: "App 7: the ELBO gradient estimator of the variational flow: total (the " +
+        "plain reparameterised gradient) or path (sticking the landing: no score term, less " +
+        "noise near the optimum, one more pass through the flow per step).",
+    }),
     vi_learning_rate: learningRate([0.001, 1000, 0.5], {
       ours: true,
       description:
