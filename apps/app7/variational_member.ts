@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { type VariationalFitReport, VariationalPosterior } from "../../lib/posterior/mod.ts";
+import {
+  type VariationalFitOptions,
+  type VariationalFitReport,
+  VariationalPosterior,
+} from "../../lib/posterior/mod.ts";
 import type { TravelTimeTomography } from "../../lib/problems/travel_time_tomography.ts";
 import type { LearningRate } from "../../lib/training/schedule.ts";
 import type { ProgressSink } from "../../lib/training/progress.ts";
@@ -29,7 +33,7 @@ export interface MemberSpec {
   learningRate: LearningRate;
   gradNormThresh: number;
   /** The ELBO gradient estimator. */
-  gradientEstimator: "path" | "total";
+  gradientEstimator: NonNullable<VariationalFitOptions["gradientEstimator"]>;
   resume: boolean;
 }
 

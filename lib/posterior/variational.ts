@@ -264,11 +264,11 @@ function showRow(theta: ArrayLike<number>, row: number, dims: number): string {
 /** `∇_u log q(u)` of a flow at `n` rows of `u`, as plain numbers (no gradient reaches the weights). */
 function scoreOfFlow(
   flow: TransformedDistribution,
-  u: ArrayLike<number>,
+  u: Float32Array,
   n: number,
   d: number,
 ): Float32Array {
-  const input = tf.tensor2d(Float32Array.from(u), [n, d]);
+  const input = tf.tensor2d(u, [n, d]);
   try {
     const grad = tf.grad((x: tf.Tensor) => tf.sum(flow.logProb(x)))(input);
     try {
@@ -530,7 +530,7 @@ export class VariationalPosterior {
       if (pathDerivative) {
         // Sticking the landing: ∇_u log q(u) at these u, held fixed, so the weights'
         // gradient of −log q(u(ε)) flows through u alone.
-        const score = scoreOfFlow(f, uValues, n, d);
+        const score = scoreOfFlow(f, uValues as Float32Array, n, d);
         for (let i = 0; i < gU.length; i++) gU[i] -= score[i];
       }
       const pull = tf.mul(tf.sum(tf.mul(u, tf.tensor2d(gU, [n, d]))), -1 / n);
