@@ -121,6 +121,9 @@ export function checkLogDetAgainstJacobian(c: HarnessCase, b: Bijector): void {
         diff <= 1e-4 || diff <= 1e-3 * Math.abs(expected),
         `${b.type}: log-det ${logDet[n]} vs log|det J| ${expected} (example ${n}, dims ${d})`,
       );
+      if (b.volumePreserving) {
+        assert.ok(Math.abs(expected) <= 1e-4, `${b.type} says it preserves volume: ${expected}`);
+      }
     }
   });
 }

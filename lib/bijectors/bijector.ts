@@ -118,6 +118,20 @@ export abstract class Bijector {
   }
 
   /**
+   * True when the log-det is zero for every input (a permutation); a
+   * {@link Chain} then leaves it out of its sum. False unless a bijector says so.
+   * @example
+   * ```ts
+   * import { ActNorm } from "./act_norm.ts";
+   * import { Permute } from "./permute.ts";
+   * console.log(Permute.reverse(3).volumePreserving, new ActNorm({ dims: 3 }).volumePreserving); // true false
+   * ```
+   */
+  get volumePreserving(): boolean {
+    return false;
+  }
+
+  /**
    * The context of a call to a conditional bijector, checked against the
    * batch and {@link Bijector.contextDim}.
    * @param x The call's input (its first axis is the batch).
@@ -246,6 +260,10 @@ export class Inverse extends Bijector {
 
   override get contextDim(): number {
     return this.base.contextDim;
+  }
+
+  override get volumePreserving(): boolean {
+    return this.base.volumePreserving;
   }
 
   config(): BijectorConfig {

@@ -48,6 +48,11 @@ export class Chain extends Bijector {
     this.#contextDim = commonContextDim(bijectors, "chain");
   }
 
+  /** True when every member is volume-preserving. */
+  override get volumePreserving(): boolean {
+    return this.bijectors.every((b) => b.volumePreserving);
+  }
+
   /** The context width of the conditional members; 0 when none is conditional. */
   override get contextDim(): number {
     return this.#contextDim;
@@ -60,7 +65,7 @@ export class Chain extends Bijector {
       for (const b of this.bijectors) {
         const r = b.forwardAndLogDet(value, options);
         value = r.value;
-        logDets.push(r.logDet);
+        if (!b.volumePreserving) logDets.push(r.logDet);
       }
       return { value, logDet: sumLogDets(logDets, x.shape[0]) };
     });
@@ -71,9 +76,10 @@ export class Chain extends Bijector {
       let value = y;
       const logDets: tf.Tensor1D[] = [];
       for (let i = this.bijectors.length - 1; i >= 0; i--) {
-        const r = this.bijectors[i].inverseAndLogDet(value, options);
+        const b = this.bijectors[i];
+        const r = b.inverseAndLogDet(value, options);
         value = r.value;
-        logDets.push(r.logDet);
+        if (!b.volumePreserving) logDets.push(r.logDet);
       }
       return { value, logDet: sumLogDets(logDets, y.shape[0]) };
     });

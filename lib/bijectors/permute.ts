@@ -76,6 +76,11 @@ export class Permute extends Bijector {
       : new Permute(Array.from({ length: n }, (_, i) => i));
   }
 
+  /** A permutation's log-det is zero. */
+  override get volumePreserving(): boolean {
+    return true;
+  }
+
   forwardAndLogDet(x: tf.Tensor): BijectorResult {
     this.#check(x);
     return tf.tidy(() => ({

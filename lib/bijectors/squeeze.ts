@@ -78,6 +78,11 @@ export function unsqueeze2x2(y: tf.Tensor): tf.Tensor4D {
 export class Squeeze extends Bijector {
   readonly type = "squeeze";
 
+  /** A reshape's log-det is zero. */
+  override get volumePreserving(): boolean {
+    return true;
+  }
+
   forwardAndLogDet(x: tf.Tensor): BijectorResult {
     return { value: squeeze2x2(x), logDet: tf.zeros([x.shape[0]]) };
   }

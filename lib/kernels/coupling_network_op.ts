@@ -211,14 +211,15 @@ export function fusedAffineCouplingNetwork(
       }, attrs);
       return {
         value: out as tf.Tensor2D,
-        save: [xIn, ...(ctx ? [ctx] : []), ...ws, ...layerOut, out],
+        save: [xIn, ...(ctx ? [ctx] : []), ...ws, out],
+        scratch: layerOut,
       };
     },
     (dy, saved) => {
       const xs = saved[0], ctx = context ? saved[1] : null;
       const ws = saved.slice(off, off + layers);
-      const outs = saved.slice(off + layers, off + 2 * layers);
-      const y = saved[off + 2 * layers];
+      const y = saved[off + layers];
+      const outs = saved.slice(off + layers + 1, off + 2 * layers + 1);
       return runKernel<tf.Tensor[]>(COUPLING_NETWORK_GRAD_KERNEL, {
         dy,
         x: xs,

@@ -128,9 +128,28 @@ export const WEBGPU_MAX_ADDN_INPUTS = 7;
 export function sumTensors<T extends tf.Tensor>(tensors: readonly T[]): T {
   if (tensors.length === 0) throw new Error("sumTensors needs at least one tensor");
   if (tensors.length === 1) return tensors[0];
+  // tfjs's AddN gradient keeps a copy of every input it never reads; this one keeps none
+  // and hands each input its own handle on the output's gradient.
+  return customGradOp<T>(
+    tensors as T[],
+    (xs) => ({ value: addNChunked(xs as T[]), save: [] }),
+    (dy) => gradientHandles(tensors.length, dy),
+  );
+}
+
+/** The output gradient for each of `n` inputs: `dy` once, then clones (each input's gradient
+ * may be disposed on its own when the engine accumulates it). */
+function gradientHandles(n: number, dy: tf.Tensor): tf.Tensor[] {
+  return Array.from({ length: n }, (_, i) => i === 0 ? dy : tf.clone(dy));
+}
+
+function addNChunked<T extends tf.Tensor>(tensors: readonly T[]): T {
+  if (tensors.length === 1) return tensors[0];
   const max = tf.getBackend() === "webgpu" ? WEBGPU_MAX_ADDN_INPUTS : Infinity;
   if (tensors.length <= max) return tf.addN(tensors as T[]);
   const partial: T[] = [];
-  for (let i = 0; i < tensors.length; i += max) partial.push(sumTensors(tensors.slice(i, i + max)));
-  return sumTensors(partial);
+  for (let i = 0; i < tensors.length; i += max) {
+    partial.push(addNChunked(tensors.slice(i, i + max)));
+  }
+  return addNChunked(partial);
 }
