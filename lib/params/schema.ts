@@ -375,12 +375,12 @@ export const PARAMS_SCHEMA = {
         "σ = run.noise_sigma in every batch (the cached noisy set minus its replayed noise " +
         "draws), instead of the one noise draw per simulation.",
     }),
-    vi_steps: int(3000, {
+    vi_steps: int(1500, {
       min: 1,
       ours: true,
       description: "App 7: optimizer steps of the variational flow (ELBO).",
     }),
-    vi_samples_per_step: int(8, {
+    vi_samples_per_step: int(32, {
       min: 1,
       ours: true,
       description:
@@ -392,7 +392,7 @@ export const PARAMS_SCHEMA = {
         "plain reparameterised gradient) or path (sticking the landing: no score term, less " +
         "noise near the optimum, one more pass through the flow per step).",
     }),
-    vi_learning_rate: learningRate([0.001, 1000, 0.5], {
+    vi_learning_rate: learningRate([0.002, 500, 0.5], {
       ours: true,
       description:
         "App 7: learning rate of the variational flow: a number or [initial, decay_steps, decay_rate].",
