@@ -268,17 +268,10 @@ function scoreOfFlow(
   n: number,
   d: number,
 ): Float32Array {
-  const input = tf.tensor2d(u, [n, d]);
-  try {
-    const grad = tf.grad((x: tf.Tensor) => tf.sum(flow.logProb(x)))(input);
-    try {
-      return grad.dataSync() as Float32Array;
-    } finally {
-      grad.dispose();
-    }
-  } finally {
-    input.dispose();
-  }
+  return tf.tidy(() =>
+    tf.grad((x: tf.Tensor) => tf.sum(flow.logProb(x)))(tf.tensor2d(u, [n, d]))
+      .dataSync() as Float32Array
+  );
 }
 
 /**
