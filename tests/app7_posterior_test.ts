@@ -21,7 +21,10 @@ import { Rng } from "../lib/core/random.ts";
 import { effectiveSampleSize, splitRhat } from "../lib/inference/diagnostics.ts";
 import { hamiltonianMonteCarlo } from "../lib/inference/mcmc_hmc.ts";
 import { initBackend } from "../lib/kernels/mod.ts";
-import { VariationalPosterior } from "../lib/posterior/variational.ts";
+import {
+  VariationalPosterior,
+  type VariationalPosteriorOptions,
+} from "../lib/posterior/variational.ts";
 import { circleStations } from "../lib/problems/travel_time.ts";
 import {
   type TomographySettings,
@@ -29,7 +32,11 @@ import {
 } from "../lib/problems/travel_time_tomography.ts";
 import { silentProgress } from "../lib/training/progress.ts";
 import { summarize } from "../apps/app7/compare.ts";
-import { samplerCoordinates, unboundedLogPosterior } from "../apps/app7/unbounded_posterior.ts";
+import {
+  gaussNewtonMode,
+  samplerCoordinates,
+  unboundedLogPosterior,
+} from "../apps/app7/unbounded_posterior.ts";
 
 await initBackend("wasm");
 
@@ -173,6 +180,28 @@ Deno.test("app7 unbounded posterior: the gradient in z matches central differenc
   });
 });
 
+Deno.test("app7 unbounded posterior: the Gauss–Newton mode is a maximum, its covariance the inverse curvature", () => {
+  const target = unboundedLogPosterior(problem);
+  const mode = gaussNewtonMode(problem);
+  const { logp, grad } = target(Float64Array.from(mode.z), 1);
+  assert.ok(Math.abs(logp[0] - mode.logPosterior) < 1e-9);
+  assert.ok(mode.logPosterior > target(new Float64Array(D), 1).logp[0]);
+  const norm = Math.hypot(...grad);
+  assert.ok(norm < 0.05, `gradient at the mode: |∇| = ${norm}`);
+  // Every small step away from the mode lowers the log-posterior.
+  const rng = new Rng(2);
+  for (let k = 0; k < 20; k++) {
+    const moved = Float64Array.from(mode.z, (v) => v + 0.05 * rng.normal());
+    assert.ok(target(moved, 1).logp[0] < mode.logPosterior, `step ${k} rose`);
+  }
+  // Symmetric, positive definite, and its diagonal below the prior's 1 in z (the data inform).
+  const c = mode.covariance.data;
+  for (let i = 0; i < D; i++) {
+    assert.ok(c[i * D + i] > 0 && c[i * D + i] < 1, `variance ${i}: ${c[i * D + i]}`);
+    for (let j = 0; j < i; j++) assert.ok(Math.abs(c[i * D + j] - c[j * D + i]) < 1e-9);
+  }
+});
+
 Deno.test("app7 unbounded posterior: log p(z) = log L(v(z)) − |z|²/2 (a 1-D slice integrates to the velocity-space integral)", () => {
   const target = unboundedLogPosterior(problem);
   const coordinates = samplerCoordinates(problem);
@@ -280,11 +309,15 @@ Deno.test("app7 posterior: HMC in z-space agrees with the brute-force grid poste
 });
 
 Deno.test("app7 posterior: the variational flow agrees with the grid posterior, and not when fitted to other data", async () => {
-  const fitted = async (p: TravelTimeTomography) => {
+  const fitted = async (
+    p: TravelTimeTomography,
+    start: Partial<VariationalPosteriorOptions> = {},
+  ) => {
     const q = new VariationalPosterior({
       dims: D,
       bounds: { low: new Float64Array(D).fill(LOW), high: new Float64Array(D).fill(HIGH) },
       seed: 1,
+      ...start,
     });
     try {
       await q.fit((theta, n) => p.logLikelihoodWithGradient(theta, n), {
@@ -314,6 +347,24 @@ Deno.test("app7 posterior: the variational flow agrees with the grid posterior, 
     }] km/s; mean − grid [${fmt(c.meanError)}] prior std, std / grid [${fmt(c.stdRatio)}]`,
   );
   assert.ok(agrees(c), `the variational flow disagrees with the grid posterior`);
+
+  // Started at the Laplace approximation of the Gauss–Newton mode, in the normal map's
+  // coordinates with its full covariance: the same agreement.
+  const mode = gaussNewtonMode(problem);
+  const fromMode = againstGrid(
+    await fitted(problem, {
+      boxMap: "normal",
+      fullRank: true,
+      initialMean: mode.velocity,
+      initialCovariance: mode.covariance.data,
+    }),
+  );
+  console.log(
+    `VI from the Gauss–Newton mode (${mode.iterations} steps): mean − grid [${
+      fmt(fromMode.meanError)
+    }] prior std, std / grid [${fmt(fromMode.stdRatio)}]`,
+  );
+  assert.ok(agrees(fromMode), `the flow started at the mode disagrees with the grid posterior`);
 
   // Another noise draw of the same true model's travel times: a plausible observation, but not
   // this one.

@@ -257,6 +257,12 @@ Deno.test("app7 rejects bad params with exit code 2, a message naming the field,
       2,
     ],
     ["a dataset", ["--dataset", "moons"], /application 7 has no dataset/, 2],
+    [
+      "a Gauss–Newton start in the logistic map",
+      ["--set", "training.vi_box_map=logistic"],
+      /training\.vi_start gauss_newton .* needs training\.vi_box_map normal \(got logistic\)/,
+      2,
+    ],
   ];
   try {
     await expectRejected(t, "app7", dir, cases);

@@ -20,6 +20,7 @@ import { MultiScale } from "../lib/bijectors/multiscale.ts";
 import { Permute } from "../lib/bijectors/permute.ts";
 import { SplineCoupling } from "../lib/bijectors/spline_coupling.ts";
 import { Squeeze } from "../lib/bijectors/squeeze.ts";
+import { UnitTriangular } from "../lib/bijectors/unit_triangular.ts";
 import { glowNetwork } from "../lib/nn/conv_network.ts";
 import type { HarnessCase } from "./bijector_harness.ts";
 
@@ -74,6 +75,11 @@ export const BIJECTOR_CASES: NamedCase[] = [
       );
       (b as AffineMap).assign(w, Array.from({ length: 4 }, () => rng.normal()));
     },
+  },
+  {
+    name: "unit_triangular d=5",
+    make: () => new UnitTriangular({ dims: 5 }),
+    eventShape: [5],
   },
   {
     name: "chain d=4",

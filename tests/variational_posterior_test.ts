@@ -113,6 +113,93 @@ Deno.test("variational: a linear-Gaussian posterior's mean, spread, correlations
   }
 });
 
+Deno.test("variational: with no couplings, the full-rank map gives the exact Gaussian, the diagonal one the mean-field spread", async () => {
+  // q is then Gaussian in θ: full rank, it can be the posterior itself (ELBO = log evidence);
+  // diagonal, reverse KL's optimum has the conditional spread 1/√(precision), not the marginal.
+  const exact = linearGaussian.posterior(Y);
+  // The diagonal of the posterior precision Σ⁻¹ = I + AᵀA/σ².
+  const precision = [0, 1, 2].map((j) =>
+    1 + [0, 1, 2, 3].reduce((s, i) => s + (A.data[i * 3 + j] / NOISE_SD) ** 2, 0)
+  );
+  const fitted: Record<string, { sd: number[]; rho: number; elbo: number }> = {};
+  for (const fullRank of [true, false]) {
+    const q = new VariationalPosterior({ dims: 3, flowSteps: 0, fullRank, seed: 1 });
+    try {
+      const report = await q.fit(linearTarget, {
+        steps: 1500,
+        samplesPerStep: 32,
+        learningRate: [3e-2, 500, 0.4],
+        seed: 2,
+        progress: silentProgress,
+      });
+      const { cov } = moments(await q.sample(20_000, { seed: 3 }), 3);
+      fitted[String(fullRank)] = {
+        sd: [0, 1, 2].map((j) => Math.sqrt(cov[j][j])),
+        rho: cov[1][2] / Math.sqrt(cov[1][1] * cov[2][2]),
+        elbo: report.finalElbo,
+      };
+    } finally {
+      q.dispose();
+    }
+  }
+  const full = fitted["true"], diag = fitted["false"];
+  const logEvidence = linearGaussian.logEvidence(Y);
+  const rhoExact = exact.cov.data[5] / Math.sqrt(exact.cov.data[4] * exact.cov.data[8]);
+  for (let j = 0; j < 3; j++) {
+    const sd = Math.sqrt(exact.cov.data[j * 3 + j]);
+    assert.ok(Math.abs(full.sd[j] / sd - 1) < 0.06, `full rank sd ${j}: ${full.sd[j]} vs ${sd}`);
+    const meanField = 1 / Math.sqrt(precision[j]);
+    assert.ok(
+      Math.abs(diag.sd[j] / meanField - 1) < 0.06,
+      `diagonal sd ${j}: ${diag.sd[j]} vs mean-field ${meanField} (marginal ${sd})`,
+    );
+  }
+  assert.ok(Math.abs(full.rho - rhoExact) < 0.05, `correlation ${full.rho} vs ${rhoExact}`);
+  assert.ok(Math.abs(diag.rho) < 0.05, `diagonal q's correlation ${diag.rho}`);
+  assert.ok(Math.abs(full.elbo - logEvidence) < 0.05, `ELBO ${full.elbo} vs ${logEvidence}`);
+  assert.ok(diag.elbo < logEvidence - 0.1, `diagonal ELBO ${diag.elbo} vs ${logEvidence}`);
+});
+
+Deno.test("variational: an initial covariance is where q starts (before any fit), with clear errors", async () => {
+  const exact = linearGaussian.posterior(Y);
+  const q = new VariationalPosterior({
+    dims: 3,
+    flowSteps: 2,
+    fullRank: true,
+    initialMean: exact.mean,
+    initialCovariance: exact.cov.data,
+    seed: 1,
+  });
+  try {
+    const { mean, cov } = moments(await q.sample(40_000, { seed: 3 }), 3);
+    for (let j = 0; j < 3; j++) {
+      const sd = Math.sqrt(exact.cov.data[j * 3 + j]);
+      assert.ok(Math.abs(mean[j] - exact.mean[j]) < 0.03 * sd, `mean ${j}`);
+      for (let k = 0; k <= j; k++) {
+        const c = exact.cov.data[j * 3 + k];
+        assert.ok(Math.abs(cov[j][k] - c) < 0.03 * sd * sd, `cov ${j},${k}: ${cov[j][k]} vs ${c}`);
+      }
+    }
+  } finally {
+    q.dispose();
+  }
+  const options = { dims: 3, flowSteps: 0, initialCovariance: exact.cov.data };
+  assert.throws(() => new VariationalPosterior(options), /needs fullRank/);
+  assert.throws(
+    () => new VariationalPosterior({ ...options, fullRank: true, initialCovariance: [1, 0, 1] }),
+    /3 × 3 values, got 3/,
+  );
+  assert.throws(
+    () =>
+      new VariationalPosterior({
+        ...options,
+        fullRank: true,
+        initialCovariance: [1, 2, 0, 2, 1, 0, 0, 0, 1],
+      }),
+    /initialCovariance: .*positive-definite/,
+  );
+});
+
 // ---- 2. Box [0, 1]², likelihood piled against the θ₁ = 0 edge, with a correlation.
 const BOX = { low: [0, 0], high: [1, 1] };
 const boxTarget: LogDensityWithGradient = (theta, n) => {
@@ -237,6 +324,63 @@ Deno.test("variational: log q integrates to 1 over the box and is the density th
   let elbo = 0;
   for (let i = 0; i < 4000; i++) elbo += (lt[i] - logProb[i]) / 4000;
   assert.ok(Math.abs(elbo - q.report!.finalElbo) < 0.03, `${elbo} vs ${q.report!.finalElbo}`);
+});
+
+Deno.test("variational: the normal box map with a full-rank layer: grid posterior, one density, save → load", async () => {
+  const q = new VariationalPosterior({
+    dims: 2,
+    bounds: BOX,
+    boxMap: "normal",
+    fullRank: true,
+    seed: 4,
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal(q.transform.map, "normal");
+    await q.fit(boxTarget, {
+      steps: 800,
+      samplesPerStep: 32,
+      learningRate: [1e-2, 200, 0.4],
+      progress: silentProgress,
+    });
+    const grid = gridPosterior(400);
+    const theta = await q.sample(20_000, { seed: 5 });
+    for (const v of theta) assert.ok(v >= 0 && v <= 1, `sample ${v} left the box`);
+    const { mean, cov } = moments(theta, 2);
+    for (let c = 0; c < 2; c++) {
+      assert.ok(
+        Math.abs(mean[c] - grid.mean[c]) < 0.15 * grid.sd[c],
+        `mean ${c}: ${mean[c]} vs grid ${grid.mean[c]}`,
+      );
+      const ratio = Math.sqrt(cov[c][c]) / grid.sd[c];
+      assert.ok(Math.abs(ratio - 1) < 0.1, `sd ratio ${c}: ${ratio}`);
+    }
+    // q integrates to 1 over the box, and scoring (through L⁻¹) agrees with sampling (L).
+    const k = 300;
+    const pts = Float64Array.from(
+      { length: 2 * k * k },
+      (_, i) => i % 2 === 0 ? (Math.floor(i / 2 / k) + 0.5) / k : (((i - 1) / 2) % k + 0.5) / k,
+    );
+    const mass = (await q.logProb(pts)).reduce((a, v) => a + Math.exp(v), 0) / (k * k);
+    assert.ok(Math.abs(mass - 1) < 5e-3, `∫∫ q over the box = ${mass}`);
+    const drawn = await q.sampleWithLogProb(2000, { seed: 7 });
+    const scored = await q.logProb(drawn.theta);
+    let worst = 0;
+    for (let i = 0; i < 2000; i++) worst = Math.max(worst, Math.abs(scored[i] - drawn.logProb[i]));
+    assert.ok(worst < 1e-4, `sampling and scoring paths differ by ${worst}`);
+    await q.save(join(dir, "q"));
+    const again = await loadVariationalPosterior(join(dir, "q"));
+    try {
+      assert.equal(again.transform.map, "normal");
+      assert.equal(again.architecture.fullRank, true);
+      assert.deepEqual(await again.sample(50, { seed: 9 }), await q.sample(50, { seed: 9 }));
+    } finally {
+      again.dispose();
+    }
+  } finally {
+    q.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("variational: save → load and checkpoint → resume reproduce the posterior", async () => {

@@ -32,6 +32,7 @@ import { runInWorkers } from "../common/worker_pool.ts";
 import { loadOrSimulateTrainingSet, noiseDraws } from "./training_set.ts";
 import { fitVariationalMember, type MemberSpec } from "./variational_member.ts";
 import type { MemberRequest } from "./vi_worker.ts";
+import { gaussNewtonMode } from "./unbounded_posterior.ts";
 
 /** Seed distance between the members of the variational ensemble. */
 const MEMBER_SEED_STRIDE = 1000;
@@ -85,17 +86,31 @@ export async function runVariational(
   let loadedFrom: string | null = null, training = 0;
   if (params.run.do_train) {
     const t = params.training, a = params.model_arch;
+    let start: MemberSpec["start"] = null;
+    if (t.vi_start === "gauss_newton") {
+      const t0 = performance.now();
+      const mode = gaussNewtonMode(problem);
+      start = { mean: mode.velocity, covariance: mode.covariance.data };
+      console.log(
+        `vi: Gauss–Newton start after ${mode.iterations} steps, χ²/datum ` +
+          `${problem.chi2PerDatum(mode.velocity).toFixed(3)}, ` +
+          `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    }
     const specs: MemberSpec[] = Array.from({ length: a.vi_members }, (_, k) => ({
       index: k,
       seed: seed + MEMBER_SEED_STRIDE * k,
       dir: join(dir, `member_${k}`),
       flowSteps: a.vi_flow_steps,
       hiddenLayers: a.vi_hidden_layers,
+      fullRank: a.vi_full_rank,
       steps: t.vi_steps,
       samplesPerStep: t.vi_samples_per_step,
       learningRate: t.vi_learning_rate,
       gradNormThresh: t.grad_norm_thresh,
       gradientEstimator: t.vi_gradient,
+      boxMap: t.vi_box_map,
+      start,
       resume: params.run.resume,
     }));
     const t0 = performance.now();

@@ -115,6 +115,16 @@ export function app7ParamsErrors(params: Params): string[] {
       errors.push(`${name} must have ${n} values, got ${value.length} (${JSON.stringify(value)})`);
     }
   }
+  const t = params.training;
+  if (
+    t.vi_start === "gauss_newton" && (t.vi_box_map !== "normal" || !params.model_arch.vi_full_rank)
+  ) {
+    errors.push(
+      `training.vi_start gauss_newton starts the flow at a Laplace approximation in the normal ` +
+        `map's coordinates with its full covariance: it needs training.vi_box_map normal (got ` +
+        `${t.vi_box_map}) and model_arch.vi_full_rank true (got ${params.model_arch.vi_full_rank})`,
+    );
+  }
   if (errors.length) return errors;
   const settings = tomographySettingsFromParams(params);
   const fieldOf: Record<string, string> = {

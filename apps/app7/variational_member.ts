@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  type BoxMap,
   type VariationalFitOptions,
   type VariationalFitReport,
   VariationalPosterior,
@@ -24,9 +25,10 @@ export interface MemberSpec {
   seed: number;
   /** Folder to save the fitted flow in (its checkpoints go to `dir/checkpoint`). */
   dir: string;
-  /** Affine couplings and hidden widths. */
+  /** Affine couplings, hidden widths, and the full-rank linear map before the couplings. */
   flowSteps: number;
   hiddenLayers: number[];
+  fullRank: boolean;
   /** Fit: steps, samples per step, learning rate, gradient clipping, resume. */
   steps: number;
   samplesPerStep: number;
@@ -34,6 +36,10 @@ export interface MemberSpec {
   gradNormThresh: number;
   /** The ELBO gradient estimator. */
   gradientEstimator: NonNullable<VariationalFitOptions["gradientEstimator"]>;
+  /** The map from the real line to the prior's box. */
+  boxMap: BoxMap;
+  /** Where q starts (velocities and covariance in u, row-major); null: the prior's centre. */
+  start: { mean: Float64Array; covariance: Float64Array } | null;
   resume: boolean;
 }
 
@@ -61,6 +67,10 @@ export async function fitVariationalMember(
     },
     flowSteps: spec.flowSteps,
     hiddenLayers: spec.hiddenLayers,
+    fullRank: spec.fullRank,
+    boxMap: spec.boxMap,
+    initialMean: spec.start?.mean,
+    initialCovariance: spec.start?.covariance,
     seed: spec.seed,
   });
   try {

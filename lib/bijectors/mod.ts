@@ -28,6 +28,7 @@ export * from "./context_embedding.ts";
 export * from "./squeeze.ts";
 export * from "./invertible_conv1x1.ts";
 export * from "./affine_map.ts";
+export * from "./unit_triangular.ts";
 export * from "./glow_coupling.ts";
 export * from "./logit.ts";
 export * from "./multiscale.ts";

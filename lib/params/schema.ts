@@ -392,7 +392,21 @@ export const PARAMS_SCHEMA = {
         "plain reparameterised gradient) or path (sticking the landing: no score term, less " +
         "noise near the optimum, one more pass through the flow per step).",
     }),
-    vi_learning_rate: learningRate([0.002, 500, 0.5], {
+    vi_box_map: oneOf(["logistic", "normal"] as const, "normal", {
+      ours: true,
+      description: "App 7: the variational flow's map from the real line to the prior's box: " +
+        "θ = low + (high − low)·F(u) with F the logistic or the normal distribution function " +
+        "(normal: the uniform prior is N(0, I) in u, and marginals piled against a bound keep " +
+        "Gaussian tails there).",
+    }),
+    vi_start: oneOf(["prior", "gauss_newton"] as const, "gauss_newton", {
+      ours: true,
+      description: "App 7: where the variational flow starts: prior (a broad Gaussian in the " +
+        "middle of the box) or gauss_newton (the Laplace approximation at the posterior mode " +
+        "found by Gauss–Newton steps, with its full covariance; needs vi_box_map normal and " +
+        "model_arch.vi_full_rank).",
+    }),
+    vi_learning_rate: learningRate([0.001, 500, 0.5], {
       ours: true,
       description:
         "App 7: learning rate of the variational flow: a number or [initial, decay_steps, decay_rate].",
@@ -506,7 +520,7 @@ export const PARAMS_SCHEMA = {
       ours: true,
       description: "Width of the context the cINN's conditioning network feeds to the couplings.",
     }),
-    vi_flow_steps: int(6, {
+    vi_flow_steps: int(12, {
       min: 1,
       ours: true,
       description: "App 7: affine couplings of the variational flow.",
@@ -515,6 +529,12 @@ export const PARAMS_SCHEMA = {
       min: 1,
       ours: true,
       description: "App 7: hidden layer sizes of each coupling network of the variational flow.",
+    }),
+    vi_full_rank: bool(true, {
+      ours: true,
+      description: "App 7: a learned unit-triangular linear map before the variational flow's " +
+        "couplings, so that it holds every full-covariance Gaussian (neighbouring nodes' " +
+        "velocities are strongly correlated where rays cross).",
     }),
     vi_members: int(1, {
       min: 1,

@@ -1,15 +1,28 @@
 /**
  * The fixed bijection between a box `[low, high]` and the real line, per
- * parameter: `θ = low + (high − low)·σ(u)`, `u = logit((θ − low)/(high − low))`.
- * The posterior estimator learns a density of `u`, which has no edges, and
- * maps its samples back into the box; densities are corrected by
- * `log |dθ/du| = Σ log((high − low)·σ(u)(1 − σ(u)))`. Without bounds the
+ * parameter: `θ = low + (high − low)·F(u)` with `F` the distribution function of
+ * the standard logistic (`σ`, the default: `u = logit((θ − low)/(high − low))`)
+ * or of the standard normal (`Φ`). The posterior estimator learns a density of
+ * `u`, which has no edges, and maps its samples back into the box; densities are
+ * corrected by `log |dθ/du| = Σ log((high − low)·F′(u))`. Without bounds the
  * transform is the identity.
+ *
+ * Under the normal map a uniform prior is exactly `N(0, I)` in `u`, so a
+ * posterior that stays near its prior in some parameters, or piles up against an
+ * edge, has Gaussian tails there, the tails a flow on a Gaussian base draws
+ * well; under the logistic map those tails are exponential.
  *
  * @module
  */
+import { normalCdf, normalQuantile } from "../inference/special.ts";
 
 const softplus = (v: number) => (v > 30 ? v : Math.log1p(Math.exp(v)));
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** The distribution function `F` of the box map: logistic (`σ`) or normal (`Φ`). */
+export type BoxMap = "logistic" | "normal";
+
+const sigmoid = (v: number) => v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 
 /**
  * The box ↔ real-line map of a prior (identity when it has no bounds).
@@ -20,16 +33,30 @@ const softplus = (v: number) => (v > 30 ? v : Math.log1p(Math.exp(v)));
  * const u = t.toUnbounded([1.5]); // [logit 0.75]
  * t.toBounded(u); // [1.5]
  * t.logDetToBounded(u, 1); // [log(2 · 0.75 · 0.25)]
+ * new PriorTransform({ low: [0], high: [2] }, "normal").toUnbounded([1]); // [0]
  * ```
  */
 export class PriorTransform {
   readonly #low: Float64Array | null;
   readonly #width: Float64Array | null;
+  /** The distribution function of the map. */
+  readonly map: BoxMap;
 
-  /** @param bounds The prior's box, or null for the identity. */
-  constructor(bounds: { low: ArrayLike<number>; high: ArrayLike<number> } | null) {
+  /**
+   * @param bounds The prior's box, or null for the identity.
+   * @param map `F`: "logistic" (default) or "normal".
+   * @throws Error for another map.
+   */
+  constructor(
+    bounds: { low: ArrayLike<number>; high: ArrayLike<number> } | null,
+    map: BoxMap = "logistic",
+  ) {
+    if (map !== "logistic" && map !== "normal") {
+      throw new Error(`The box map must be "logistic" or "normal", got ${String(map)}`);
+    }
     this.#low = bounds ? Float64Array.from(bounds.low) : null;
     this.#width = bounds ? Float64Array.from(bounds.high, (h, j) => h - bounds.low[j]) : null;
+    this.map = map;
   }
 
   /** Whether the map is the identity (a prior without bounds). */
@@ -45,9 +72,10 @@ export class PriorTransform {
   toUnbounded(theta: ArrayLike<number>): Float64Array {
     const low = this.#low, width = this.#width;
     if (!low || !width) return Float64Array.from(theta);
-    const d = low.length;
+    const d = low.length, normal = this.map === "normal";
     return Float64Array.from(theta, (v, i) => {
       const p = (v - low[i % d]) / width[i % d];
+      if (normal) return p <= 0 ? -Infinity : p >= 1 ? Infinity : normalQuantile(p);
       return Math.log(p) - Math.log1p(-p);
     });
   }
@@ -60,9 +88,9 @@ export class PriorTransform {
   toBounded(u: ArrayLike<number>): Float64Array {
     const low = this.#low, width = this.#width;
     if (!low || !width) return Float64Array.from(u);
-    const d = low.length;
+    const d = low.length, cdf = this.map === "normal" ? normalCdf : sigmoid;
     return Float64Array.from(u, (v, i) => {
-      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      const s = cdf(v);
       return Math.min(
         low[i % d] + width[i % d],
         Math.max(low[i % d], low[i % d] + width[i % d] * s),
@@ -81,12 +109,14 @@ export class PriorTransform {
     const out = new Float64Array(n);
     const width = this.#width;
     if (!width) return out;
+    const normal = this.map === "normal";
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < dim; j++) {
         const v = u[i * dim + j];
-        // log σ(v) + log(1 − σ(v)) = −softplus(−v) − softplus(v)
-        s += Math.log(width[j]) - softplus(-v) - softplus(v);
+        // logistic: log σ(v) + log(1 − σ(v)) = −softplus(−v) − softplus(v); normal: log φ(v)
+        s += Math.log(width[j]) +
+          (normal ? -0.5 * v * v - HALF_LOG_2PI : -softplus(-v) - softplus(v));
       }
       out[i] = s;
     }
@@ -96,7 +126,8 @@ export class PriorTransform {
   /**
    * Carries a log-density of θ and its gradient over to u (the chain rule through the
    * box map): `log p(u) = log p(θ(u)) + log |dθ/du|` and
-   * `∇_u = ∇_θ · (high − low)·σ(u)(1 − σ(u)) + (1 − 2σ(u))`. With `null` log-density and
+   * `∇_u = ∇_θ · (high − low)·σ(u)(1 − σ(u)) + (1 − 2σ(u))` (logistic) or
+   * `∇_θ · (high − low)·φ(u) − u` (normal). With `null` log-density and
    * gradient, only the Jacobian terms (the density of u under a uniform prior, up to a
    * constant).
    * @param u Row-major unbounded values.
@@ -126,7 +157,7 @@ export class PriorTransform {
     }
     const outLogDensity = this.logDetToBounded(u, dim);
     const outGradient = new Float64Array(u.length);
-    const width = this.#width;
+    const width = this.#width, normal = this.map === "normal";
     for (let i = 0; i < n; i++) {
       if (logDensity) outLogDensity[i] += logDensity[i];
       for (let j = 0; j < dim; j++) {
@@ -136,7 +167,11 @@ export class PriorTransform {
           continue;
         }
         const v = u[k];
-        const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+        if (normal) {
+          outGradient[k] = g * width[j] * Math.exp(-0.5 * v * v - HALF_LOG_2PI) - v;
+          continue;
+        }
+        const s = sigmoid(v);
         outGradient[k] = g * width[j] * s * (1 - s) + (1 - 2 * s);
       }
     }

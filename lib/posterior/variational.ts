@@ -6,13 +6,15 @@
  *
  * The model. Without bounds `q` is a flow on θ itself. With a box
  * `[low, high]` (a uniform prior) `q` is a flow on the unbounded
- * `u = logit((θ − low)/(high − low))` ({@link PriorTransform}), so every
- * sample lies in the box, and `log q(θ) = log q(u) − log |dθ/du|`. The flow
- * (data → latent order) is an elementwise affine map (an {@link ActNorm}
- * holding q's initial location and scale) followed by `flowSteps` RealNVP
- * affine couplings with fixed permutations between them; the couplings'
- * output layers start at zero, so `q(u)` starts as `N(initial mean,
- * initialScale² I)`. There is no batch normalization (the few samples of a
+ * `u = F⁻¹((θ − low)/(high − low))` with `F` the logistic (default) or the
+ * normal distribution function ({@link PriorTransform}), so every sample lies
+ * in the box, and `log q(θ) = log q(u) − log |dθ/du|`. The flow (data →
+ * latent order) is an elementwise affine map (an {@link ActNorm} holding q's
+ * initial location and scale), with `fullRank` a learned unit-triangular
+ * linear map (together they hold any Cholesky factor: `initialCovariance`
+ * sets it), then `flowSteps` RealNVP affine couplings with fixed permutations
+ * between them; the couplings' output layers start at zero, so `q(u)` starts
+ * as `N(initial mean, initialScale² I)` (or the initial covariance). There is no batch normalization (the few samples of a
  * step are no batch to normalize with). One parameter is a special case: a
  * coupling needs two, so `q(u)` is then Gaussian (the affine map alone).
  *
@@ -26,7 +28,7 @@
  * the flow maps `ε → u` in tfjs (differentiable), `u` is read back, θ and
  * the target's value and gradient `g_θ` are computed in JavaScript, and
  *
- *     g_u = g_θ · (high − low) σ(u)(1 − σ(u)) + (1 − 2σ(u))
+ *     g_u = g_θ · (high − low) σ(u)(1 − σ(u)) + (1 − 2σ(u))   (logistic map)
  *     loss = −mean_s Σ_j u[s, j] · stopGradient(g_u[s, j]) − mean_s log |det ∂u/∂ε|
  *
  * (the second term of `g_u` is the gradient of `log |dθ/du|`; `log N(ε)` does
@@ -65,7 +67,8 @@ import type { FlowLoss } from "../training/flow_loss.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import type { LearningRate } from "../training/schedule.ts";
 import { trainFlow } from "../training/trainer.ts";
-import { PriorTransform } from "./prior_transform.ts";
+import { type BoxMap, PriorTransform } from "./prior_transform.ts";
+import { cholesky, type Matrix, matrix } from "../linalg/matrix.ts";
 import {
   BaseSampleSource,
   buildVariationalFlow,
@@ -122,16 +125,29 @@ export interface Bounds {
 export interface VariationalPosteriorOptions {
   /** Number of parameters. */
   dims: number;
-  /** A box prior: θ = low + (high − low)·σ(u), q is a flow on u. Absent or null: q is on θ. */
+  /** A box prior: θ = low + (high − low)·F(u), q is a flow on u. Absent or null: q is on θ. */
   bounds?: Bounds | null;
+  /**
+   * `F` of the box map ({@link PriorTransform}): "logistic" (default, `σ`) or "normal"
+   * (`Φ`: the uniform prior is then `N(0, I)` in u, and a posterior against an edge has
+   * Gaussian tails in u, which the flow draws better).
+   */
+  boxMap?: BoxMap;
   /** Affine couplings. Default: {@link defaultVariationalArchitecture}. */
   flowSteps?: number;
   /** Hidden widths of each coupling's network. Default: {@link defaultVariationalArchitecture}. */
   hiddenLayers?: number[];
   /**
+   * A learned unit-triangular linear map before the couplings, so that q holds every
+   * full-covariance Gaussian (for strongly correlated parameters). Default:
+   * {@link defaultVariationalArchitecture}.
+   */
+  fullRank?: boolean;
+  /**
    * Standard deviation of q(u) at the start, per parameter (in u; in θ when
-   * there are no bounds). Default: `√2` with bounds (the flattest
-   * logit-normal: spread over the whole box, like the prior), 1 without.
+   * there are no bounds). Default: `√2` with bounds and the logistic map (the
+   * flattest logit-normal: spread over the whole box, like the prior), 1 with the
+   * normal map (q starts as the uniform prior itself) or without bounds.
    */
   initialScale?: number;
   /**
@@ -139,6 +155,13 @@ export interface VariationalPosteriorOptions {
    * box's centre, or 0 without bounds.
    */
   initialMean?: ArrayLike<number>;
+  /**
+   * Covariance of q at the start, in u (row-major `dims × dims`, symmetric positive
+   * definite), for example a Laplace or Gauss–Newton approximation of the posterior: q then
+   * starts as `N(initial mean, initialCovariance)` in u, and the couplings learn what is not
+   * Gaussian. Needs `fullRank`; replaces `initialScale`.
+   */
+  initialCovariance?: ArrayLike<number>;
   /** Seed of the permutations and the initial weights. Default 0. */
   seed?: number;
 }
@@ -225,6 +248,8 @@ interface VariationalRecord {
   format: typeof RECORD_FORMAT;
   dims: number;
   bounds: { low: number[]; high: number[] } | null;
+  /** Absent in records written before the normal map existed: logistic. */
+  boxMap?: BoxMap;
   architecture: VariationalArchitecture;
   seed: number;
   report: VariationalFitReport | null;
@@ -328,12 +353,13 @@ export class VariationalPosterior {
     }
     this.dims = dims;
     this.bounds = options.bounds ? checkBounds(options.bounds, dims) : null;
-    this.#transform = new PriorTransform(this.bounds);
+    this.#transform = new PriorTransform(this.bounds, options.boxMap ?? "logistic");
     const defaults = defaultVariationalArchitecture(dims);
     this.architecture = {
       flowSteps: dims === 1 ? 0 : flowSteps ?? defaults.flowSteps,
       hiddenLayers: options.hiddenLayers ?? defaults.hiddenLayers,
       logScaleClip: defaults.logScaleClip,
+      fullRank: options.fullRank ?? defaults.fullRank,
     };
     this.seed = options.seed ?? 0;
     if (restoring) {
@@ -342,7 +368,8 @@ export class VariationalPosterior {
       restoring = null;
       return;
     }
-    const scale = options.initialScale ?? (this.bounds ? Math.SQRT2 : 1);
+    const scale = options.initialScale ??
+      (this.bounds && this.#transform.map === "logistic" ? Math.SQRT2 : 1);
     if (!(scale > 0) || !Number.isFinite(scale)) {
       throw new Error(`initialScale must be a positive number, got ${scale}`);
     }
@@ -362,7 +389,23 @@ export class VariationalPosterior {
         );
       }
     }
-    this.#flow = buildVariationalFlow(dims, this.architecture, this.seed, mean, scale);
+    let start: number | Matrix = scale;
+    if (options.initialCovariance) {
+      if (!this.architecture.fullRank || dims === 1) {
+        throw new Error("initialCovariance needs fullRank: true (and more than one parameter)");
+      }
+      if (options.initialCovariance.length !== dims * dims) {
+        throw new Error(
+          `initialCovariance needs ${dims} × ${dims} values, got ${options.initialCovariance.length}`,
+        );
+      }
+      try {
+        start = cholesky(matrix(dims, dims, options.initialCovariance));
+      } catch (e) {
+        throw new Error(`initialCovariance: ${(e as Error).message}`);
+      }
+    }
+    this.#flow = buildVariationalFlow(dims, this.architecture, this.seed, mean, start);
   }
 
   /** The flow on u (on θ without bounds), e.g. to inspect or train it otherwise. */
@@ -726,6 +769,7 @@ export class VariationalPosterior {
       format: RECORD_FORMAT,
       dims: this.dims,
       bounds: this.bounds,
+      boxMap: this.#transform.map,
       architecture: this.architecture,
       seed: this.seed,
       report: this.#report,
@@ -769,8 +813,10 @@ export async function loadVariationalPosterior(dir: string): Promise<Variational
     const q = new VariationalPosterior({
       dims: record.dims,
       bounds: record.bounds,
+      boxMap: record.boxMap ?? "logistic",
       flowSteps: record.architecture.flowSteps,
       hiddenLayers: record.architecture.hiddenLayers,
+      fullRank: record.architecture.fullRank ?? false,
       seed: record.seed,
     });
     return q;

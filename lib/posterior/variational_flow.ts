@@ -8,11 +8,13 @@
  */
 import { tf } from "../core/tf.ts";
 import { Rng } from "../core/random.ts";
+import type { Matrix } from "../linalg/matrix.ts";
 import { ActNorm } from "../bijectors/act_norm.ts";
 import { AffineCoupling } from "../bijectors/affine_coupling.ts";
 import type { Bijector } from "../bijectors/bijector.ts";
 import { Chain } from "../bijectors/chain.ts";
 import { Permute } from "../bijectors/permute.ts";
+import { UnitTriangular } from "../bijectors/unit_triangular.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import type { DataSource, FlowBatch } from "../training/data_source.ts";
@@ -25,6 +27,11 @@ export interface VariationalArchitecture {
   hiddenLayers: number[];
   /** Soft bound of the couplings' log-scales. */
   logScaleClip: number;
+  /**
+   * A learned unit-triangular linear map ({@link UnitTriangular}) between the elementwise
+   * affine layer and the couplings: q then holds every full-covariance Gaussian.
+   */
+  fullRank: boolean;
 }
 
 /**
@@ -41,19 +48,22 @@ export interface VariationalArchitecture {
  * ```
  */
 export function defaultVariationalArchitecture(dims: number): VariationalArchitecture {
-  if (dims <= 1) return { flowSteps: 0, hiddenLayers: [], logScaleClip: 5 };
-  if (dims <= 8) return { flowSteps: 4, hiddenLayers: [32, 32], logScaleClip: 5 };
-  if (dims <= 64) return { flowSteps: 6, hiddenLayers: [128], logScaleClip: 5 };
-  return { flowSteps: 6, hiddenLayers: [256], logScaleClip: 5 };
+  if (dims <= 1) return { flowSteps: 0, hiddenLayers: [], logScaleClip: 5, fullRank: false };
+  if (dims <= 8) return { flowSteps: 4, hiddenLayers: [32, 32], logScaleClip: 5, fullRank: false };
+  if (dims <= 64) return { flowSteps: 6, hiddenLayers: [128], logScaleClip: 5, fullRank: false };
+  return { flowSteps: 6, hiddenLayers: [256], logScaleClip: 5, fullRank: false };
 }
 
 /**
- * Builds q's flow: u = mean + scale·ε before the couplings, which start at the identity.
+ * Builds q's flow: u = mean + scale·ε (or mean + C·ε with a Cholesky factor C) before the
+ * couplings, which start at the identity.
  * @param dims Number of parameters.
- * @param arch Couplings, hidden widths, log-scale clip.
+ * @param arch Couplings, hidden widths, log-scale clip, full rank.
  * @param seed Seed of the permutations and weights.
  * @param mean Where q starts, in u.
- * @param scale Its starting standard deviation, in u.
+ * @param scale Its starting standard deviation, in u; or the lower Cholesky factor `C` of its
+ *   starting covariance (needs `arch.fullRank`: the triangular map holds `C`'s shape, the
+ *   elementwise layer its diagonal).
  * @returns The flow (base: standard normal).
  * @example
  * ```ts
@@ -68,17 +78,36 @@ export function buildVariationalFlow(
   arch: VariationalArchitecture,
   seed: number,
   mean: Float64Array,
-  scale: number,
+  scale: number | Matrix,
 ): TransformedDistribution {
   const rng = new Rng(seed);
   const affine = new ActNorm({ dims });
-  // ActNorm maps u → (u·e^s + b); its inverse is ε ↦ (ε − b)·e^{−s} = mean + scale·ε.
+  // C = diag(c)·L with L unit lower-triangular: the triangular map gives a = L·ε and
+  // ActNorm's inverse u = (a − b)·e^{−s} = mean + c·a with e^{−s} = c, b = −mean/c.
+  const diag = typeof scale === "number"
+    ? new Float64Array(dims).fill(scale)
+    : Float64Array.from({ length: dims }, (_, i) => scale.data[i * dims + i]);
+  if (typeof scale !== "number" && !(arch.fullRank && dims > 1)) {
+    throw new Error("A starting covariance needs the full-rank map (fullRank: true)");
+  }
   tf.tidy(() => {
-    affine.logScale.assign(tf.fill([dims], -Math.log(scale)));
-    affine.bias.assign(tf.tensor1d(Array.from(mean, (m) => -m / scale)));
+    affine.logScale.assign(tf.tensor1d(Array.from(diag, (c) => -Math.log(c))));
+    affine.bias.assign(tf.tensor1d(Array.from(mean, (m, i) => -m / diag[i])));
     affine.initialized.assign(tf.scalar(1));
   });
   const layers: Bijector[] = [affine];
+  if (arch.fullRank && dims > 1) {
+    const triangular = new UnitTriangular({ dims });
+    if (typeof scale !== "number") {
+      // L = diag(c)⁻¹·C; the trained matrix is Lᵀ − I: entry (j, i), j < i, is C[i][j] / c_i.
+      const upper = new Float32Array(dims * dims);
+      for (let i = 0; i < dims; i++) {
+        for (let j = 0; j < i; j++) upper[j * dims + i] = scale.data[i * dims + j] / diag[i];
+      }
+      tf.tidy(() => triangular.upper.assign(tf.tensor2d(upper, [dims, dims])));
+    }
+    layers.push(triangular);
+  }
   const network = {
     hiddenLayers: arch.hiddenLayers,
     activation: "tanh" as const,
