@@ -44,7 +44,7 @@ export interface VariationalArchitecture {
  * @example
  * ```ts
  * import { defaultVariationalArchitecture } from "./variational_flow.ts";
- * defaultVariationalArchitecture(441); // { flowSteps: 6, hiddenLayers: [256], logScaleClip: 5 }
+ * defaultVariationalArchitecture(441); // { flowSteps: 6, hiddenLayers: [256], logScaleClip: 5, fullRank: false }
  * ```
  */
 export function defaultVariationalArchitecture(dims: number): VariationalArchitecture {
@@ -68,7 +68,7 @@ export function defaultVariationalArchitecture(dims: number): VariationalArchite
  * @example
  * ```ts
  * import { buildVariationalFlow } from "./variational_flow.ts";
- * const flow = buildVariationalFlow(2, { flowSteps: 1, hiddenLayers: [4], logScaleClip: 5 }, 1,
+ * const flow = buildVariationalFlow(2, { flowSteps: 1, hiddenLayers: [4], logScaleClip: 5, fullRank: true }, 1,
  *   new Float64Array(2), 1);
  * flow.dispose();
  * ```
