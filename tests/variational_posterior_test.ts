@@ -241,6 +241,20 @@ function gridPosterior(k: number): { mean: number[]; sd: number[]; logZ: number 
   };
 }
 
+/** Samples inside the box, means within 0.15 grid standard deviations, spreads within 10 %. */
+function assertMatchesGrid(theta: Float64Array, grid: ReturnType<typeof gridPosterior>): void {
+  for (const v of theta) assert.ok(v >= 0 && v <= 1, `sample ${v} left the box`);
+  const { mean, cov } = moments(theta, 2);
+  for (let c = 0; c < 2; c++) {
+    assert.ok(
+      Math.abs(mean[c] - grid.mean[c]) < 0.15 * grid.sd[c],
+      `mean ${c}: ${mean[c]} vs grid ${grid.mean[c]}`,
+    );
+    const ratio = Math.sqrt(cov[c][c]) / grid.sd[c];
+    assert.ok(Math.abs(ratio - 1) < 0.1, `sd ratio ${c}: ${ratio}`);
+  }
+}
+
 let fittedBox: VariationalPosterior | null = null;
 
 async function fitBox(): Promise<VariationalPosterior> {
@@ -259,18 +273,7 @@ async function fitBox(): Promise<VariationalPosterior> {
 Deno.test("variational: a box posterior against an edge matches a grid posterior", async () => {
   const q = await fitBox();
   const grid = gridPosterior(400);
-  const theta = await q.sample(20_000, { seed: 5 });
-  for (const v of theta) assert.ok(v >= 0 && v <= 1, `sample ${v} left the box`);
-  const { mean, cov } = moments(theta, 2);
-  for (let c = 0; c < 2; c++) {
-    // Means within 0.15 grid standard deviations, spreads within 10 %.
-    assert.ok(
-      Math.abs(mean[c] - grid.mean[c]) < 0.15 * grid.sd[c],
-      `mean ${c}: ${mean[c]} vs grid ${grid.mean[c]}`,
-    );
-    const ratio = Math.sqrt(cov[c][c]) / grid.sd[c];
-    assert.ok(Math.abs(ratio - 1) < 0.1, `sd ratio ${c}: ${ratio}`);
-  }
+  assertMatchesGrid(await q.sample(20_000, { seed: 5 }), grid);
   // The flat prior is not part of the target, so the ELBO bounds log ∫_box exp(target).
   const elbo = q.report!.finalElbo;
   assert.ok(elbo < grid.logZ + 0.02 && elbo > grid.logZ - 0.08, `${elbo} vs ${grid.logZ}`);
@@ -343,18 +346,7 @@ Deno.test("variational: the normal box map with a full-rank layer: grid posterio
       learningRate: [1e-2, 200, 0.4],
       progress: silentProgress,
     });
-    const grid = gridPosterior(400);
-    const theta = await q.sample(20_000, { seed: 5 });
-    for (const v of theta) assert.ok(v >= 0 && v <= 1, `sample ${v} left the box`);
-    const { mean, cov } = moments(theta, 2);
-    for (let c = 0; c < 2; c++) {
-      assert.ok(
-        Math.abs(mean[c] - grid.mean[c]) < 0.15 * grid.sd[c],
-        `mean ${c}: ${mean[c]} vs grid ${grid.mean[c]}`,
-      );
-      const ratio = Math.sqrt(cov[c][c]) / grid.sd[c];
-      assert.ok(Math.abs(ratio - 1) < 0.1, `sd ratio ${c}: ${ratio}`);
-    }
+    assertMatchesGrid(await q.sample(20_000, { seed: 5 }), gridPosterior(400));
     // q integrates to 1 over the box, and scoring (through L⁻¹) agrees with sampling (L).
     const k = 300;
     const pts = Float64Array.from(
