@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { inverseSpd, type Matrix, matrix } from "../../lib/linalg/matrix.ts";
-import { normalCdf, normalPdf, normalQuantile } from "../../lib/inference/special.ts";
+import { inverseSpd, type Matrix, matrix, matVec } from "../../lib/linalg/matrix.ts";
+import { normalPdf } from "../../lib/inference/special.ts";
+import { PriorTransform } from "../../lib/posterior/prior_transform.ts";
 import type { TravelTimeTomography } from "../../lib/problems/travel_time_tomography.ts";
 
 /** The unnormalised log-posterior of `count` rows of z (`count × dims`) and its gradient. */
@@ -40,11 +41,22 @@ export interface SamplerCoordinates {
  * ```
  */
 export function samplerCoordinates(problem: { low: number; high: number }): SamplerCoordinates {
-  const { low } = problem, width = problem.high - problem.low;
+  const transform = boxTransform(problem, 1);
   return {
-    toVelocity: (z) => Float64Array.from(z, (x) => low + width * normalCdf(x)),
-    fromVelocity: (v) => Float64Array.from(v, (x) => normalQuantile((x - low) / width)),
+    toVelocity: (z) => transform.toBounded(z),
+    fromVelocity: (v) => transform.toUnbounded(v),
   };
+}
+
+/**
+ * The normal box map of `dims` nodes (its maps between v and z take rows of any multiple of
+ * `dims`, so one node serves them all; its Jacobian terms need every node).
+ */
+function boxTransform(problem: { low: number; high: number }, dims: number): PriorTransform {
+  return new PriorTransform({
+    low: new Float64Array(dims).fill(problem.low),
+    high: new Float64Array(dims).fill(problem.high),
+  }, "normal");
 }
 
 /**
@@ -64,20 +76,15 @@ export function samplerCoordinates(problem: { low: number; high: number }): Samp
  * ```
  */
 export function unboundedLogPosterior(problem: TravelTimeTomography): UnboundedLogPosterior {
-  const coordinates = samplerCoordinates(problem), d = problem.dims;
-  const width = problem.high - problem.low;
+  const d = problem.dims, transform = boxTransform(problem, d);
+  // The box map's log |dv/dz| = Σ (log(high − low) + log φ(z)); its constant part is dropped.
+  const constant = d * (Math.log(problem.high - problem.low) - 0.5 * Math.log(2 * Math.PI));
   return (z, count) => {
     const rows = z.subarray(0, count * d);
-    const lik = problem.logLikelihoodWithGradient(coordinates.toVelocity(rows), count);
-    const logp = Float64Array.from(lik.logDensity), grad = new Float64Array(count * d);
-    for (let r = 0; r < count; r++) {
-      for (let k = 0; k < d; k++) {
-        const i = r * d + k, zi = rows[i];
-        logp[r] -= 0.5 * zi * zi;
-        grad[i] = lik.gradient[i] * width * normalPdf(zi) - zi;
-      }
-    }
-    return { logp, grad };
+    const lik = problem.logLikelihoodWithGradient(transform.toBounded(rows), count);
+    const { logDensity, gradient } = transform.pullBack(rows, d, lik.logDensity, lik.gradient);
+    for (let r = 0; r < count; r++) logDensity[r] -= constant;
+    return { logp: logDensity, grad: gradient };
   };
 }
 
@@ -164,12 +171,7 @@ export function gaussNewtonMode(
   let z = new Float64Array(d), current = logPosterior(z, 1);
   let covariance = gaussNewtonCovariance(problem, [z]), iterations = 0;
   while (iterations < maxIterations) {
-    const step = new Float64Array(d);
-    for (let i = 0; i < d; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += covariance.data[i * d + j] * current.grad[j];
-      step[i] = s;
-    }
+    const step = matVec(covariance, current.grad);
     let moved = false, gain = 0;
     for (let t = 1; t >= 1 / 1024; t /= 2) {
       const next = Float64Array.from(z, (v, i) => v + t * step[i]);

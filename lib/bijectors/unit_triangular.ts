@@ -11,7 +11,7 @@
  *
  * The cheap side is latent → data (one matrix product, as a variational fit
  * samples); data → latent multiplies by `L⁻¹`, computed in float64 by back
- * substitution (`d³/6` operations) with the gradient `−L⁻ᵀ·G·L⁻ᵀ`. Starts as the
+ * substitution against the identity (`lib/linalg`) with the gradient `−L⁻ᵀ·G·L⁻ᵀ`. Starts as the
  * identity. Rows are kept as `x = z·Lᵀ`, so the trained matrix is `Lᵀ − I`,
  * strictly upper-triangular (entries on and below its diagonal are ignored).
  *
@@ -26,6 +26,7 @@ import {
   registerBijector,
 } from "./bijector.ts";
 import { customGradOp, denseLayer } from "../kernels/mod.ts";
+import { identity, solveLowerTransposed } from "../linalg/matrix.ts";
 
 /** Config of a {@link UnitTriangular}. */
 export interface UnitTriangularConfig {
@@ -42,19 +43,15 @@ function strictlyUpperMask(d: number): Float32Array {
 
 /**
  * `(I + U)⁻¹` for a strictly upper-triangular `U` (row-major, `[d, d]`; entries on and
- * below the diagonal ignored), in float64 by back substitution, column by column.
+ * below the diagonal ignored), in float64: `I + U = Lᵀ` with `L` unit lower-triangular, so
+ * it is the back substitution `Lᵀ·W = I`.
  */
 function unitUpperInverse(u: ArrayLike<number>, d: number): Float32Array {
-  const w = new Float64Array(d * d);
-  for (let c = 0; c < d; c++) {
-    w[c * d + c] = 1;
-    for (let i = c - 1; i >= 0; i--) {
-      let s = 0;
-      for (let k = i + 1; k <= c; k++) s += u[i * d + k] * w[k * d + c];
-      w[i * d + c] = -s;
-    }
+  const l = identity(d);
+  for (let i = 0; i < d; i++) {
+    for (let k = i + 1; k < d; k++) l.data[k * d + i] = u[i * d + k];
   }
-  return Float32Array.from(w);
+  return Float32Array.from(solveLowerTransposed(l, identity(d)).data);
 }
 
 /** A learned unit lower-triangular linear map, volume-preserving. */

@@ -87,9 +87,6 @@ export function buildVariationalFlow(
   const diag = typeof scale === "number"
     ? new Float64Array(dims).fill(scale)
     : Float64Array.from({ length: dims }, (_, i) => scale.data[i * dims + i]);
-  if (typeof scale !== "number" && !(arch.fullRank && dims > 1)) {
-    throw new Error("A starting covariance needs the full-rank map (fullRank: true)");
-  }
   tf.tidy(() => {
     affine.logScale.assign(tf.tensor1d(Array.from(diag, (c) => -Math.log(c))));
     affine.bias.assign(tf.tensor1d(Array.from(mean, (m, i) => -m / diag[i])));
