@@ -66,6 +66,8 @@ interface Side {
   trainSeconds: number;
   sampleSeconds: number;
   epochs: number | null;
+  /** Ours: networks and their couplings, e.g. `4 × spline`. */
+  model?: string;
 }
 
 interface Row {
@@ -159,15 +161,15 @@ function report(): string {
     "",
     ...problems.map((p) => `- \`${p.name}\`: ${p.description}; reference: ${p.referenceMethod}.`),
     "",
-    "| problem | simulations | ours C2ST | sbi C2ST | ours train s | sbi train s | ours epochs | sbi epochs | ours sample 10k s | sbi sample 10k s |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| problem | simulations | ours C2ST | sbi C2ST | ours train s | sbi train s | ours networks | ours epochs (all networks) | sbi epochs | ours sample 10k s | sbi sample 10k s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
       `| ${r.problem} | ${r.n} | ${f(mean(r.ours.c2st))} | ${
         r.sbi ? f(mean(r.sbi.c2st)) : r.sbiError ?? "—"
       } | ` +
-      `${f(r.ours.trainSeconds, 1)} | ${f(r.sbi?.trainSeconds, 1)} | ${r.ours.epochs ?? "—"} | ${
-        r.sbi?.epochs ?? "—"
-      } | ` +
+      `${f(r.ours.trainSeconds, 1)} | ${f(r.sbi?.trainSeconds, 1)} | ${r.ours.model ?? "—"} | ${
+        r.ours.epochs ?? "—"
+      } | ${r.sbi?.epochs ?? "—"} | ` +
       `${f((r.ours.sampleSeconds * 10_000) / numSamples, 2)} | ${
         r.sbi ? f((r.sbi.sampleSeconds * 10_000) / numSamples, 2) : "—"
       } |`
@@ -218,6 +220,7 @@ for (const problem of problems) {
         trainSeconds,
         sampleSeconds: sampleMs / 1000 / observations.length,
         epochs: report.epochs,
+        model: `${report.members} × ${report.coupling}`,
       },
       sbi: null,
     };

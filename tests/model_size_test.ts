@@ -93,6 +93,7 @@ Deno.test("realnvp, Glow, INN and cINN sizes equal the built models' trainable v
       },
       { dimX: 2, dimY: 7, blocks: 1, hiddenLayers: [3, 3], seed: 2 },
       { dimX: 4, dimY: 3, blocks: 2, hiddenLayers: [5], contextDim: 4, linearPath: true, seed: 3 },
+      { dimX: 5, dimY: 2, blocks: 1, hiddenLayers: [4], coupling: "spline" as const, seed: 5 },
     ]
   ) {
     const cinn = buildCinnBijector(o);

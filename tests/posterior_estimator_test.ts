@@ -190,7 +190,13 @@ Deno.test("whitened, regression-adjusted, held-out simulations given: exact mome
   const train = await simulateFromPrior(prior, sim, 2000, { seed: 1 });
   const held = await simulateFromPrior(prior, sim, 200, { seed: 3 });
   const dir = await Deno.makeTempDir({ prefix: "estimator_ckpt_" });
-  const est = new PosteriorEstimator({ prior, scaling: "whiten", regressionAdjust: true });
+  // One network (2 200 simulations would make an ensemble; ensembles have their own test).
+  const est = new PosteriorEstimator({
+    prior,
+    scaling: "whiten",
+    regressionAdjust: true,
+    settings: { members: 1 },
+  });
   try {
     const report = await est.fit(train.theta, train.x, {
       seed: 2,
@@ -247,7 +253,7 @@ Deno.test("whitened, regression-adjusted, held-out simulations given: exact mome
       prior,
       scaling: "whiten",
       regressionAdjust: true,
-      settings: { maxEpochs: report.epochs + 2, patience: 1000 },
+      settings: { maxEpochs: report.epochs + 2, patience: 1000, members: 1 },
     });
     try {
       const r2 = await more.fit(train.theta, train.x, {
@@ -357,6 +363,198 @@ for (
     }
   });
 }
+
+Deno.test("an ensemble: its density integrates to one and its samples follow it; save → load; each network resumes", async () => {
+  const prior = new BoxUniformPrior([0, -1], [1, 1]);
+  const sim = (t: Float64Array, rng: Rng) => [
+    t[0] + 0.1 * rng.normal(),
+    t[1] ** 2 + 0.1 * rng.normal(),
+  ];
+  const all = await simulateFromPrior(prior, sim, 600, { seed: 3 });
+  assert.equal(defaultEstimatorSettings(600, 2, 2).members, 4, "small budgets ensemble");
+  // The held-out part given, so that a network refitted alone sees the ensemble's split.
+  const theta = all.theta.subarray(0, 1080), x = all.x.subarray(0, 1080);
+  const validation = { theta: all.theta.subarray(1080), x: all.x.subarray(1080) };
+  const dir = await Deno.makeTempDir({ prefix: "estimator_ensemble_" });
+  // Few epochs: the three networks are still far apart, so a mixture done wrong shows.
+  const est = new PosteriorEstimator({
+    prior,
+    settings: { members: 3, maxEpochs: 4, coupling: "affine" },
+  });
+  try {
+    const report = await est.fit(theta, x, {
+      seed: 4,
+      progress: silentProgress,
+      validation,
+      checkpoint: { dir: join(dir, "ckpt") },
+    });
+    assert.equal(report.members, 3);
+    assert.equal(est.networks.length, 3);
+    assert.equal(report.memberReports!.length, 3);
+    assert.equal(report.epochs, 12);
+    const xo = [0.7, 0.25];
+    // The members disagree: their log-densities at one point differ.
+    const point = [0.6, 0.5];
+    const one = await Promise.all(
+      est.networks.map(async (_, k) => {
+        const single = new PosteriorEstimator({
+          prior,
+          settings: { members: 1, maxEpochs: 4, coupling: "affine" },
+        });
+        await single.fit(theta, x, { seed: 4 + 1000 * k, progress: silentProgress, validation });
+        const v = (await single.logProb(point, xo))[0];
+        single.dispose();
+        return v;
+      }),
+    );
+    // The mixture's density is the mean of its members' (each refitted alone, same seeds).
+    const mixture = (await est.logProb(point, xo))[0];
+    const want = Math.log(one.reduce((a, v) => a + Math.exp(v), 0) / 3);
+    assert.ok(Math.max(...one) - Math.min(...one) > 0.05, `members agree: ${one}`);
+    assert.ok(Math.abs(mixture - want) < 1e-3, `mixture ${mixture} against ${want}`);
+    // ∫∫ p(θ | x) dθ = 1 over the box, and the samples' share of θ₁ > 0 matches its mass.
+    const nx = 100, ny = 200, grid = new Float64Array(2 * nx * ny);
+    for (let i = 0; i < nx; i++) {
+      for (let j = 0; j < ny; j++) {
+        grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
+      }
+    }
+    const logp = await est.logProb(grid, xo);
+    let mass = 0, upper = 0;
+    logp.forEach((v, i) => {
+      mass += Math.exp(v) / (nx * ny / 2);
+      if (grid[2 * i + 1] > 0) upper += Math.exp(v) / (nx * ny / 2);
+    });
+    assert.ok(Math.abs(mass - 1) < 0.03, `posterior mass over the box ${mass}`);
+    const s = await est.sample(xo, 20_000, { seed: 5 });
+    let share = 0;
+    for (let i = 0; i < 20_000; i++) share += s[2 * i + 1] > 0 ? 1 / 20_000 : 0;
+    assert.ok(Math.abs(share - upper / mass) < 0.02, `samples ${share}, density ${upper / mass}`);
+    // Saved with every network; loaded, the same samples and densities.
+    await est.save(join(dir, "est"));
+    assert.ok((await Deno.stat(join(dir, "est", "member_2", "weights.bin"))).isFile);
+    const again = await loadPosteriorEstimator(join(dir, "est"));
+    try {
+      assert.equal(again.networks.length, 3);
+      assert.deepEqual(
+        await again.sample(xo, 50, { seed: 6 }),
+        await est.sample(xo, 50, { seed: 6 }),
+      );
+      assert.ok(Math.abs((await again.logProb(point, xo))[0] - mixture) < 1e-5);
+    } finally {
+      again.dispose();
+    }
+    // A longer run: every network resumes from its own checkpoint.
+    const more = new PosteriorEstimator({
+      prior,
+      settings: { members: 3, maxEpochs: 6, patience: 1000, coupling: "affine" },
+    });
+    try {
+      const r2 = await more.fit(theta, x, {
+        seed: 4,
+        progress: silentProgress,
+        validation,
+        checkpoint: { dir: join(dir, "ckpt"), resume: true },
+      });
+      assert.deepEqual(r2.memberReports!.map((m) => [m.resumedFromEpoch, m.epochs]), [
+        [4, 6],
+        [4, 6],
+        [4, 6],
+      ]);
+    } finally {
+      more.dispose();
+    }
+    // Ensembles are the cINN's; a member count must be a whole number.
+    await assert.rejects(
+      () =>
+        new PosteriorEstimator({ prior, model: "inn-ml", settings: { members: 2 } })
+          .fit(theta, x, { seed: 1, progress: silentProgress }),
+      /members = 2: an ensemble is an option of the "cinn" model, not of "inn-ml"/,
+    );
+    await assert.rejects(
+      () =>
+        new PosteriorEstimator({ prior, settings: { members: 0 } })
+          .fit(theta, x, { seed: 1, progress: silentProgress }),
+      /members = 0: it must be a whole number ≥ 1/,
+    );
+  } finally {
+    est.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("couplings: spline densities integrate to one; auto keeps the kind with the lower held-out NLL", async () => {
+  // θ₂ is seen through its square: a posterior with two modes (±θ₂).
+  const prior = new BoxUniformPrior([0, -1], [1, 1]);
+  const sim = (t: Float64Array, rng: Rng) => [
+    t[0] + 0.1 * rng.normal(),
+    t[1] ** 2 + 0.05 * rng.normal(),
+  ];
+  const { theta, x } = await simulateFromPrior(prior, sim, 800, { seed: 5 });
+  const xo = [0.4, 0.36];
+  const dir = await Deno.makeTempDir({ prefix: "estimator_coupling_" });
+  const spline = new PosteriorEstimator({
+    prior,
+    settings: { members: 1, coupling: "spline", maxEpochs: 30 },
+  });
+  const auto = new PosteriorEstimator({ prior, settings: { members: 2, maxEpochs: 30 } });
+  try {
+    const r = await spline.fit(theta, x, { seed: 1, progress: silentProgress });
+    assert.equal(r.coupling, "spline");
+    assert.equal((spline.network as Cinn).options.coupling, "spline");
+    // ∫∫ p(θ | x) dθ = 1 over the box (midpoint rule), and the samples stay inside.
+    const nx = 100, ny = 200, grid = new Float64Array(2 * nx * ny);
+    for (let i = 0; i < nx; i++) {
+      for (let j = 0; j < ny; j++) {
+        grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
+      }
+    }
+    const mass = (await spline.logProb(grid, xo)).reduce((a, v) => a + Math.exp(v), 0) /
+      (nx * ny / 2);
+    assert.ok(Math.abs(mass - 1) < 0.03, `spline posterior mass over the box ${mass}`);
+    const s = await spline.sample(xo, 2000, { seed: 2 });
+    assert.ok(s.every((v, i) => i % 2 === 0 ? v >= 0 && v <= 1 : v >= -1 && v <= 1));
+    // Both modes: θ₂ ≈ ±0.6 each hold a good share of the samples.
+    let positive = 0;
+    for (let i = 0; i < 2000; i++) positive += s[2 * i + 1] > 0 ? 1 : 0;
+    assert.ok(positive > 500 && positive < 1500, `${positive} of 2000 samples have θ₂ > 0`);
+
+    const ra = await auto.fit(theta, x, { seed: 1, progress: silentProgress });
+    const sel = ra.couplingSelection!;
+    assert.ok(Number.isFinite(sel.affine) && Number.isFinite(sel.spline), JSON.stringify(sel));
+    const want = sel.spline < sel.affine ? "spline" : "affine";
+    assert.equal(sel.chosen, want);
+    assert.equal(ra.coupling, want);
+    assert.equal(auto.networks.length, 2);
+    for (const net of auto.networks) {
+      assert.equal((net as Cinn).options.coupling ?? "affine", want);
+    }
+    await auto.save(join(dir, "auto"));
+    const again = await loadPosteriorEstimator(join(dir, "auto"));
+    try {
+      assert.equal((again.network as Cinn).options.coupling ?? "affine", want);
+      assert.equal(again.report?.coupling, want);
+      assert.deepEqual(
+        await again.sample(xo, 20, { seed: 3 }),
+        await auto.sample(xo, 20, { seed: 3 }),
+      );
+    } finally {
+      again.dispose();
+    }
+    await assert.rejects(
+      () =>
+        new PosteriorEstimator({
+          prior,
+          settings: { coupling: "cubic" as unknown as "spline" },
+        }).fit(theta, x, { seed: 1, progress: silentProgress }),
+      /coupling = "cubic": expected "affine", "spline" or "auto"/,
+    );
+  } finally {
+    spline.dispose();
+    auto.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("box prior: samples inside, a density that integrates to one, errors named, save → load", async () => {
   const prior = new BoxUniformPrior([0, -1], [1, 1]);

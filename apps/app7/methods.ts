@@ -272,6 +272,7 @@ export async function runAmortised(
         new Float64Array(problem.dims).fill(problem.high),
       ),
       model,
+      regressionAdjust: false,
       settings: {
         batchSize: t.batch_size,
         maxEpochs: t.num_epochs,
@@ -280,6 +281,8 @@ export async function runAmortised(
         gradNormThresh: t.grad_norm_thresh,
         validationFraction: t.validation_fraction,
         blocks: a.inn_blocks,
+        members: 1,
+        coupling: "affine",
         hiddenLayers: a.inn_hidden_layers,
         embeddingLayers: a.cinn_condition_layers,
         embeddingDim: a.cinn_context_dim,

@@ -388,6 +388,8 @@ export function posteriorEstimatorOf(
     gradNormThresh: config.gradNormThresh,
     regLevel: config.regLevel,
     blocks: config.blocks,
+    members: 1,
+    coupling: "affine",
     hiddenLayers: [...config.hiddenLayers],
     embeddingLayers: [...config.conditionLayers],
     embeddingDim: config.contextDim,
@@ -403,9 +405,9 @@ export function posteriorEstimatorOf(
     model: ESTIMATOR_MODEL[kind],
     settings,
     ...(config.whiten ? { scaling: "whiten" as const } : {}),
-    ...(kind === "cinn" && config.regressionAdjust
-      ? { regressionAdjust: { noiseDegree: config.regressionNoiseDegree ?? 0 } }
-      : {}),
+    regressionAdjust: kind === "cinn" && config.regressionAdjust
+      ? { noiseDegree: config.regressionNoiseDegree ?? 0 }
+      : false,
   });
 }
 

@@ -26,6 +26,7 @@ import { Chain } from "../bijectors/chain.ts";
 import { ContextEmbedding } from "../bijectors/context_embedding.ts";
 import { ConditionalAffine } from "../bijectors/conditional_affine.ts";
 import { Permute } from "../bijectors/permute.ts";
+import { SplineCoupling } from "../bijectors/spline_coupling.ts";
 import { DiagonalNormal } from "../distributions/normal.ts";
 import { TransformedDistribution } from "../distributions/transformed.ts";
 import { type Activation, denseNetworkParameterCount } from "../nn/dense_network.ts";
@@ -63,6 +64,11 @@ export interface CinnOptions {
    * context, zero at the start) comes first. Default false.
    */
   linearPath?: boolean;
+  /**
+   * The couplings: `affine` (default) or `spline` (rational-quadratic splines on [−3, 3] with
+   * 8 bins, {@link SplineCoupling}: a multimodal posterior from few layers).
+   */
+  coupling?: "affine" | "spline";
 }
 
 function buildFlow(options: CinnOptions, contextDim: number, rng: Rng): Chain {
@@ -78,14 +84,16 @@ function buildFlow(options: CinnOptions, contextDim: number, rng: Rng): Chain {
   const half = Math.floor(dimX / 2);
   const swap = Array.from({ length: dimX }, (_, i) => (i + half) % dimX);
   const coupling = (numMasked: number) =>
-    new AffineCoupling({
-      dims: dimX,
-      numMasked,
-      contextDim,
-      network,
-      seed: rng.seed(),
-      logScaleClip: options.logScaleClip ?? 2,
-    });
+    options.coupling === "spline"
+      ? new SplineCoupling({ dims: dimX, numMasked, contextDim, network, seed: rng.seed() })
+      : new AffineCoupling({
+        dims: dimX,
+        numMasked,
+        contextDim,
+        network,
+        seed: rng.seed(),
+        logScaleClip: options.logScaleClip ?? 2,
+      });
   const layers: Bijector[] = [...linear];
   for (let b = 0; b < options.blocks; b++) {
     if (options.actNorm ?? true) layers.push(new ActNorm({ dims: dimX }));
@@ -144,6 +152,9 @@ function validateOptions(options: CinnOptions): void {
   }
   if (!Number.isInteger(options.blocks) || options.blocks < 1) {
     throw new Error(`blocks must be a positive integer, got ${options.blocks}`);
+  }
+  if (options.coupling !== undefined && !["affine", "spline"].includes(options.coupling)) {
+    throw new Error(`coupling must be "affine" or "spline", got "${options.coupling}"`);
   }
   const contextDim = options.contextDim ?? 8;
   if (!Number.isInteger(contextDim) || contextDim < 1) {
@@ -249,8 +260,10 @@ export function cinnModelSize(options: CinnOptions): ModelSize {
   const linear = options.linearPath
     ? denseNetworkParameterCount(context, 2 * dimX, []) + dimX * dimX
     : 0;
-  const block = denseNetworkParameterCount(half + context, 2 * (dimX - half), h) +
-    denseNetworkParameterCount(dimX - half + context, 2 * half, h) +
+  // Network outputs per transformed value: shift and log-scale, or a spline's 3K − 1 (K = 8).
+  const per = options.coupling === "spline" ? 23 : 2;
+  const block = denseNetworkParameterCount(half + context, per * (dimX - half), h) +
+    denseNetworkParameterCount(dimX - half + context, per * half, h) +
     ((options.actNorm ?? true) ? 2 * dimX : 0);
   const hidden = h.reduce((a, b) => a + b, 0);
   return {
