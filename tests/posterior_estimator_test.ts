@@ -4,7 +4,10 @@
  * simulation with clear errors, and the estimator itself — against the
  * exact posterior of a small linear-Gaussian problem, inside a box prior
  * (samples in the box, a posterior density that integrates to one over it),
- * shape errors, and save → load giving the same samples.
+ * shape errors, and save → load giving the same samples; ensembles (a density
+ * that is the mean of the members' and integrates to one, samples that follow
+ * it, save → load, every network resuming from its checkpoint) and the choice
+ * of couplings by held-out NLL (spline densities integrate to one).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -364,6 +367,31 @@ for (
   });
 }
 
+/**
+ * Midpoint-rule masses of `p(θ | xo)` over the box [0, 1] × [−1, 1] on an `nx × ny` grid: all
+ * of it, and the part with θ₂ > 0.
+ */
+async function boxMass(
+  est: PosteriorEstimator,
+  xo: number[],
+  nx: number,
+  ny: number,
+): Promise<{ mass: number; upper: number }> {
+  const grid = new Float64Array(2 * nx * ny);
+  for (let i = 0; i < nx; i++) {
+    for (let j = 0; j < ny; j++) {
+      grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
+    }
+  }
+  const cell = (1 / nx) * (2 / ny);
+  let mass = 0, upper = 0;
+  (await est.logProb(grid, xo)).forEach((v, i) => {
+    mass += Math.exp(v) * cell;
+    if (grid[2 * i + 1] > 0) upper += Math.exp(v) * cell;
+  });
+  return { mass, upper };
+}
+
 Deno.test("an ensemble: its density integrates to one and its samples follow it; save → load; each network resumes", async () => {
   const prior = new BoxUniformPrior([0, -1], [1, 1]);
   const sim = (t: Float64Array, rng: Rng) => [
@@ -413,18 +441,7 @@ Deno.test("an ensemble: its density integrates to one and its samples follow it;
     assert.ok(Math.max(...one) - Math.min(...one) > 0.05, `members agree: ${one}`);
     assert.ok(Math.abs(mixture - want) < 1e-3, `mixture ${mixture} against ${want}`);
     // ∫∫ p(θ | x) dθ = 1 over the box, and the samples' share of θ₁ > 0 matches its mass.
-    const nx = 100, ny = 200, grid = new Float64Array(2 * nx * ny);
-    for (let i = 0; i < nx; i++) {
-      for (let j = 0; j < ny; j++) {
-        grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
-      }
-    }
-    const logp = await est.logProb(grid, xo);
-    let mass = 0, upper = 0;
-    logp.forEach((v, i) => {
-      mass += Math.exp(v) / (nx * ny / 2);
-      if (grid[2 * i + 1] > 0) upper += Math.exp(v) / (nx * ny / 2);
-    });
+    const { mass, upper } = await boxMass(est, xo, 100, 200);
     assert.ok(Math.abs(mass - 1) < 0.03, `posterior mass over the box ${mass}`);
     const s = await est.sample(xo, 20_000, { seed: 5 });
     let share = 0;
@@ -503,14 +520,7 @@ Deno.test("couplings: spline densities integrate to one; auto keeps the kind wit
     assert.equal(r.coupling, "spline");
     assert.equal((spline.network as Cinn).options.coupling, "spline");
     // ∫∫ p(θ | x) dθ = 1 over the box (midpoint rule), and the samples stay inside.
-    const nx = 100, ny = 200, grid = new Float64Array(2 * nx * ny);
-    for (let i = 0; i < nx; i++) {
-      for (let j = 0; j < ny; j++) {
-        grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
-      }
-    }
-    const mass = (await spline.logProb(grid, xo)).reduce((a, v) => a + Math.exp(v), 0) /
-      (nx * ny / 2);
+    const { mass } = await boxMass(spline, xo, 100, 200);
     assert.ok(Math.abs(mass - 1) < 0.03, `spline posterior mass over the box ${mass}`);
     const s = await spline.sample(xo, 2000, { seed: 2 });
     assert.ok(s.every((v, i) => i % 2 === 0 ? v >= 0 && v <= 1 : v >= -1 && v <= 1));
@@ -605,14 +615,7 @@ Deno.test("box prior: samples inside, a density that integrates to one, errors n
       /observation has 1 values; .* data of 2/,
     );
     // ∫∫ p(θ | x) dθ over the box by the midpoint rule on a 200 × 400 grid.
-    const nx = 200, ny = 400, grid = new Float64Array(2 * nx * ny);
-    for (let i = 0; i < nx; i++) {
-      for (let j = 0; j < ny; j++) {
-        grid.set([(i + 0.5) / nx, -1 + (2 * (j + 0.5)) / ny], 2 * (i * ny + j));
-      }
-    }
-    const logp = await est.logProb(grid, xo);
-    const mass = logp.reduce((acc, v) => acc + Math.exp(v), 0) * (1 / nx) * (2 / ny);
+    const { mass } = await boxMass(est, xo, 200, 400);
     assert.ok(Math.abs(mass - 1) < 0.03, `posterior mass over the box ${mass}`);
     assert.equal((await est.logProb([1.5, 0], xo))[0], -Infinity);
 
