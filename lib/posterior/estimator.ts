@@ -48,6 +48,7 @@ import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import { type CouplingKind, defaultEstimatorSettings, type EstimatorSettings } from "./defaults.ts";
 import { type Prior, type PriorConfig, priorFromConfig } from "./priors.ts";
 import { PriorTransform } from "./prior_transform.ts";
+import { logMeanExp } from "./log_mean_exp.ts";
 
 /**
  * The posterior models behind the estimator: `cinn`, a conditional INN (densities and
@@ -262,19 +263,6 @@ function memberPath(path: string, k: string): string {
   return dot > slash + 1
     ? `${path.slice(0, dot)}.member${k}${path.slice(dot)}`
     : `${path}.member${k}`;
-}
-
-/** log((1/K) Σ_k exp(rows[k][i])) for each i. */
-function logMeanExp(rows: ArrayLike<number>[]): Float64Array {
-  const m = rows[0].length;
-  return Float64Array.from({ length: m }, (_, i) => {
-    let top = -Infinity;
-    for (const r of rows) top = Math.max(top, r[i]);
-    if (top === -Infinity) return -Infinity;
-    let sum = 0;
-    for (const r of rows) sum += Math.exp(r[i] - top);
-    return top + Math.log(sum / rows.length);
-  });
 }
 
 /** Rows of `x` plus one seeded Gaussian draw of σ per column. */
@@ -521,6 +509,9 @@ export class PosteriorEstimator {
       })
       : null;
     const members = settings.members;
+    // What the flow models: the scaled parameters, or their residuals from the regression.
+    const flowTrain = regression ? regression.residual(thetaTrain, xTrainS) : thetaTrain;
+    const flowVal = regression ? regression.residual(thetaVal, xValS) : thetaVal;
     // Noise in standardized units, σ_j / std_j, when the data are augmented.
     const augment = (source: DataSource, seed: number): DataSource =>
       dataNoise
@@ -562,10 +553,7 @@ export class PosteriorEstimator {
         const r = await trainFlow(
           cinn,
           augment(
-            pairedDataSource({
-              x: regression ? regression.residual(thetaTrain, xTrainS) : thetaTrain,
-              y: xTrainS,
-            }, cinn),
+            pairedDataSource({ x: flowTrain, y: xTrainS }, cinn),
             memberSeed + 31,
           ),
           {
@@ -575,10 +563,7 @@ export class PosteriorEstimator {
             seed: memberSeed + 1,
             gradNormThresh: settings.gradNormThresh,
             validation: augment(
-              pairedDataSource({
-                x: regression ? regression.residual(thetaVal, xValS) : thetaVal,
-                y: xValS,
-              }, cinn),
+              pairedDataSource({ x: flowVal, y: xValS }, cinn),
               options.seed + 37,
             ),
             earlyStoppingPatience: settings.patience,
@@ -849,7 +834,7 @@ export class PosteriorEstimator {
         return cinn.logProb(z, { context: c }).dataSync().slice();
       })
     );
-    const lq = perMember.length === 1 ? perMember[0] : logMeanExp(perMember);
+    const lq = logMeanExp(perMember);
     return Promise.resolve(
       Float64Array.from(lq, (v, i) => (inside[i] ? v + logScale - logJ[i] : -Infinity)),
     );

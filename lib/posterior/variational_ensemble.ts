@@ -18,6 +18,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic.ts";
 import { loadVariationalPosterior, type VariationalPosterior } from "./variational.ts";
+import { logMeanExp } from "./log_mean_exp.ts";
 
 const RECORD_FORMAT = "flow_models.variational_ensemble.v1";
 
@@ -91,15 +92,7 @@ export class VariationalEnsemble {
   async logProb(theta: ArrayLike<number>): Promise<Float64Array> {
     const parts: Float64Array[] = [];
     for (const m of this.members) parts.push(await m.logProb(theta));
-    const k = parts.length;
-    return Float64Array.from(parts[0], (_, i) => {
-      let max = -Infinity;
-      for (const p of parts) max = Math.max(max, p[i]);
-      if (max === -Infinity) return -Infinity;
-      let sum = 0;
-      for (const p of parts) sum += Math.exp(p[i] - max);
-      return max + Math.log(sum / k);
-    });
+    return logMeanExp(parts);
   }
 
   /**
