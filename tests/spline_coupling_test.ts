@@ -15,6 +15,8 @@ import {
   type SplineCouplingConfig,
 } from "../lib/bijectors/spline_coupling.ts";
 import { randomizeVariables } from "./bijector_harness.ts";
+import { COUPLING_NETWORK_KERNEL } from "../lib/kernels/coupling_network_op.ts";
+import { fusedKernelsAvailable } from "../lib/kernels/fused_layer.ts";
 
 const B = 3;
 
@@ -286,51 +288,76 @@ function referenceCoupling(
   };
 }
 
-Deno.test("spline_coupling: gradients match a textbook autodiff spline (cumsum, gather)", async () => {
-  await initBackend("cpu");
-  const shape = { k: 5, b: 2.5, minW: 0.01, minH: 0.02, minD: 0.05 };
-  const c = new SplineCoupling({
-    dims: 3,
-    numMasked: 1,
-    numBins: shape.k,
-    tailBound: shape.b,
-    minBinWidth: shape.minW,
-    minBinHeight: shape.minH,
-    minDerivative: shape.minD,
-    network: { hiddenLayers: [16, 16], activation: "tanh" },
-    seed: 3,
-  });
-  try {
-    randomizeVariables(c, 7);
-    tf.tidy(() => {
-      const x = tf.mul(tf.randomNormal([48, 3], 0, 1, "float32", 1), 1.8) as tf.Tensor2D;
-      const wy = tf.randomNormal([48, 3], 0, 1, "float32", 2);
-      const wl = tf.randomNormal([48], 0, 1, "float32", 3);
-      const loss = (r: { value: tf.Tensor; logDet: tf.Tensor }) =>
-        tf.add(tf.sum(tf.mul(wy, r.value)), tf.sum(tf.mul(wl, r.logDet))) as tf.Scalar;
-      const fused = (input: tf.Tensor) => loss(c.forwardAndLogDet(input));
-      const reference = (input: tf.Tensor) =>
-        loss(referenceCoupling(c, input as tf.Tensor2D, shape));
-      const close = (a: tf.Tensor, b: tf.Tensor, what: string) => {
-        const err = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
-        const scale = tf.max(tf.abs(b)).dataSync()[0];
-        assert.ok(
-          scale > 0 && err <= 1e-4 * Math.max(1, scale),
-          `${what}: ${err} (scale ${scale})`,
+for (
+  const [backend, activation] of [["wasm", "relu"], ["wasm", "tanh"], ["cpu", "relu"]] as const
+) {
+  Deno.test(
+    `spline_coupling: gradients on ${backend} (${activation}) match a textbook autodiff spline (cumsum, gather)`,
+    async () => {
+      await initBackend("cpu");
+      const shape = { k: 5, b: 2.5, minW: 0.01, minH: 0.02, minD: 0.05 };
+      const c = new SplineCoupling({
+        dims: 3,
+        numMasked: 1,
+        numBins: shape.k,
+        tailBound: shape.b,
+        minBinWidth: shape.minW,
+        minBinHeight: shape.minH,
+        minDerivative: shape.minD,
+        network: { hiddenLayers: [16, 16], activation },
+        seed: 3,
+      });
+      try {
+        randomizeVariables(c, 7);
+        const vars = c.trainableVariables();
+        const x = tf.mul(tf.randomNormal([48, 3], 0, 1, "float32", 1), 1.8) as tf.Tensor2D;
+        const wy = tf.randomNormal([48, 3], 0, 1, "float32", 2);
+        const wl = tf.randomNormal([48], 0, 1, "float32", 3);
+        const loss = (r: { value: tf.Tensor; logDet: tf.Tensor }) =>
+          tf.add(tf.sum(tf.mul(wy, r.value)), tf.sum(tf.mul(wl, r.logDet))) as tf.Scalar;
+        // Loss, input gradient and every variable's gradient, read back as plain arrays.
+        const measure = (f: (input: tf.Tensor) => tf.Scalar) => {
+          const tensors = tf.tidy(() => {
+            const gv = tf.variableGrads(() => f(x), vars).grads;
+            return [f(x), tf.grad(f)(x), ...vars.map((v) => gv[v.name])];
+          });
+          const arrays = tensors.map((t) => Float64Array.from(t.dataSync()));
+          tf.dispose(tensors);
+          return arrays;
+        };
+        // The coupling on the backend under test (its fused kernel on wasm), the textbook
+        // spline on cpu.
+        await initBackend(backend);
+        const fused = measure((input) => loss(c.forwardAndLogDet(input as tf.Tensor2D)));
+        // The inverse (one fused kernel on wasm with ReLU) undoes the forward map.
+        tf.tidy(() => {
+          const f = c.forwardAndLogDet(x);
+          const back = c.inverseAndLogDet(f.value);
+          const err = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
+          assert.ok(err(back.value, x) < 1e-4, `inverse: ${err(back.value, x)}`);
+          assert.ok(err(back.logDet, tf.neg(f.logDet)) < 1e-4, "inverse log-det");
+        });
+        await initBackend("cpu");
+        const reference = measure((input) =>
+          loss(referenceCoupling(c, input as tf.Tensor2D, shape))
         );
-      };
-      close(fused(x), reference(x), "loss");
-      close(tf.grad(fused)(x), tf.grad(reference)(x), "input gradient");
-      const vars = c.trainableVariables();
-      const gf = tf.variableGrads(() => fused(x), vars).grads;
-      const gr = tf.variableGrads(() => reference(x), vars).grads;
-      for (const v of vars) close(gf[v.name], gr[v.name], `gradient of ${v.name}`);
-    });
-  } finally {
-    c.dispose();
-    await initBackend("wasm");
-  }
-});
+        const names = ["loss", "input gradient", ...vars.map((v) => `gradient of ${v.name}`)];
+        names.forEach((what, i) => {
+          const scale = Math.max(...reference[i].map(Math.abs));
+          const err = Math.max(...reference[i].map((r, j) => Math.abs(r - fused[i][j])));
+          assert.ok(
+            scale > 0 && err <= 1e-4 * Math.max(1, scale),
+            `${what}: ${err} (scale ${scale})`,
+          );
+        });
+        tf.dispose([x, wy, wl]);
+      } finally {
+        c.dispose();
+        await initBackend("wasm");
+      }
+    },
+  );
+}
 
 Deno.test("spline_coupling: rejects invalid shapes of the spline", () => {
   const base = { dims: 2, network: { hiddenLayers: [4] }, seed: 1 };
@@ -341,4 +368,26 @@ Deno.test("spline_coupling: rejects invalid shapes of the spline", () => {
     /minBinWidth/,
   );
   assert.throws(() => new SplineCoupling({ ...base, minDerivative: -1 }), /minDerivative/);
+});
+
+Deno.test("spline_coupling: a ReLU coupling runs as one fused kernel each way on wasm", async () => {
+  await initBackend("wasm");
+  assert.ok(fusedKernelsAvailable(), "native BLAS and wasm SIMD are needed for this check");
+  const c = new SplineCoupling({ dims: 3, contextDim: 2, network: { hiddenLayers: [8] }, seed: 1 });
+  try {
+    const x = tf.randomNormal([5, 3], 0, 1, "float32", 1) as tf.Tensor2D;
+    const context = tf.randomNormal([5, 2], 0, 1, "float32", 2) as tf.Tensor2D;
+    for (const inverse of [false, true]) {
+      const profile = await tf.profile(() => {
+        const r = inverse ? c.inverseAndLogDet(x, { context }) : c.forwardAndLogDet(x, { context });
+        tf.dispose([r.value, r.logDet]);
+      });
+      const names = profile.kernels.map((k) => k.name);
+      assert.equal(names.filter((n) => n === COUPLING_NETWORK_KERNEL).length, 1, `${names}`);
+      assert.ok(!names.includes("Softmax"), `the tf-ops spline ran: ${names}`);
+    }
+    tf.dispose([x, context]);
+  } finally {
+    c.dispose();
+  }
 });

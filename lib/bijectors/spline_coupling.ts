@@ -37,7 +37,13 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
-import { type BijectorCallOptions, type BijectorConfig, registerBijector } from "./bijector.ts";
+import { rationalQuadraticSpline, splineCouplingNetwork } from "../kernels/mod.ts";
+import {
+  type BijectorCallOptions,
+  type BijectorConfig,
+  type BijectorResult,
+  registerBijector,
+} from "./bijector.ts";
 import { CouplingBijector, type CouplingConfig, type ElementwiseResult } from "./coupling.ts";
 
 /** Config of a {@link SplineCoupling}. */
@@ -504,14 +510,43 @@ export class SplineCoupling extends CouplingBijector {
     ]);
   }
 
+  /**
+   * The coupling with its network as one op, which picks its kernels for the active backend
+   * (one each way on wasm, see `splineCouplingNetwork`; else the network, then
+   * {@link transform}).
+   */
+  protected override coupleThroughNetwork(
+    x: tf.Tensor2D,
+    ctx: tf.Tensor2D | null,
+    inverse: boolean,
+  ): BijectorResult {
+    return splineCouplingNetwork(
+      x,
+      ctx,
+      this.network.weights(),
+      this.numMasked,
+      this.#shape,
+      inverse,
+      () =>
+        super.coupleThroughNetwork(x, ctx, inverse) as { value: tf.Tensor2D; logDet: tf.Tensor1D },
+    );
+  }
+
   protected transform(x2: tf.Tensor2D, params: tf.Tensor2D, inverse: boolean): ElementwiseResult {
     const [n, m] = x2.shape;
     const k = this.#shape.numBins;
     const v = tf.reshape(x2, [n * m, 1]) as tf.Tensor2D;
     const raw = tf.reshape(params, [n * m, 3 * k - 1]) as tf.Tensor2D;
-    const out = inverse
-      ? rationalQuadraticInverse(v, selectBins(v, raw, this.#inverseMap, k).selected)
-      : splineForward(v, raw, this.#forwardMap, k);
+    const out = rationalQuadraticSpline(
+      v,
+      raw,
+      this.#shape,
+      inverse,
+      (vIn, p) =>
+        inverse
+          ? rationalQuadraticInverse(vIn, selectBins(vIn, p, this.#inverseMap, k).selected)
+          : splineForward(vIn, p, this.#forwardMap, k),
+    );
     const [value, logDet] = tf.split(out, 2, 1);
     return {
       value: tf.reshape(value, [n, m]) as tf.Tensor2D,

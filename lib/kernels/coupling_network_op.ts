@@ -36,20 +36,28 @@ import {
   unpackCouplingOutput,
 } from "./affine_coupling_op.ts";
 import { type DenseStack, denseStack } from "./dense_op.ts";
+import { type RqSplineShape, splineCoupleRows, splineCoupleRowsGrad } from "./spline_op.ts";
 
 /** Forward kernel name. */
 export const COUPLING_NETWORK_KERNEL = "FlowModelsCouplingNetwork";
 /** Backward kernel name. */
 export const COUPLING_NETWORK_GRAD_KERNEL = "FlowModelsCouplingNetworkGrad";
 
-interface Attrs {
+interface Attrs extends RqSplineShape {
   numMasked: number;
   clip: number;
   inverse: number;
   layers: number;
   relu: number;
   context: number;
+  /** 1: rational-quadratic spline rows (the shape fields apply); 0: affine rows. */
+  spline: number;
 }
+
+/** The elementwise map of a fused coupling: affine with its clamp, or a spline's shape. */
+export type CouplingElementwise =
+  | { kind: "affine"; logScaleClip: number }
+  | { kind: "spline"; shape: RqSplineShape };
 
 /** What both kernels read from their arguments. */
 function kernelArgs(args: KernelArgs) {
@@ -101,7 +109,8 @@ function forwardKernel(args: KernelArgs): tf.TensorInfo[] {
     const bias = view(inputs[`bias${i}`]);
     simd.bias_act(out.byteOffset, bias.byteOffset, n, width, i < last ? a.relu : 0);
   }
-  coupleRows(xs, view(layerOut[last]), view(outInfo), rows);
+  if (a.spline) splineCoupleRows(xs, view(layerOut[last]), view(outInfo), rows, a);
+  else coupleRows(xs, view(layerOut[last]), view(outInfo), rows);
   return [outInfo, ...layerOut];
 }
 
@@ -120,7 +129,8 @@ function backwardKernel(args: KernelArgs): tf.TensorInfo[] {
     const layerOut = Array.from({ length: a.layers }, (_, i) => view(inputs[`out${i}`]));
     const xs = view(x), dx = view(dxInfo);
     let g = view(scratch[0]), next = view(scratch[1]);
-    coupleRowsGrad(view(inputs.dy), xs, layerOut[last], view(inputs.y), dx, g, rows);
+    if (a.spline) splineCoupleRowsGrad(view(inputs.dy), xs, layerOut[last], dx, g, rows, a);
+    else coupleRowsGrad(view(inputs.dy), xs, layerOut[last], view(inputs.y), dx, g, rows);
     for (let i = last; i >= 0; i--) {
       const width = widths[i], w = view(kernels[i]), dw = view(dwInfos[i]);
       simd.column_sums(g.byteOffset, n, width, view(dbInfos[i]).byteOffset);
@@ -158,39 +168,48 @@ defineWasmKernels({
  * The coupling and its network as one forward and one backward wasm kernel
  * (see the module notes); the output packed as `[batch, dims + 1]` (the
  * output, then the log-det). Needs the wasm backend with native BLAS and the
- * SIMD kernels and a `relu` or `linear` activation.
+ * SIMD kernels and a `relu` or `linear` activation; the backward kernel of a
+ * spline coupling differentiates the forward map only.
  * @param x Input `[batch, dims]`.
  * @param context Context `[batch, c]`, or null.
  * @param net The parameter network.
  * @param numMasked Pass-through width.
- * @param clip Soft bound of the log-scale; 0: none.
+ * @param elementwise The affine map with its log-scale clamp, or a spline's shape.
  * @param inverse Apply the inverse map.
  * @returns `[batch, dims + 1]`.
  * @example
  * ```ts ignore
  * import { tf } from "../core/tf.ts";
- * import { fusedAffineCouplingNetwork } from "./coupling_network_op.ts";
+ * import { fusedCouplingNetwork } from "./coupling_network_op.ts";
  * const net = { kernels: [tf.zeros([3, 8]), tf.zeros([8, 2])] as tf.Tensor2D[],
  *   biases: [tf.zeros([8]), tf.zeros([2])] as tf.Tensor1D[], activation: "relu" as const };
- * fusedAffineCouplingNetwork(tf.ones([4, 2]), tf.ones([4, 2]), net, 1, 2, false).shape; // [4, 3]
+ * const affine = { kind: "affine" as const, logScaleClip: 2 };
+ * fusedCouplingNetwork(tf.ones([4, 2]), tf.ones([4, 2]), net, 1, affine, false).shape; // [4, 3]
  * ```
  */
-export function fusedAffineCouplingNetwork(
+export function fusedCouplingNetwork(
   x: tf.Tensor2D,
   context: tf.Tensor2D | null,
   net: DenseStack,
   numMasked: number,
-  clip: number,
+  elementwise: CouplingElementwise,
   inverse: boolean,
 ): tf.Tensor2D {
   const layers = net.kernels.length;
-  const attrs = {
+  const spline = elementwise.kind === "spline" ? elementwise.shape : null;
+  const attrs: Attrs = {
     numMasked,
-    clip,
+    clip: elementwise.kind === "affine" ? elementwise.logScaleClip : 0,
     inverse: inverse ? 1 : 0,
     layers,
     relu: net.activation === "relu" ? 1 : 0,
     context: context ? 1 : 0,
+    spline: spline ? 1 : 0,
+    numBins: spline?.numBins ?? 0,
+    tailBound: spline?.tailBound ?? 0,
+    minBinWidth: spline?.minBinWidth ?? 0,
+    minBinHeight: spline?.minBinHeight ?? 0,
+    minDerivative: spline?.minDerivative ?? 0,
   };
   const named = (prefix: string, ts: tf.Tensor[]) =>
     Object.fromEntries(ts.map((t, i) => [`${prefix}${i}`, t]));
@@ -208,7 +227,7 @@ export function fusedAffineCouplingNetwork(
         ...(ctx ? { context: ctx } : {}),
         ...named("kernel", ws),
         ...named("bias", bs),
-      }, attrs);
+      }, { ...attrs });
       return {
         value: out as tf.Tensor2D,
         save: [xIn, ...(ctx ? [ctx] : []), ...ws, out],
@@ -227,7 +246,7 @@ export function fusedAffineCouplingNetwork(
         ...named("kernel", ws),
         ...named("out", outs),
         y,
-      }, attrs);
+      }, { ...attrs });
     },
   );
 }
@@ -274,10 +293,70 @@ export function affineCouplingNetwork(
   const fusable = net.activation === "relu" || net.activation === "linear";
   if (tf.getBackend() === "wasm" && fusable && fusedKernelsAvailable()) {
     return unpackCouplingOutput(
-      fusedAffineCouplingNetwork(x, context, net, numMasked, logScaleClip, inverse),
+      fusedCouplingNetwork(
+        x,
+        context,
+        net,
+        numMasked,
+        { kind: "affine", logScaleClip },
+        inverse,
+      ),
     );
   }
   const x1 = tf.slice(x, [0, 0], [-1, numMasked]) as tf.Tensor2D;
   const params = denseStack(context ? tf.concat([x1, context], 1) as tf.Tensor2D : x1, net);
   return affineCoupling(x, params, numMasked, logScaleClip, inverse);
+}
+
+/**
+ * A rational-quadratic spline coupling with its parameter network, on the fastest path of
+ * the active backend: one kernel each way on wasm with native BLAS and a `relu` or
+ * `linear` activation (the inverse map as one kernel only when no gradient is recorded);
+ * elsewhere `reference`, the coupling's composition of tf ops.
+ * @param x Input `[batch, dims]`.
+ * @param context Conditioning context `[batch, c]`, or null for none.
+ * @param net Kernels, biases and hidden activation of the network (its output `3K − 1`
+ *   raw numbers per transformed column, column by column).
+ * @param numMasked Width of the pass-through part, `1 ≤ numMasked < dims`.
+ * @param shape The spline's shape.
+ * @param inverse Apply the inverse map.
+ * @param reference The same coupling in tf ops.
+ * @returns Output `[batch, dims]` and log-det `[batch]`, differentiable in `x`, the context
+ *   and every weight.
+ * @example
+ * ```ts
+ * import { tf } from "../core/tf.ts";
+ * import { splineCouplingNetwork } from "./coupling_network_op.ts";
+ * const net = {
+ *   kernels: [tf.ones([1, 4]), tf.zeros([4, 5])] as tf.Tensor2D[],
+ *   biases: [tf.zeros([4]), tf.tensor1d([0, 0, 0, 0, 0.5413])] as tf.Tensor1D[],
+ *   activation: "relu" as const,
+ * };
+ * const shape = { numBins: 2, tailBound: 1, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 };
+ * const x = tf.tensor2d([[1, 0.3]]);
+ * // This spline is the identity, and so is the stand-in for the tf-ops path (used off wasm).
+ * const identity = () => ({ value: x, logDet: tf.zeros([1]) as tf.Tensor1D });
+ * const { value } = splineCouplingNetwork(x, null, net, 1, shape, false, identity);
+ * value.print(); // ≈ [[1, 0.3]]
+ * ```
+ */
+export function splineCouplingNetwork(
+  x: tf.Tensor2D,
+  context: tf.Tensor2D | null,
+  net: DenseStack,
+  numMasked: number,
+  shape: RqSplineShape,
+  inverse: boolean,
+  reference: () => { value: tf.Tensor2D; logDet: tf.Tensor1D },
+): { value: tf.Tensor2D; logDet: tf.Tensor1D } {
+  const fusable = net.activation === "relu" || net.activation === "linear";
+  const recording = tf.engine().state.gradientDepth > 0;
+  if (
+    tf.getBackend() !== "wasm" || !fusable || !fusedKernelsAvailable() || (inverse && recording)
+  ) {
+    return reference();
+  }
+  return unpackCouplingOutput(
+    fusedCouplingNetwork(x, context, net, numMasked, { kind: "spline", shape }, inverse),
+  );
 }

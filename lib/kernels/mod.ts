@@ -55,7 +55,8 @@ export { type DenseActivation, denseLayer, type DenseStack, denseStack } from ".
 export { conv2d } from "./conv_op.ts";
 export { concatChannels, splitChannels } from "./channels.ts";
 export { affineCoupling, affineCouplingTransform } from "./affine_coupling_op.ts";
-export { affineCouplingNetwork } from "./coupling_network_op.ts";
+export { affineCouplingNetwork, splineCouplingNetwork } from "./coupling_network_op.ts";
+export { rationalQuadraticSpline, type RqSplineShape } from "./spline_op.ts";
 export { batchNormTraining } from "./batch_norm_ops.ts";
 export { channelAffine } from "./channel_affine_op.ts";
 export type { MovingStatistics } from "./batch_norm_kernels.ts";
