@@ -63,6 +63,8 @@ if (!havePython) {
 
 interface Side {
   c2st: number[];
+  /** Per observation: the mean over parameters of the samples' σ over the reference's. */
+  sigmaRatio: number[];
   trainSeconds: number;
   sampleSeconds: number;
   epochs: number | null;
@@ -76,6 +78,22 @@ interface Row {
   ours: Side;
   sbi: Side | null;
   sbiError?: string;
+}
+
+/** Per observation, the mean over parameters of σ(samples) / σ(reference). */
+function sigmaRatios(dim: number, samples: Float64Array[], refs: Float64Array[]): number[] {
+  const sd = (rows: Float64Array, j: number) => {
+    const n = rows.length / dim;
+    let m = 0, v = 0;
+    for (let i = 0; i < n; i++) m += rows[i * dim + j] / n;
+    for (let i = 0; i < n; i++) v += (rows[i * dim + j] - m) ** 2 / (n - 1);
+    return Math.sqrt(v);
+  };
+  return samples.map((s, i) => {
+    let r = 0;
+    for (let j = 0; j < dim; j++) r += sd(s, j) / sd(refs[i], j) / dim;
+    return r;
+  });
 }
 
 async function c2stAll(
@@ -151,25 +169,28 @@ async function runSbi(
 const rows: Row[] = [];
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const f = (v: number | undefined, digits = 3) => (v === undefined ? "—" : v.toFixed(digits));
+const f = (v: number | undefined, digits = 3) =>
+  v === undefined || Number.isNaN(v) ? "—" : v.toFixed(digits);
 function report(): string {
   const lines = [
     `# PosteriorEstimator beside sbi NPE (${new Date().toISOString().slice(0, 10)})`,
     "",
     `Each with its defaults, same simulations, ${numObs} observations × ${numSamples} samples, ` +
-    `C2ST against the reference (0.5 = indistinguishable), ${args.threads} thread(s).`,
+    `C2ST against the reference (0.5 = indistinguishable), ${args.threads} thread(s); σ ratio: ` +
+    "the samples' standard deviation over the reference's, mean over parameters and observations.",
     "",
     ...problems.map((p) => `- \`${p.name}\`: ${p.description}; reference: ${p.referenceMethod}.`),
     "",
-    "| problem | simulations | ours C2ST | sbi C2ST | ours train s | sbi train s | ours networks | ours epochs (all networks) | sbi epochs | ours sample 10k s | sbi sample 10k s |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| problem | simulations | ours C2ST | sbi C2ST | ours train s | sbi train s | ours σ ratio | sbi σ ratio | ours networks | ours epochs (all networks) | sbi epochs | ours sample 10k s | sbi sample 10k s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map((r) =>
       `| ${r.problem} | ${r.n} | ${f(mean(r.ours.c2st))} | ${
         r.sbi ? f(mean(r.sbi.c2st)) : r.sbiError ?? "—"
       } | ` +
-      `${f(r.ours.trainSeconds, 1)} | ${f(r.sbi?.trainSeconds, 1)} | ${r.ours.model ?? "—"} | ${
-        r.ours.epochs ?? "—"
-      } | ${r.sbi?.epochs ?? "—"} | ` +
+      `${f(r.ours.trainSeconds, 1)} | ${f(r.sbi?.trainSeconds, 1)} | ` +
+      `${f(mean(r.ours.sigmaRatio ?? [NaN]), 2)} | ${
+        r.sbi ? f(mean(r.sbi.sigmaRatio ?? [NaN]), 2) : "—"
+      } | ${r.ours.model ?? "—"} | ${r.ours.epochs ?? "—"} | ${r.sbi?.epochs ?? "—"} | ` +
       `${f((r.ours.sampleSeconds * 10_000) / numSamples, 2)} | ${
         r.sbi ? f((r.sbi.sampleSeconds * 10_000) / numSamples, 2) : "—"
       } |`
@@ -217,6 +238,7 @@ for (const problem of problems) {
       n,
       ours: {
         c2st: await c2stAll(problem, samples, refs),
+        sigmaRatio: sigmaRatios(problem.prior.dim, samples, refs),
         trainSeconds,
         sampleSeconds: sampleMs / 1000 / observations.length,
         epochs: report.epochs,
@@ -229,6 +251,7 @@ for (const problem of problems) {
         const s = await runSbi(problem, data, observations, `${problem.name}_${n}`);
         row.sbi = {
           c2st: await c2stAll(problem, s.samples, refs),
+          sigmaRatio: sigmaRatios(problem.prior.dim, s.samples, refs),
           trainSeconds: s.trainSeconds,
           sampleSeconds: s.sampleSeconds,
           epochs: s.epochs,

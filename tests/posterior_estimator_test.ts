@@ -12,6 +12,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
+  BOX_MAPS,
+  type BoxMap,
   BoxUniformPrior,
   customPrior,
   defaultEstimatorSettings,
@@ -559,6 +561,30 @@ Deno.test("couplings: spline densities integrate to one; auto keeps the kind wit
         }).fit(theta, x, { seed: 1, progress: silentProgress }),
       /coupling = "cubic": expected "affine", "spline" or "auto"/,
     );
+    // The choice made on a subset of the training pairs, the kept network trained on all.
+    const trial = new PosteriorEstimator({
+      prior,
+      settings: { members: 1, coupling: "auto", couplingTrialSize: 300, maxEpochs: 30 },
+    });
+    try {
+      const rt = await trial.fit(theta, x, { seed: 1, progress: silentProgress });
+      const ts = rt.couplingSelection!;
+      assert.equal(ts.trialSize, 300);
+      assert.equal(rt.numTrain, 720);
+      assert.equal(rt.coupling, ts.spline < ts.affine ? "spline" : "affine");
+      assert.equal((trial.network as Cinn).options.coupling ?? "affine", rt.coupling);
+      assert.notEqual(rt.validationNll, ts[rt.coupling], "the kept network is not a trial one");
+    } finally {
+      trial.dispose();
+    }
+    await assert.rejects(
+      () =>
+        new PosteriorEstimator({ prior, settings: { couplingTrialSize: -1 } }).fit(theta, x, {
+          seed: 1,
+          progress: silentProgress,
+        }),
+      /couplingTrialSize = -1: it must be a whole number ≥ 0/,
+    );
   } finally {
     spline.dispose();
     auto.dispose();
@@ -566,77 +592,88 @@ Deno.test("couplings: spline densities integrate to one; auto keeps the kind wit
   }
 });
 
-Deno.test("box prior: samples inside, a density that integrates to one, errors named, save → load", async () => {
-  const prior = new BoxUniformPrior([0, -1], [1, 1]);
-  const sim = (
-    t: Float64Array,
-    rng: Rng,
-  ) => [t[0] + 0.1 * rng.normal(), t[1] ** 2 + 0.1 * rng.normal()];
-  const { theta, x } = await simulateFromPrior(prior, sim, 600, { seed: 3 });
-  const est = new PosteriorEstimator({
-    prior,
-    settings: { maxEpochs: 15 },
-    embedding: { hiddenLayers: [12], outputDim: 6 },
-  });
-  const dir = await Deno.makeTempDir();
-  try {
-    await assert.rejects(() => est.sample([0.5, 0.2], 5, { seed: 1 }), /has not been fitted/);
-    await assert.rejects(
-      () =>
-        est.fit([2, 0, ...Array.from(theta).slice(2)], x, { seed: 1, progress: silentProgress }),
-      /theta row 0 = \[2,0\] lies outside the prior's box/,
-    );
-    await assert.rejects(
-      () => est.fit(theta, Array.from(x).slice(1), { seed: 1, progress: silentProgress }),
-      /x holds 1199 values for 600 parameter rows/,
-    );
-    const report = await est.fit(theta, x, { seed: 4, progress: silentProgress });
-    // The embedding option sets the data network: 2 → [12] → 6, then [embedding, x] to the flow.
-    assert.deepEqual(report.settings.embeddingLayers, [12]);
-    const network = est.network;
-    assert.ok(network instanceof Cinn, "a cinn estimator holds a Cinn");
-    const embedding = network.bijector;
-    assert.deepEqual(
-      [
-        embedding.conditioner.inDim,
-        embedding.conditioner.config.hiddenLayers,
-        embedding.conditioner.outDim,
-      ],
-      [2, [12], 6],
-    );
-    assert.equal(embedding.flow.contextDim, 8);
-    const xo = [0.7, 0.25];
-    const s = await est.sample(xo, 3000, { seed: 5 });
-    for (let i = 0; i < 3000; i++) {
-      assert.ok(s[2 * i] >= 0 && s[2 * i] <= 1 && s[2 * i + 1] >= -1 && s[2 * i + 1] <= 1);
-    }
-    await assert.rejects(
-      () => est.sample([0.7], 5, { seed: 1 }),
-      /observation has 1 values; .* data of 2/,
-    );
-    // ∫∫ p(θ | x) dθ over the box by the midpoint rule on a 200 × 400 grid.
-    const { mass } = await boxMass(est, xo, 200, 400);
-    assert.ok(Math.abs(mass - 1) < 0.03, `posterior mass over the box ${mass}`);
-    assert.equal((await est.logProb([1.5, 0], xo))[0], -Infinity);
-
-    await est.save(join(dir, "est"));
-    const again = await loadPosteriorEstimator(join(dir, "est"));
+for (const boxMap of BOX_MAPS) {
+  Deno.test(`box prior (${boxMap} map): samples inside, a density that integrates to one, errors named, save → load`, async () => {
+    const prior = new BoxUniformPrior([0, -1], [1, 1]);
+    const sim = (
+      t: Float64Array,
+      rng: Rng,
+    ) => [t[0] + 0.1 * rng.normal(), t[1] ** 2 + 0.1 * rng.normal()];
+    const { theta, x } = await simulateFromPrior(prior, sim, 600, { seed: 3 });
+    const est = new PosteriorEstimator({
+      prior,
+      settings: { maxEpochs: 15, boxMap },
+      embedding: { hiddenLayers: [12], outputDim: 6 },
+    });
+    const dir = await Deno.makeTempDir();
     try {
-      const s2 = await again.sample(xo, 3000, { seed: 5 });
-      let err = 0;
-      for (let i = 0; i < s.length; i++) err = Math.max(err, Math.abs(s2[i] - s[i]));
-      assert.ok(err < 1e-5, `loaded samples differ by ${err}`);
-      assert.equal(again.dimX, 2);
-      assert.deepEqual(again.prior.config(), prior.config());
+      await assert.rejects(() => est.sample([0.5, 0.2], 5, { seed: 1 }), /has not been fitted/);
+      await assert.rejects(
+        () =>
+          est.fit([2, 0, ...Array.from(theta).slice(2)], x, { seed: 1, progress: silentProgress }),
+        /theta row 0 = \[2,0\] lies outside the prior's box/,
+      );
+      await assert.rejects(
+        () => est.fit(theta, Array.from(x).slice(1), { seed: 1, progress: silentProgress }),
+        /x holds 1199 values for 600 parameter rows/,
+      );
+      const probit = new PosteriorEstimator({
+        prior,
+        settings: { boxMap: "probit" as BoxMap },
+      });
+      await assert.rejects(
+        () => probit.fit(theta, x, { seed: 1, progress: silentProgress }),
+        /box map must be "logistic", "normal" or "flat", got probit/,
+      );
+      const report = await est.fit(theta, x, { seed: 4, progress: silentProgress });
+      assert.equal(report.settings.boxMap, boxMap);
+      // The embedding option sets the data network: 2 → [12] → 6, then [embedding, x] to the flow.
+      assert.deepEqual(report.settings.embeddingLayers, [12]);
+      const network = est.network;
+      assert.ok(network instanceof Cinn, "a cinn estimator holds a Cinn");
+      const embedding = network.bijector;
+      assert.deepEqual(
+        [
+          embedding.conditioner.inDim,
+          embedding.conditioner.config.hiddenLayers,
+          embedding.conditioner.outDim,
+        ],
+        [2, [12], 6],
+      );
+      assert.equal(embedding.flow.contextDim, 8);
+      const xo = [0.7, 0.25];
+      const s = await est.sample(xo, 3000, { seed: 5 });
+      for (let i = 0; i < 3000; i++) {
+        assert.ok(s[2 * i] >= 0 && s[2 * i] <= 1 && s[2 * i + 1] >= -1 && s[2 * i + 1] <= 1);
+      }
+      await assert.rejects(
+        () => est.sample([0.7], 5, { seed: 1 }),
+        /observation has 1 values; .* data of 2/,
+      );
+      // ∫∫ p(θ | x) dθ over the box by the midpoint rule on a 200 × 400 grid.
+      const { mass } = await boxMass(est, xo, 200, 400);
+      assert.ok(Math.abs(mass - 1) < 0.03, `posterior mass over the box ${mass}`);
+      assert.equal((await est.logProb([1.5, 0], xo))[0], -Infinity);
+
+      await est.save(join(dir, "est"));
+      const again = await loadPosteriorEstimator(join(dir, "est"));
+      try {
+        const s2 = await again.sample(xo, 3000, { seed: 5 });
+        let err = 0;
+        for (let i = 0; i < s.length; i++) err = Math.max(err, Math.abs(s2[i] - s[i]));
+        assert.ok(err < 1e-5, `loaded samples differ by ${err}`);
+        assert.equal(again.dimX, 2);
+        assert.deepEqual(again.prior.config(), prior.config());
+      } finally {
+        again.dispose();
+      }
+      await assert.rejects(() => loadPosteriorEstimator(dir), /No saved model at/);
     } finally {
-      again.dispose();
+      est.dispose();
+      await Deno.remove(dir, { recursive: true });
     }
-    await assert.rejects(() => loadPosteriorEstimator(dir), /No saved model at/);
-  } finally {
-    est.dispose();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}
 
 Deno.test("estimator settings follow the data size; one-parameter problems are refused", () => {
   const small = defaultEstimatorSettings(1000, 2, 3);
@@ -644,6 +681,13 @@ Deno.test("estimator settings follow the data size; one-parameter problems are r
   assert.ok(small.blocks < large.blocks && small.hiddenLayers[0] < large.hiddenLayers[0]);
   assert.ok(small.regLevel > large.regLevel);
   assert.equal(defaultEstimatorSettings(10_000, 2, 120).embeddingLayers[0], 256);
+  // Below 30 000 simulations the couplings are chosen on held-out data and a box is mapped
+  // flat-top; the INN models keep affine couplings, 4 blocks of them at 10⁴.
+  const mid = defaultEstimatorSettings(10_000, 2, 3);
+  assert.deepEqual([mid.coupling, mid.blocks, mid.members, mid.boxMap], ["auto", 2, 1, "flat"]);
+  assert.deepEqual([large.coupling, large.boxMap], ["affine", "logistic"]);
+  const inn = defaultEstimatorSettings(10_000, 2, 3, "inn-ml");
+  assert.deepEqual([inn.coupling, inn.blocks], ["affine", 4]);
   assert.throws(
     () => new PosteriorEstimator({ prior: new BoxUniformPrior([0], [1]) }),
     /needs at least 2 parameters/,

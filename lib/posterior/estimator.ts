@@ -5,15 +5,15 @@
  * retraining.
  *
  * Inside, the parameters pass through the prior's fixed bijection to the
- * real line (box priors: a logit per parameter, so no sample ever leaves the
- * box), both sides are standardized with the training set's column means and
- * standard deviations, and a conditional INN (cINN: affine couplings
- * conditioned on an embedding network of `x`, trained jointly by maximum
- * likelihood) models the standardized parameters given the embedded data
- * (by default the residual of their linear regression on the data, so that the
- * flow starts from the linear-Gaussian answer; below 3 000 simulations an
- * equal-weight ensemble of 4 such networks, affine or spline as the held-out
- * data choose) —
+ * real line (box priors: a flat-top or logistic map per parameter, so no sample
+ * ever leaves the box), both sides are standardized with the training set's
+ * column means and standard deviations, and a conditional INN (cINN: affine or
+ * spline couplings conditioned on an embedding network of `x`, trained jointly
+ * by maximum likelihood) models the standardized parameters given the embedded
+ * data (by default the residual of their linear regression on the data, so
+ * that the flow starts from the linear-Gaussian answer; below 30 000
+ * simulations the couplings are affine or spline as the held-out data choose,
+ * and below 3 000 the estimator is an equal-weight ensemble of 4 networks) —
  * or, with `model: "inn-ml"` or `"inn-mmd"`, one INN maps the parameters (and
  * the simulator's noise, when it is given) to the data and a latent, trained by
  * maximum likelihood (Zhang & Curtis 2021) or by the bidirectional MMD
@@ -47,7 +47,7 @@ import { NoisyContextSource } from "./noisy_context.ts";
 import { ConsoleProgress, type ProgressSink } from "../training/progress.ts";
 import { type CouplingKind, defaultEstimatorSettings, type EstimatorSettings } from "./defaults.ts";
 import { type Prior, type PriorConfig, priorFromConfig } from "./priors.ts";
-import { PriorTransform } from "./prior_transform.ts";
+import { type BoxMap, PriorTransform } from "./prior_transform.ts";
 import { logMeanExp } from "./log_mean_exp.ts";
 
 /**
@@ -162,8 +162,16 @@ export interface FitReport {
   memberReports?: MemberReport[];
   /** The couplings of the networks (chosen by held-out NLL when the setting is `auto`). */
   coupling: CouplingKind;
-  /** `auto`: the held-out NLL of one network of each kind, and the kind chosen. */
-  couplingSelection?: { affine: number; spline: number; chosen: CouplingKind };
+  /**
+   * `auto`: the held-out NLL of one network of each kind, and the kind chosen; `trialSize`: the
+   * training pairs the two were trained on, when a subset (`settings.couplingTrialSize`).
+   */
+  couplingSelection?: {
+    affine: number;
+    spline: number;
+    chosen: CouplingKind;
+    trialSize?: number;
+  };
   /** Epochs run and the epoch whose weights are kept. */
   epochs: number;
   /** Best epoch (its weights are the estimator's). */
@@ -194,6 +202,8 @@ interface EstimatorRecord {
   theta_scale: { mean: number[]; std: number[]; whitening?: number[]; unwhitening?: number[] };
   x_scale: { mean: number[]; std: number[] };
   regression?: RegressionAdjustmentJson;
+  /** The box map (absent: logistic, the map of estimators saved before there was a choice). */
+  box_map?: BoxMap;
   cinn?: CinnOptions;
   /** Networks of a `cinn` ensemble (absent: 1); network k ≥ 1 in the folder's `member_k`. */
   members?: number;
@@ -291,7 +301,7 @@ export class PosteriorEstimator {
   readonly prior: Prior;
   readonly model: PosteriorModelName;
   readonly #options: PosteriorEstimatorOptions;
-  readonly #transform: PriorTransform;
+  #transform: PriorTransform;
   #networks: (Cinn | InnModel)[] = [];
   #noiseScale: Standardizer | null = null;
   #regression: RegressionAdjustment | null = null;
@@ -395,7 +405,7 @@ export class PosteriorEstimator {
     this.#checkInside(theta, "theta");
     if (given) this.#checkInside(given.theta, "validation theta");
     const settings = {
-      ...defaultEstimatorSettings(n + m, d, dimX),
+      ...defaultEstimatorSettings(n + m, d, dimX, this.model),
       ...this.#options.settings,
     };
     if (this.model !== "cinn") {
@@ -413,6 +423,13 @@ export class PosteriorEstimator {
     if (!Number.isInteger(settings.members) || settings.members < 1) {
       throw new Error(`members = ${settings.members}: it must be a whole number ≥ 1`);
     }
+    if (!Number.isInteger(settings.couplingTrialSize) || settings.couplingTrialSize < 0) {
+      throw new Error(
+        `couplingTrialSize = ${settings.couplingTrialSize}: it must be a whole number ≥ 0`,
+      );
+    }
+    // Checks the map's name; the estimator takes it on when the fit succeeds.
+    const transform = new PriorTransform(this.prior.bounds, settings.boxMap);
     if (this.#options.embedding) {
       settings.embeddingLayers = this.#options.embedding.hiddenLayers;
       settings.embeddingDim = this.#options.embedding.outputDim;
@@ -455,12 +472,12 @@ export class PosteriorEstimator {
     if (given) {
       parts = [
         {
-          u: this.#transform.toUnbounded(theta),
+          u: transform.toUnbounded(theta),
           x: Float64Array.from(x),
           noise: noise === undefined ? null : Float64Array.from(noise),
         },
         {
-          u: this.#transform.toUnbounded(given.theta),
+          u: transform.toUnbounded(given.theta),
           x: Float64Array.from(given.x),
           noise: noise === undefined ? null : Float64Array.from(given.noise!),
         },
@@ -469,7 +486,7 @@ export class PosteriorEstimator {
       const order = new Rng(options.seed).permutation(n);
       numValidation = Math.max(1, Math.round(n * settings.validationFraction));
       numTrain = n - numValidation;
-      const u = this.#transform.toUnbounded(theta);
+      const u = transform.toUnbounded(theta);
       parts = [order.slice(0, numTrain), order.slice(numTrain)].map((rows) => ({
         u: takeRows(u, d, rows),
         x: takeRows(x, dimX, rows),
@@ -488,6 +505,7 @@ export class PosteriorEstimator {
     );
     if (this.model !== "cinn") {
       return await this.#fitInn(options, settings, {
+        transform,
         dimX,
         numTrain,
         numValidation,
@@ -526,6 +544,7 @@ export class PosteriorEstimator {
     const trainMember = async (
       k: number,
       coupling: CouplingKind,
+      trial = false,
     ): Promise<{ cinn: Cinn; fit: MemberReport }> => {
       const memberSeed = options.seed + 1000 * k;
       const cinn = new Cinn({
@@ -542,7 +561,8 @@ export class PosteriorEstimator {
         seed: memberSeed + 17,
         ...(coupling === "spline" ? { coupling } : {}),
       });
-      const tag = `${k}_${coupling}`;
+      const tag = trial ? `trial_${coupling}` : `${k}_${coupling}`;
+      const pairs = trial ? trialPairs! : { x: flowTrain, y: xTrainS };
       const checkpoint = options.checkpoint && separate
         ? { ...options.checkpoint, dir: join(options.checkpoint.dir, `member_${tag}`) }
         : options.checkpoint;
@@ -553,7 +573,7 @@ export class PosteriorEstimator {
         const r = await trainFlow(
           cinn,
           augment(
-            pairedDataSource({ x: flowTrain, y: xTrainS }, cinn),
+            pairedDataSource(pairs, cinn),
             memberSeed + 31,
           ),
           {
@@ -595,12 +615,43 @@ export class PosteriorEstimator {
         throw e;
       }
     };
+    // The couplings chosen on a random subset of the training pairs (when it is smaller).
+    const trialRows = settings.couplingTrialSize > 0 && settings.couplingTrialSize < numTrain
+      ? new Rng(options.seed + 41).permutation(numTrain).slice(0, settings.couplingTrialSize)
+      : null;
+    const trialPairs = trialRows
+      ? {
+        x: Float32Array.from(takeRows(flowTrain, d, trialRows)),
+        y: Float32Array.from(takeRows(xTrainS, dimX, trialRows)),
+      }
+      : null;
     const networks: Cinn[] = [];
     const fits: MemberReport[] = [];
     let coupling: CouplingKind = settings.coupling === "auto" ? "affine" : settings.coupling;
     let selection: FitReport["couplingSelection"];
+    let trialSeconds = 0;
     try {
-      if (settings.coupling === "auto") {
+      if (settings.coupling === "auto" && trialPairs) {
+        // One network of each kind on the subset; the lower held-out NLL picks the kind.
+        const tried: Record<CouplingKind, number> = { affine: Infinity, spline: Infinity };
+        for (const kind of ["affine", "spline"] as const) {
+          progress.line(
+            `${kind} couplings on ${trialPairs.x.length / d} of the training pairs ` +
+              "(choosing the couplings)",
+          );
+          const { cinn, fit } = await trainMember(0, kind, true);
+          cinn.dispose();
+          tried[kind] = fit.validationNll ?? Infinity;
+          trialSeconds += fit.trainSeconds;
+        }
+        coupling = tried.spline < tried.affine ? "spline" : "affine";
+        selection = { ...tried, chosen: coupling, trialSize: trialPairs.x.length / d };
+        progress.line(
+          `held-out NLL: affine ${tried.affine.toFixed(4)}, spline ${
+            tried.spline.toFixed(4)
+          }: ${coupling} couplings`,
+        );
+      } else if (settings.coupling === "auto") {
         // One network of each kind; the lower held-out NLL picks the kind of them all.
         const tried: Record<CouplingKind, number> = { affine: Infinity, spline: Infinity };
         for (const kind of ["affine", "spline"] as const) {
@@ -636,6 +687,7 @@ export class PosteriorEstimator {
     this.dispose();
     this.#networks = networks;
     this.#noiseScale = null;
+    this.#transform = transform;
     this.#regression = regression;
     this.#thetaScale = thetaScale;
     this.#xScale = xScale;
@@ -656,7 +708,7 @@ export class PosteriorEstimator {
         (a, net) => a + net.bijector.trainableVariables().reduce((b, v) => b + v.size, 0),
         0,
       ),
-      trainSeconds: sum((m) => m.trainSeconds),
+      trainSeconds: sum((m) => m.trainSeconds) + trialSeconds,
       steps: sum((m) => m.steps),
       coupling,
       ...(selection ? { couplingSelection: selection } : {}),
@@ -670,6 +722,7 @@ export class PosteriorEstimator {
     options: FitOptions,
     settings: EstimatorSettings,
     data: {
+      transform: PriorTransform;
       dimX: number;
       numTrain: number;
       numValidation: number;
@@ -715,6 +768,7 @@ export class PosteriorEstimator {
     this.dispose();
     this.#networks = [fit.inn];
     this.#noiseScale = noiseScale;
+    this.#transform = data.transform;
     this.#regression = null;
     this.#thetaScale = thetaScale;
     this.#xScale = xScale;
@@ -859,6 +913,7 @@ export class PosteriorEstimator {
       theta_scale: thetaScale.toJSON(),
       x_scale: xScale.toJSON(),
       ...(this.#regression ? { regression: this.#regression.toJSON() } : {}),
+      box_map: this.#transform.map,
       ...(network instanceof Cinn
         ? { cinn: network.options, ...(networks.length > 1 ? { members: networks.length } : {}) }
         : { inn: network.options, noise_scale: this.#noiseScale?.toJSON() ?? null }),
@@ -897,6 +952,7 @@ export class PosteriorEstimator {
       regressionAdjust: record.regression !== undefined,
     });
     est.#networks = networks;
+    est.#transform = new PriorTransform(prior.bounds, record.box_map ?? "logistic");
     est.#noiseScale = record.noise_scale
       ? new Standardizer(record.noise_scale.mean, record.noise_scale.std)
       : null;
