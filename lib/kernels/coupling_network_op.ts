@@ -1,5 +1,5 @@
 /**
- * A whole affine coupling with its parameter network as one op: slice the
+ * A whole affine or spline coupling with its parameter network as one op: slice the
  * pass-through part `x1`, join the conditioning context, run the dense
  * network, transform `x2` and sum the log-det. Written as separate ops that
  * is about ten kernels forward and a dozen backward per coupling (slice,
@@ -11,9 +11,11 @@
  * backward: the first layer multiplies `x1` and the context in place (two
  * sgemm calls on their strided rows instead of a concatenated copy), the
  * hidden outputs are kept for the backward kernel, and the coupling rows are
- * those of the fused affine coupling. Elsewhere it is the composition of
- * {@link ./dense_op.ts denseStack} and {@link ./affine_coupling_op.ts affineCoupling},
- * the plain-tfjs reference path.
+ * those of the fused affine coupling or of the rational-quadratic spline
+ * ({@link ./spline_op.ts splineCoupleRows}). Elsewhere an affine coupling is the
+ * composition of {@link ./dense_op.ts denseStack} and
+ * {@link ./affine_coupling_op.ts affineCoupling}, a spline coupling the tf-ops
+ * path its caller passes: the plain-tfjs reference paths.
  *
  * @module
  */
@@ -251,6 +253,12 @@ export function fusedCouplingNetwork(
   );
 }
 
+/** Whether a coupling with this network can run as the fused kernels (wasm, BLAS, ReLU or none). */
+function fusable(net: DenseStack): boolean {
+  return tf.getBackend() === "wasm" &&
+    (net.activation === "relu" || net.activation === "linear") && fusedKernelsAvailable();
+}
+
 /**
  * An affine coupling with its parameter network, on the fastest path of the
  * active backend: the network maps `[x1, context]` (`x1` the first
@@ -290,8 +298,7 @@ export function affineCouplingNetwork(
   logScaleClip: number,
   inverse: boolean,
 ): { value: tf.Tensor2D; logDet: tf.Tensor1D } {
-  const fusable = net.activation === "relu" || net.activation === "linear";
-  if (tf.getBackend() === "wasm" && fusable && fusedKernelsAvailable()) {
+  if (fusable(net)) {
     return unpackCouplingOutput(
       fusedCouplingNetwork(
         x,
@@ -349,13 +356,8 @@ export function splineCouplingNetwork(
   inverse: boolean,
   reference: () => { value: tf.Tensor2D; logDet: tf.Tensor1D },
 ): { value: tf.Tensor2D; logDet: tf.Tensor1D } {
-  const fusable = net.activation === "relu" || net.activation === "linear";
-  const recording = tf.engine().state.gradientDepth > 0;
-  if (
-    tf.getBackend() !== "wasm" || !fusable || !fusedKernelsAvailable() || (inverse && recording)
-  ) {
-    return reference();
-  }
+  // The backward kernel differentiates the forward map only.
+  if (!fusable(net) || (inverse && tf.engine().state.gradientDepth > 0)) return reference();
   return unpackCouplingOutput(
     fusedCouplingNetwork(x, context, net, numMasked, { kind: "spline", shape }, inverse),
   );

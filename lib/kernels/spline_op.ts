@@ -18,7 +18,9 @@
  * @module
  */
 import { tf } from "../core/tf.ts";
+import { sigmoid, softplus } from "../core/logistic.ts";
 import { customGradOp } from "./custom_grad.ts";
+import type { CouplingRows } from "./affine_coupling_op.ts";
 import {
   defineWasmKernels,
   runKernel,
@@ -44,9 +46,6 @@ export interface RqSplineShape {
 export const SPLINE_KERNEL = "FlowModelsRqSpline";
 /** Backward kernel name (forward direction). */
 export const SPLINE_GRAD_KERNEL = "FlowModelsRqSplineGrad";
-
-const softplus = (v: number) => (v > 30 ? v : Math.log1p(Math.exp(v)));
-const sigmoid = (v: number) => v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 
 /** Per-row scratch: the normalised widths and heights, knots and derivatives. */
 class SplineRow {
@@ -221,85 +220,8 @@ function splineElementGrad(
   return dv;
 }
 
-/**
- * The spline on flat arrays: `out[2r] = y`, `out[2r + 1] = log |dy/dx|` for each row `r`
- * of `v` (the inverse map and its log-derivative with `inverse`).
- * @param v Inputs, one per row.
- * @param raw Raw network numbers `[rows, 3K − 1]`: width logits, height logits, raw derivatives.
- * @param out Output `[rows, 2]`.
- * @param shape The spline's shape.
- * @param inverse The inverse map.
- * @example
- * ```ts
- * import { splineRows } from "./spline_op.ts";
- * const shape = { numBins: 2, tailBound: 1, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 };
- * const out = new Float32Array(2);
- * // Equal logits and derivative softplus(0.5413) = 1: the identity.
- * splineRows(Float32Array.of(0.3), Float32Array.of(0, 0, 0, 0, 0.5413), out, shape, false);
- * console.log(out); // ≈ [0.3, 0]
- * ```
- */
-export function splineRows(
-  v: Float32Array,
-  raw: Float32Array,
-  out: Float32Array,
-  shape: RqSplineShape,
-  inverse: boolean,
-): void {
-  const width = 3 * shape.numBins - 1;
-  const row = new SplineRow(shape);
-  for (let r = 0; r < v.length; r++) {
-    row.load(raw, r * width);
-    splineElement(row, v[r], inverse, out, 2 * r);
-  }
-}
-
-/**
- * The gradient of the forward map of {@link splineRows}: given the gradient `g` `[rows, 2]`
- * of `[y, log dy/dx]`, writes that of the inputs `dv` and of the raw numbers `dRaw`
- * (zero for rows in the tails, whose output is the input).
- * @param g Upstream gradient `[rows, 2]`.
- * @param v Inputs.
- * @param raw Raw network numbers `[rows, 3K − 1]`.
- * @param dv Written: gradient of the inputs.
- * @param dRaw Written: gradient of the raw numbers.
- * @param shape The spline's shape.
- * @example
- * ```ts
- * import { splineRowsGrad } from "./spline_op.ts";
- * const shape = { numBins: 2, tailBound: 1, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 };
- * const dv = new Float32Array(1), dRaw = new Float32Array(5);
- * splineRowsGrad(Float32Array.of(1, 0), Float32Array.of(0.3), Float32Array.of(0, 0, 0, 0, 0.5413), dv, dRaw, shape);
- * console.log(dv[0]); // ≈ 1 (the identity's slope)
- * ```
- */
-export function splineRowsGrad(
-  g: Float32Array,
-  v: Float32Array,
-  raw: Float32Array,
-  dv: Float32Array,
-  dRaw: Float32Array,
-  shape: RqSplineShape,
-): void {
-  const width = 3 * shape.numBins - 1;
-  const row = new SplineRow(shape), scratch = new GradScratch(shape.numBins);
-  for (let r = 0; r < v.length; r++) {
-    row.load(raw, r * width);
-    dv[r] = splineElementGrad(row, raw, r * width, v[r], g[2 * r], g[2 * r + 1], dRaw, scratch);
-  }
-}
-
 /** A coupling's rows: count, width, pass-through width and direction. */
-export interface SplineCouplingRows {
-  /** Rows. */
-  n: number;
-  /** Width. */
-  d: number;
-  /** Pass-through width. */
-  numMasked: number;
-  /** The inverse map. */
-  inverse: boolean;
-}
+export type SplineCouplingRows = Omit<CouplingRows, "clip">;
 
 /**
  * A whole spline coupling's rows on flat arrays: `out` `[n, d + 1]` gets `[x1, spline(x2)]`
@@ -309,6 +231,16 @@ export interface SplineCouplingRows {
  * @param out Output `[n, d + 1]`.
  * @param rows Rows, width, pass-through width and direction.
  * @param shape The spline's shape.
+ * @example
+ * ```ts
+ * import { splineCoupleRows } from "./spline_op.ts";
+ * const shape = { numBins: 2, tailBound: 1, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 };
+ * const out = new Float32Array(3);
+ * // Equal logits and derivative softplus(0.5413) = 1: the identity on the second column.
+ * const rows = { n: 1, d: 2, numMasked: 1, inverse: false };
+ * splineCoupleRows(Float32Array.of(5, 0.3), Float32Array.of(0, 0, 0, 0, 0.5413), out, rows, shape);
+ * console.log(out); // ≈ [5, 0.3, 0]: x1, the spline of x2, the log-det
+ * ```
  */
 export function splineCoupleRows(
   xs: Float32Array,
@@ -343,6 +275,16 @@ export function splineCoupleRows(
  * @param dp Written: gradient of the network output.
  * @param rows As given to {@link splineCoupleRows} (forward direction).
  * @param shape The spline's shape.
+ * @example
+ * ```ts
+ * import { splineCoupleRowsGrad } from "./spline_op.ts";
+ * const shape = { numBins: 2, tailBound: 1, minBinWidth: 0, minBinHeight: 0, minDerivative: 0 };
+ * const dx = new Float32Array(2), dp = new Float32Array(5);
+ * const rows = { n: 1, d: 2, numMasked: 1, inverse: false };
+ * const raw = Float32Array.of(0, 0, 0, 0, 0.5413);
+ * splineCoupleRowsGrad(Float32Array.of(0, 1, 0), Float32Array.of(5, 0.3), raw, dx, dp, rows, shape);
+ * console.log(dx); // ≈ [0, 1]: the identity's slope on the second column
+ * ```
  */
 export function splineCoupleRowsGrad(
   g: Float32Array,
@@ -392,12 +334,21 @@ function shapeOf(attrs: tf.NamedAttrMap | undefined): RqSplineShape {
   };
 }
 
+/**
+ * One element per row as a coupling's rows with nothing passed through: the packed output
+ * `[y, log |dy/dx|]` of each row is the coupling's `[y, log-det]`.
+ */
+function elementRows(n: number, inverse: boolean): SplineCouplingRows {
+  return { n, d: 1, numMasked: 0, inverse };
+}
+
 function splineKernel(args: KernelArgs): tf.TensorInfo {
   const { v, raw } = args.inputs as Record<string, tf.TensorInfo>;
   const backend = args.backend as WasmHeapBackend;
   const outInfo = backend.makeOutput([v.shape[0], 2], "float32");
   const [vs, ps, out] = [v, raw, outInfo].map((t) => backend.typedArrayFromHeap(t));
-  splineRows(vs, ps, out, shapeOf(args.attrs), (args.attrs as { inverse: number }).inverse === 1);
+  const inverse = (args.attrs as { inverse: number }).inverse === 1;
+  splineCoupleRows(vs, ps, out, elementRows(v.shape[0], inverse), shapeOf(args.attrs));
   return outInfo;
 }
 
@@ -409,7 +360,7 @@ function splineGradKernel(args: KernelArgs): tf.TensorInfo[] {
   const [g, vs, ps, dv, dRaw] = [dy, v, raw, dvInfo, dRawInfo].map((t) =>
     backend.typedArrayFromHeap(t)
   );
-  splineRowsGrad(g, vs, ps, dv, dRaw, shapeOf(args.attrs));
+  splineCoupleRowsGrad(g, vs, ps, dv, dRaw, elementRows(v.shape[0], false), shapeOf(args.attrs));
   return [dvInfo, dRawInfo];
 }
 

@@ -128,7 +128,7 @@ export interface EstimatorSettings {
  * defaultEstimatorSettings(1000, 2, 3).hiddenLayers; // [32, 32]
  * defaultEstimatorSettings(100_000, 2, 3).blocks; // 6
  * defaultEstimatorSettings(1000, 2, 3).members; // 4
- * defaultEstimatorSettings(10_000, 2, 3).coupling; // "spline"
+ * defaultEstimatorSettings(10_000, 2, 3).coupling; // "auto" (affine or spline, by held-out NLL)
  * defaultEstimatorSettings(10_000, 2, 3, "inn-ml").blocks; // 4
  * ```
  */
@@ -162,7 +162,7 @@ export function defaultEstimatorSettings(
     embeddingLayers: wide ? [256, 256] : size === 0 ? [width] : [width, width],
     embeddingDim: Math.min(64, Math.max(8, 2 * dimTheta, wide ? Math.ceil(dimX / 4) : 0)),
     linearPath: true,
-    coupling: inn ? "affine" : size < 2 ? "auto" : "affine",
+    coupling: !inn && size < 2 ? "auto" : "affine",
     couplingTrialSize: size === 1 ? 3000 : 0,
     boxMap: size < 2 ? "flat" : "logistic",
     logScaleClip: 2,

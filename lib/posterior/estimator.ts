@@ -540,7 +540,18 @@ export class PosteriorEstimator {
         )
         : source;
     const separate = members > 1 || settings.coupling === "auto";
-    // One network of the ensemble: its seeds follow its index k.
+    // The couplings chosen on a random subset of the training pairs (when it is smaller).
+    const trialRows = settings.couplingTrialSize > 0 && settings.couplingTrialSize < numTrain
+      ? new Rng(options.seed + 41).permutation(numTrain).slice(0, settings.couplingTrialSize)
+      : null;
+    const trialPairs = trialRows
+      ? {
+        x: Float32Array.from(takeRows(flowTrain, d, trialRows)),
+        y: Float32Array.from(takeRows(xTrainS, dimX, trialRows)),
+      }
+      : null;
+    // One network of the ensemble: its seeds follow its index k. A trial network (choosing the
+    // couplings on the subset) learns from the subset, with its own checkpoints and history.
     const trainMember = async (
       k: number,
       coupling: CouplingKind,
@@ -562,7 +573,7 @@ export class PosteriorEstimator {
         ...(coupling === "spline" ? { coupling } : {}),
       });
       const tag = trial ? `trial_${coupling}` : `${k}_${coupling}`;
-      const pairs = trial ? trialPairs! : { x: flowTrain, y: xTrainS };
+      const pairs = trial && trialPairs ? trialPairs : { x: flowTrain, y: xTrainS };
       const checkpoint = options.checkpoint && separate
         ? { ...options.checkpoint, dir: join(options.checkpoint.dir, `member_${tag}`) }
         : options.checkpoint;
@@ -615,59 +626,40 @@ export class PosteriorEstimator {
         throw e;
       }
     };
-    // The couplings chosen on a random subset of the training pairs (when it is smaller).
-    const trialRows = settings.couplingTrialSize > 0 && settings.couplingTrialSize < numTrain
-      ? new Rng(options.seed + 41).permutation(numTrain).slice(0, settings.couplingTrialSize)
-      : null;
-    const trialPairs = trialRows
-      ? {
-        x: Float32Array.from(takeRows(flowTrain, d, trialRows)),
-        y: Float32Array.from(takeRows(xTrainS, dimX, trialRows)),
-      }
-      : null;
     const networks: Cinn[] = [];
     const fits: MemberReport[] = [];
     let coupling: CouplingKind = settings.coupling === "auto" ? "affine" : settings.coupling;
     let selection: FitReport["couplingSelection"];
     let trialSeconds = 0;
     try {
-      if (settings.coupling === "auto" && trialPairs) {
-        // One network of each kind on the subset; the lower held-out NLL picks the kind.
+      if (settings.coupling === "auto") {
+        // One network of each kind; the lower held-out NLL picks the kind. Trained on the whole
+        // training set, the winner is kept; trained on a subset, neither is.
         const tried: Record<CouplingKind, number> = { affine: Infinity, spline: Infinity };
         for (const kind of ["affine", "spline"] as const) {
           progress.line(
-            `${kind} couplings on ${trialPairs.x.length / d} of the training pairs ` +
-              "(choosing the couplings)",
+            trialPairs
+              ? `${kind} couplings on ${trialPairs.x.length / d} of the training pairs ` +
+                "(choosing the couplings)"
+              : `network 1 with ${kind} couplings (choosing the couplings)`,
           );
-          const { cinn, fit } = await trainMember(0, kind, true);
-          cinn.dispose();
+          const { cinn, fit } = await trainMember(0, kind, trialPairs !== null);
           tried[kind] = fit.validationNll ?? Infinity;
-          trialSeconds += fit.trainSeconds;
-        }
-        coupling = tried.spline < tried.affine ? "spline" : "affine";
-        selection = { ...tried, chosen: coupling, trialSize: trialPairs.x.length / d };
-        progress.line(
-          `held-out NLL: affine ${tried.affine.toFixed(4)}, spline ${
-            tried.spline.toFixed(4)
-          }: ${coupling} couplings`,
-        );
-      } else if (settings.coupling === "auto") {
-        // One network of each kind; the lower held-out NLL picks the kind of them all.
-        const tried: Record<CouplingKind, number> = { affine: Infinity, spline: Infinity };
-        for (const kind of ["affine", "spline"] as const) {
-          progress.line(`network 1 with ${kind} couplings (choosing the couplings)`);
-          const { cinn, fit } = await trainMember(0, kind);
-          tried[kind] = fit.validationNll ?? Infinity;
-          if (networks.length === 0 || tried[kind] < tried[coupling]) {
+          if (trialPairs) trialSeconds += fit.trainSeconds;
+          if (!trialPairs && (networks.length === 0 || tried[kind] < tried[coupling])) {
             for (const net of networks) net.dispose();
             networks.splice(0, 1, cinn);
             fits.splice(0, 1, fit);
-            coupling = kind;
           } else {
             cinn.dispose();
           }
+          coupling = tried.spline < tried.affine ? "spline" : "affine";
         }
-        selection = { ...tried, chosen: coupling };
+        selection = {
+          ...tried,
+          chosen: coupling,
+          ...(trialPairs ? { trialSize: trialPairs.x.length / d } : {}),
+        };
         progress.line(
           `held-out NLL: affine ${tried.affine.toFixed(4)}, spline ${
             tried.spline.toFixed(4)

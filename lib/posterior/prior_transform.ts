@@ -23,8 +23,8 @@
  * @module
  */
 import { normalCdf, normalQuantile } from "../inference/special.ts";
+import { sigmoid, softplus } from "../core/logistic.ts";
 
-const softplus = (v: number) => (v > 30 ? v : Math.log1p(Math.exp(v)));
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** The distribution function `F` of the box map: logistic (`σ`), normal (`Φ`) or flat-top. */
@@ -32,8 +32,6 @@ export type BoxMap = "logistic" | "normal" | "flat";
 
 /** The box maps' names. */
 export const BOX_MAPS: readonly BoxMap[] = ["logistic", "normal", "flat"];
-
-const sigmoid = (v: number) => v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 
 /** A distribution function on the real line with its inverse and log-density. */
 interface Distribution {
